@@ -1,0 +1,395 @@
+#include "io/config_json.h"
+
+#include "tasks/dataset.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+namespace grokscope {
+
+using nlohmann::json;
+
+namespace {
+
+template <typename Enum>
+struct EnumNames {
+    std::vector<std::pair<Enum, const char*>> names;
+    std::string toString(Enum value) const
+    {
+        for (const auto& [v, n] : names)
+            if (v == value)
+                return n;
+        return "?";
+    }
+    Enum fromString(const std::string& key, const std::string& text) const
+    {
+        std::string allowed;
+        for (const auto& [v, n] : names) {
+            if (text == n)
+                return v;
+            allowed += (allowed.empty() ? "" : ", ") + std::string(n);
+        }
+        throw ConfigError(key + ": unknown value \"" + text + "\"; allowed: " + allowed);
+    }
+};
+
+const EnumNames<TaskKind> kTaskNames{{{TaskKind::Add, "add"}, {TaskKind::Sub, "sub"}, {TaskKind::Mul, "mul"},
+                                      {TaskKind::Div, "div"}, {TaskKind::Permutation, "permutation"}}};
+const EnumNames<Architecture> kArchitectureNames{{{Architecture::Transformer, "transformer"}, {Architecture::Mlp, "mlp"}}};
+const EnumNames<Activation> kActivationNames{{{Activation::Relu, "relu"}, {Activation::Gelu, "gelu"}}};
+const EnumNames<LayerNormPlacement> kLayerNormNames{
+    {{LayerNormPlacement::None, "none"}, {LayerNormPlacement::Pre, "pre"}, {LayerNormPlacement::Post, "post"}}};
+const EnumNames<BatchMode> kBatchModeNames{{{BatchMode::SampledWithReplacement, "sampled"}, {BatchMode::FullBatch, "full"}}};
+const EnumNames<ProbeSource> kProbeNames{{{ProbeSource::Train, "train"}, {ProbeSource::Test, "test"}}};
+const EnumNames<Centring> kCentringNames{{{Centring::Centred, "centred"}, {Centring::Uncentred, "uncentred"}}};
+const EnumNames<MixingSite> kSiteNames{{{MixingSite::FinalResidual, "final_residual"},
+                                        {MixingSite::AttentionOutput, "attention_output"},
+                                        {MixingSite::Embedding, "embedding"}}};
+
+// One settable key: how to read it from the struct, write it into it, and what it means.
+struct Field {
+    std::string key;
+    std::string help;
+    std::function<json(const TrainConfig&)> get;
+    std::function<void(TrainConfig&, const json&)> set;
+};
+
+std::string typeName(const json& value)
+{
+    return value.type_name();
+}
+
+template <typename T>
+T expectNumber(const std::string& key, const json& value)
+{
+    if (!value.is_number())
+        throw ConfigError(key + ": expected a number, got " + typeName(value) + " " + value.dump());
+    if constexpr (std::is_integral_v<T>) {
+        const double number = value.get<double>();
+        if (number != static_cast<double>(static_cast<long long>(number)))
+            throw ConfigError(key + ": expected an integer, got " + value.dump());
+        if constexpr (std::is_unsigned_v<T>) {
+            if (number < 0)
+                throw ConfigError(key + ": must not be negative, got " + value.dump());
+        }
+        return static_cast<T>(value.get<long long>());
+    } else {
+        return value.get<T>();
+    }
+}
+
+template <typename T, typename Section>
+Field numberField(std::string key, std::string help, Section TrainConfig::*section, T Section::*member)
+{
+    return {key, std::move(help), [=](const TrainConfig& c) { return json((c.*section).*member); },
+            [=](TrainConfig& c, const json& v) { (c.*section).*member = expectNumber<T>(key, v); }};
+}
+
+template <typename Section>
+Field boolField(std::string key, std::string help, Section TrainConfig::*section, bool Section::*member)
+{
+    return {key, std::move(help), [=](const TrainConfig& c) { return json((c.*section).*member); },
+            [=](TrainConfig& c, const json& v) {
+                if (!v.is_boolean())
+                    throw ConfigError(key + ": expected true or false, got " + v.dump());
+                (c.*section).*member = v.get<bool>();
+            }};
+}
+
+template <typename Section>
+Field stringField(std::string key, std::string help, Section TrainConfig::*section, std::string Section::*member)
+{
+    return {key, std::move(help), [=](const TrainConfig& c) { return json((c.*section).*member); },
+            [=](TrainConfig& c, const json& v) {
+                if (!v.is_string())
+                    throw ConfigError(key + ": expected a string, got " + v.dump());
+                (c.*section).*member = v.get<std::string>();
+            }};
+}
+
+template <typename Enum, typename Section>
+Field enumField(std::string key, std::string help, Section TrainConfig::*section, Enum Section::*member,
+                const EnumNames<Enum>& names)
+{
+    return {key, std::move(help), [=, &names](const TrainConfig& c) { return json(names.toString((c.*section).*member)); },
+            [=, &names](TrainConfig& c, const json& v) {
+                if (!v.is_string())
+                    throw ConfigError(key + ": expected a string, got " + v.dump());
+                (c.*section).*member = names.fromString(key, v.get<std::string>());
+            }};
+}
+
+const std::vector<Field>& fields()
+{
+    using C = TrainConfig;
+    static const std::vector<Field> table = [] {
+        std::vector<Field> f;
+        f.push_back({"name", "free-text name of the run or preset",
+                     [](const C& c) { return json(c.name); },
+                     [](C& c, const json& v) {
+                         if (!v.is_string())
+                             throw ConfigError("name: expected a string, got " + v.dump());
+                         c.name = v.get<std::string>();
+                     }});
+        f.push_back(enumField("task.kind", "add, sub, mul, div (mod p) or permutation (S_n composition)", &C::task, &TaskConfig::kind, kTaskNames));
+        f.push_back(numberField("task.modulus", "prime p <= 257 for the cyclic tasks", &C::task, &TaskConfig::modulus));
+        f.push_back(numberField("task.permutation_degree", "n for S_n, 2..6", &C::task, &TaskConfig::permutationDegree));
+        f.push_back(numberField("task.train_fraction", "fraction of all pairs used for training, in (0, 1)", &C::task, &TaskConfig::trainFraction));
+        f.push_back(numberField("task.data_seed", "seed of the train/test split", &C::task, &TaskConfig::dataSeed));
+        f.push_back(boolField("task.equals_token", "inputs 'a b =' (true) or 'a b' (false)", &C::task, &TaskConfig::equalsToken));
+        f.push_back(enumField("model.architecture", "transformer or mlp", &C::model, &ModelConfig::architecture, kArchitectureNames));
+        f.push_back(numberField("model.layers", "Transformer layers", &C::model, &ModelConfig::layers));
+        f.push_back(numberField("model.d_model", "residual width d (also the MLP's embedding width)", &C::model, &ModelConfig::dModel));
+        f.push_back(numberField("model.heads", "attention heads; must divide d_model", &C::model, &ModelConfig::heads));
+        f.push_back(numberField("model.d_mlp", "hidden width of the Transformer's MLP block", &C::model, &ModelConfig::dMlp));
+        f.push_back(enumField("model.activation", "relu or gelu", &C::model, &ModelConfig::activation, kActivationNames));
+        f.push_back(enumField("model.layer_norm", "none, pre or post", &C::model, &ModelConfig::layerNorm, kLayerNormNames));
+        f.push_back(boolField("model.final_layer_norm", "LayerNorm before the unembedding", &C::model, &ModelConfig::finalLayerNorm));
+        f.push_back(numberField("model.mlp_hidden_layers", "MLP control: number of hidden layers", &C::model, &ModelConfig::mlpHiddenLayers));
+        f.push_back(numberField("model.mlp_hidden_width", "MLP control: hidden width (= representation width)", &C::model, &ModelConfig::mlpHiddenWidth));
+        f.push_back(numberField("optim.learning_rate", "AdamW peak learning rate", &C::optim, &OptimConfig::learningRate));
+        f.push_back(numberField("optim.weight_decay", "AdamW decoupled weight decay", &C::optim, &OptimConfig::weightDecay));
+        f.push_back(numberField("optim.beta1", "AdamW beta1", &C::optim, &OptimConfig::beta1));
+        f.push_back(numberField("optim.beta2", "AdamW beta2", &C::optim, &OptimConfig::beta2));
+        f.push_back(numberField("optim.epsilon", "AdamW epsilon", &C::optim, &OptimConfig::epsilon));
+        f.push_back(numberField("optim.warmup_steps", "linear warm-up: lr * min(1, step / warmup_steps)", &C::optim, &OptimConfig::warmupSteps));
+        f.push_back(enumField("optim.batch_mode", "sampled (with replacement) or full (the whole train set)", &C::optim, &OptimConfig::batchMode, kBatchModeNames));
+        f.push_back(numberField("optim.batch_size", "examples per step when batch_mode is sampled", &C::optim, &OptimConfig::batchSize));
+        f.push_back(numberField("run.steps", "optimiser steps to train", &C::run, &RunConfig::steps));
+        f.push_back(numberField("run.model_seed", "seed of the initialisation, the batches and the mixing", &C::run, &RunConfig::modelSeed));
+        f.push_back(numberField("run.eval_every_steps", "evaluate losses, accuracies and norms every N steps", &C::run, &RunConfig::evalEverySteps));
+        f.push_back(numberField("run.spectrum_every_steps", "measure the covariance spectrum every N steps (a multiple of eval_every_steps)", &C::run, &RunConfig::spectrumEverySteps));
+        f.push_back(numberField("run.checkpoint_every_steps", "checkpoint every N steps (0 = only at the end)", &C::run, &RunConfig::checkpointEverySteps));
+        f.push_back(numberField("run.keep_checkpoints", "periodic checkpoints kept on disk", &C::run, &RunConfig::keepCheckpoints));
+        f.push_back(boolField("run.stop_at_grok", "stop once test accuracy reaches metrics.grok_accuracy", &C::run, &RunConfig::stopAtGrok));
+        f.push_back(numberField("run.stop_after_grok_steps", "with stop_at_grok: steps to keep training after T_grok", &C::run, &RunConfig::stopAfterGrokSteps));
+        f.push_back(stringField("run.device", "cpu or cuda", &C::run, &RunConfig::device));
+        f.push_back(numberField("run.threads", "LibTorch and OpenBLAS threads (0 = automatic)", &C::run, &RunConfig::threads));
+        f.push_back({"run.save_representations_at_steps", "steps at which the probe representations are written as .npy",
+                     [](const C& c) { return json(c.run.saveRepresentationsAtSteps); },
+                     [](C& c, const json& v) {
+                         if (!v.is_array())
+                             throw ConfigError("run.save_representations_at_steps: expected an array of steps, got " + v.dump());
+                         std::vector<long> steps;
+                         for (const json& s : v)
+                             steps.push_back(expectNumber<long>("run.save_representations_at_steps", s));
+                         c.run.saveRepresentationsAtSteps = steps;
+                     }});
+        f.push_back(numberField("metrics.probe_size", "examples in the fixed probe set for the covariance", &C::metrics, &MetricsConfig::probeSize));
+        f.push_back(enumField("metrics.probe_source", "train or test: where the probe set comes from", &C::metrics, &MetricsConfig::probeSource, kProbeNames));
+        f.push_back(enumField("metrics.centring", "centred or uncentred covariance", &C::metrics, &MetricsConfig::centring, kCentringNames));
+        f.push_back({"metrics.entropy_threshold", "H* for the crossing event; null = the paper's value for the task",
+                     [](const C& c) { return c.metrics.entropyThreshold ? json(*c.metrics.entropyThreshold) : json(nullptr); },
+                     [](C& c, const json& v) {
+                         if (v.is_null())
+                             c.metrics.entropyThreshold.reset();
+                         else
+                             c.metrics.entropyThreshold = expectNumber<double>("metrics.entropy_threshold", v);
+                     }});
+        f.push_back(numberField("metrics.memorisation_accuracy", "train accuracy that marks memorisation", &C::metrics, &MetricsConfig::memorisationAccuracy));
+        f.push_back(numberField("metrics.grok_accuracy", "test accuracy that marks T_grok", &C::metrics, &MetricsConfig::grokAccuracy));
+        f.push_back(numberField("metrics.collapse_drop", "H drop over the window that marks T_collapse", &C::metrics, &MetricsConfig::collapseDrop));
+        f.push_back(numberField("metrics.collapse_window_evals", "spectrum evaluations in the T_collapse window", &C::metrics, &MetricsConfig::collapseWindowEvals));
+        f.push_back(boolField("metrics.entropy_events_after_memorisation", "detect the H* crossing and T_collapse only after memorisation (phase II)", &C::metrics, &MetricsConfig::entropyEventsAfterMemorisation));
+        f.push_back(boolField("intervention.mixing", "representation mixing (entropy blocking) scheduled by the config", &C::intervention, &InterventionConfig::mixing));
+        f.push_back(numberField("intervention.mixing_alpha", "mixing strength alpha in [0, 1]", &C::intervention, &InterventionConfig::mixingAlpha));
+        f.push_back(enumField("intervention.mixing_site", "final_residual, attention_output or embedding", &C::intervention, &InterventionConfig::mixingSite, kSiteNames));
+        f.push_back(numberField("intervention.mixing_from_step", "mixing starts after this step", &C::intervention, &InterventionConfig::mixingFromStep));
+        f.push_back(numberField("intervention.mixing_until_step", "mixing stops after this step (-1 = never)", &C::intervention, &InterventionConfig::mixingUntilStep));
+        f.push_back(stringField("intervention.norm_reference_run", "run directory whose weight-norm trajectory is followed (empty = off)", &C::intervention, &InterventionConfig::normReferenceRun));
+        return f;
+    }();
+    return table;
+}
+
+const Field* findField(const std::string& key)
+{
+    for (const Field& f : fields())
+        if (f.key == key)
+            return &f;
+    return nullptr;
+}
+
+void setNested(json& root, const std::string& key, const json& value)
+{
+    json* node = &root;
+    std::string::size_type start = 0, dot;
+    while ((dot = key.find('.', start)) != std::string::npos) {
+        node = &(*node)[key.substr(start, dot - start)];
+        start = dot + 1;
+    }
+    (*node)[key.substr(start)] = value;
+}
+
+// Flattens {"optim": {"learning_rate": 1}} into {"optim.learning_rate": 1}.
+void flatten(const json& node, const std::string& prefix, std::vector<std::pair<std::string, json>>& out)
+{
+    for (auto it = node.begin(); it != node.end(); ++it) {
+        const std::string key = prefix.empty() ? it.key() : prefix + "." + it.key();
+        if (it.value().is_object() && !findField(key))
+            flatten(it.value(), key, out);
+        else
+            out.emplace_back(key, it.value());
+    }
+}
+
+}  // namespace
+
+std::string taskName(TaskKind kind) { return kTaskNames.toString(kind); }
+
+json configToJson(const TrainConfig& config)
+{
+    json root = json::object();
+    for (const Field& f : fields())
+        setNested(root, f.key, f.get(config));
+    return root;
+}
+
+TrainConfig applyConfigJson(const TrainConfig& base, const json& document)
+{
+    if (!document.is_object())
+        throw ConfigError("a config must be a JSON object, got " + typeName(document));
+    TrainConfig config = base;
+    std::vector<std::pair<std::string, json>> entries;
+    flatten(document, "", entries);
+    for (const auto& [key, value] : entries) {
+        if (key == "grokscope_version" || key == "git_revision" || key == "created_utc" || key == "preset")
+            continue;  // provenance written by the run log, not settings
+        const Field* field = findField(key);
+        if (!field)
+            throw ConfigError(key + ": unknown config key (grokscope-cli keys lists them all)");
+        field->set(config, value);
+    }
+    return config;
+}
+
+TrainConfig applyOverride(const TrainConfig& base, const std::string& assignment)
+{
+    const auto equals = assignment.find('=');
+    if (equals == std::string::npos || equals == 0)
+        throw ConfigError("override \"" + assignment + "\": expected key=value, e.g. optim.learning_rate=0.003");
+    const std::string key = assignment.substr(0, equals);
+    const std::string text = assignment.substr(equals + 1);
+    const Field* field = findField(key);
+    if (!field)
+        throw ConfigError(key + ": unknown config key (grokscope-cli keys lists them all)");
+    json value = json::parse(text, nullptr, false);
+    if (value.is_discarded())
+        value = text;  // bare words such as add or relu
+    TrainConfig config = base;
+    field->set(config, value);
+    return config;
+}
+
+TrainConfig loadConfigFile(const TrainConfig& base, const std::string& path)
+{
+    std::ifstream in(path);
+    if (!in)
+        throw ConfigError(path + ": cannot open config file");
+    json document;
+    try {
+        document = json::parse(in);
+    } catch (const json::parse_error& error) {
+        throw ConfigError(path + ": not valid JSON: " + error.what());
+    }
+    try {
+        return applyConfigJson(base, document);
+    } catch (const ConfigError& error) {
+        throw ConfigError(path + ": " + error.what());
+    }
+}
+
+void validateConfig(const TrainConfig& c)
+{
+    auto require = [](bool ok, const std::string& message) {
+        if (!ok)
+            throw ConfigError(message);
+    };
+    try {
+        buildDataset(c.task, c.metrics);  // checks modulus, degree, train fraction, probe size
+    } catch (const std::invalid_argument& error) {
+        throw ConfigError(error.what());
+    }
+    require(c.model.layers >= 1 && c.model.layers <= 8, "model.layers: must be between 1 and 8");
+    require(c.model.dModel >= 2 && c.model.dModel <= 2048, "model.d_model: must be between 2 and 2048");
+    require(c.model.heads >= 1 && c.model.dModel % c.model.heads == 0,
+            "model.heads: must be at least 1 and divide model.d_model (" + std::to_string(c.model.dModel) + ")");
+    require(c.model.dMlp >= 1 && c.model.dMlp <= 16384, "model.d_mlp: must be between 1 and 16384");
+    require(c.model.mlpHiddenLayers >= 1 && c.model.mlpHiddenLayers <= 8, "model.mlp_hidden_layers: must be between 1 and 8");
+    require(c.model.mlpHiddenWidth >= 2 && c.model.mlpHiddenWidth <= 16384, "model.mlp_hidden_width: must be between 2 and 16384");
+    require(c.optim.learningRate > 0 && std::isfinite(c.optim.learningRate), "optim.learning_rate: must be positive and finite");
+    require(c.optim.weightDecay >= 0 && std::isfinite(c.optim.weightDecay), "optim.weight_decay: must be >= 0");
+    require(c.optim.learningRate * c.optim.weightDecay < 1.0,
+            "optim.weight_decay: learning_rate * weight_decay must stay below 1, or AdamW flips the weights' sign");
+    require(c.optim.beta1 >= 0 && c.optim.beta1 < 1, "optim.beta1: must lie in [0, 1)");
+    require(c.optim.beta2 >= 0 && c.optim.beta2 < 1, "optim.beta2: must lie in [0, 1)");
+    require(c.optim.epsilon > 0, "optim.epsilon: must be positive");
+    require(c.optim.warmupSteps >= 0, "optim.warmup_steps: must be >= 0");
+    require(c.optim.batchSize >= 1 && c.optim.batchSize <= 1 << 20, "optim.batch_size: must be between 1 and 1048576");
+    require(c.run.steps >= 0, "run.steps: must be >= 0");
+    require(c.run.evalEverySteps >= 1, "run.eval_every_steps: must be >= 1");
+    require(c.run.spectrumEverySteps >= 0, "run.spectrum_every_steps: must be >= 0 (0 turns the spectrum off)");
+    require(c.run.spectrumEverySteps == 0 || c.run.spectrumEverySteps % c.run.evalEverySteps == 0,
+            "run.spectrum_every_steps: must be a multiple of run.eval_every_steps ("
+                + std::to_string(c.run.evalEverySteps) + ")");
+    require(c.run.checkpointEverySteps >= 0, "run.checkpoint_every_steps: must be >= 0");
+    require(c.run.keepCheckpoints >= 1, "run.keep_checkpoints: must be >= 1");
+    require(c.run.device == "cpu" || c.run.device == "cuda", "run.device: must be \"cpu\" or \"cuda\"");
+    require(c.run.threads >= 0 && c.run.threads <= 256, "run.threads: must be between 0 and 256");
+    for (long s : c.run.saveRepresentationsAtSteps)
+        require(s >= 0 && s % c.run.evalEverySteps == 0,
+                "run.save_representations_at_steps: " + std::to_string(s)
+                    + " is not an evaluation step (a multiple of run.eval_every_steps)");
+    require(c.metrics.memorisationAccuracy > 0 && c.metrics.memorisationAccuracy <= 1,
+            "metrics.memorisation_accuracy: must lie in (0, 1]");
+    require(c.metrics.grokAccuracy > 0 && c.metrics.grokAccuracy <= 1, "metrics.grok_accuracy: must lie in (0, 1]");
+    require(!c.metrics.entropyThreshold || (*c.metrics.entropyThreshold >= 0 && *c.metrics.entropyThreshold <= 1),
+            "metrics.entropy_threshold: must lie in [0, 1] or be null");
+    require(c.metrics.collapseDrop > 0, "metrics.collapse_drop: must be positive");
+    require(c.metrics.collapseWindowEvals >= 2, "metrics.collapse_window_evals: must be at least 2");
+    require(c.intervention.mixingAlpha >= 0 && c.intervention.mixingAlpha <= 1,
+            "intervention.mixing_alpha: must lie in [0, 1]");
+    require(c.intervention.mixingFromStep >= 0, "intervention.mixing_from_step: must be >= 0");
+    require(c.intervention.mixingUntilStep < 0 || c.intervention.mixingUntilStep > c.intervention.mixingFromStep,
+            "intervention.mixing_until_step: must be -1 or after intervention.mixing_from_step");
+    require(c.optim.batchMode == BatchMode::FullBatch || c.optim.batchSize >= 2 || !c.intervention.mixing,
+            "optim.batch_size: mixing needs batches of at least 2");
+}
+
+std::vector<std::string> configKeys()
+{
+    std::vector<std::string> keys;
+    for (const Field& f : fields())
+        keys.push_back(f.key);
+    return keys;
+}
+
+std::string configKeyHelp(const std::string& key)
+{
+    const Field* field = findField(key);
+    return field ? field->help : std::string();
+}
+
+double paperEntropyThreshold(TaskKind kind)
+{
+    switch (kind) {
+    case TaskKind::Add: return 0.605;
+    case TaskKind::Sub: return 0.589;
+    case TaskKind::Mul: return 0.589;
+    case TaskKind::Permutation: return 0.655;
+    case TaskKind::Div: return 0.609;
+    }
+    return 0.609;
+}
+
+double effectiveEntropyThreshold(const TrainConfig& config)
+{
+    return config.metrics.entropyThreshold.value_or(paperEntropyThreshold(config.task.kind));
+}
+
+}  // namespace grokscope

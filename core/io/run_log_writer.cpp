@@ -1,0 +1,229 @@
+#include "io/run_log_writer.h"
+
+#include "io/config_json.h"
+#include "io/npy_writer.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <sstream>
+
+#ifndef GROKSCOPE_VERSION
+#define GROKSCOPE_VERSION "unknown"
+#endif
+#ifndef GROKSCOPE_GIT_REVISION
+#define GROKSCOPE_GIT_REVISION "unknown"
+#endif
+
+namespace fs = std::filesystem;
+
+namespace grokscope {
+
+namespace {
+
+// %.17g round-trips a double exactly; the log is the full-resolution record.
+std::string exact(double value)
+{
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.17g", value);
+    return buffer;
+}
+
+bool isEmptyFile(const fs::path& path)
+{
+    std::error_code error;
+    return !fs::exists(path) || fs::file_size(path, error) == 0;
+}
+
+void openAppend(std::ofstream& stream, const fs::path& path)
+{
+    stream.open(path, std::ios::out | std::ios::app);
+    if (!stream)
+        throw std::runtime_error("cannot open " + path.string() + " for writing");
+}
+
+std::string utcNow()
+{
+    const std::time_t now = std::time(nullptr);
+    char buffer[32];
+    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    return buffer;
+}
+
+// Keeps only lines whose leading step is <= `step` (header lines are kept).
+void truncateFile(const fs::path& path, long step, bool jsonLines)
+{
+    if (!fs::exists(path))
+        return;
+    std::ifstream in(path);
+    std::ostringstream kept;
+    std::string line;
+    bool first = true;
+    while (std::getline(in, line)) {
+        if (in.eof())
+            break;  // no newline: a row torn by a kill
+        long lineStep = -1;
+        if (jsonLines) {
+            const auto parsed = nlohmann::json::parse(line, nullptr, false);
+            if (parsed.is_discarded() || !parsed.contains("step"))
+                continue;  // a torn line from a kill
+            lineStep = parsed["step"].get<long>();
+        } else if (first) {
+            kept << line << '\n';
+            first = false;
+            continue;
+        } else {
+            try {
+                lineStep = std::stol(line.substr(0, line.find(',')));
+            } catch (...) {
+                continue;
+            }
+        }
+        first = false;
+        if (lineStep <= step)
+            kept << line << '\n';
+    }
+    in.close();
+    const fs::path temporary = path.string() + ".partial";
+    {
+        std::ofstream out(temporary, std::ios::trunc);
+        out << kept.str();
+        if (!out.flush())
+            throw std::runtime_error("cannot rewrite " + path.string());
+    }
+    fs::rename(temporary, path);
+}
+
+}  // namespace
+
+namespace runlog {
+
+std::string metricsHeader()
+{
+    return "step,train_loss,test_loss,train_accuracy,test_accuracy,weight_norm,entropy,effective_rank,"
+           "learning_rate,elapsed_ms,mixing,norm_match";
+}
+
+std::string stepFileName(long step, const char* extension)
+{
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "step_%08ld.%s", step, extension);
+    return buffer;
+}
+
+}  // namespace runlog
+
+RunLogWriter::RunLogWriter(const std::string& directory, const std::vector<std::string>& parameterNames)
+    : m_directory(directory), m_parameterCount(parameterNames.size())
+{
+    const fs::path dir(directory);
+    fs::create_directories(dir);
+    const fs::path metrics = dir / runlog::kMetrics, norms = dir / runlog::kParameterNorms,
+                   spectra = dir / runlog::kSpectra, events = dir / runlog::kEvents;
+    const bool newMetrics = isEmptyFile(metrics), newNorms = isEmptyFile(norms);
+    m_spectraHeaderWritten = !isEmptyFile(spectra);
+    openAppend(m_metrics, metrics);
+    openAppend(m_norms, norms);
+    openAppend(m_spectra, spectra);
+    openAppend(m_events, events);
+    if (newMetrics)
+        appendLine(m_metrics, runlog::kMetrics, runlog::metricsHeader());
+    if (newNorms) {
+        std::string header = "step";
+        for (const std::string& name : parameterNames)
+            header += "," + name;
+        appendLine(m_norms, runlog::kParameterNorms, header);
+    }
+}
+
+void RunLogWriter::appendLine(std::ofstream& stream, const std::string& file, const std::string& line)
+{
+    stream << line << '\n';
+    stream.flush();
+    if (!stream)
+        throw std::runtime_error("cannot write " + (fs::path(m_directory) / file).string()
+                                 + " (is the disk full?); the rows written so far are intact");
+}
+
+void RunLogWriter::onEvaluation(const EvalSnapshot& s)
+{
+    std::string line = std::to_string(s.step) + "," + exact(s.trainLoss) + "," + exact(s.testLoss) + ","
+                       + exact(s.trainAccuracy) + "," + exact(s.testAccuracy) + "," + exact(s.weightNorm) + ","
+                       + (s.entropy ? exact(*s.entropy) : "") + "," + (s.effectiveRank ? exact(*s.effectiveRank) : "")
+                       + "," + exact(s.learningRate) + "," + exact(s.elapsedMs) + "," + (s.mixingActive ? "1" : "0")
+                       + "," + (s.normMatchActive ? "1" : "0");
+    appendLine(m_metrics, runlog::kMetrics, line);
+}
+
+void RunLogWriter::onSpectrum(const SpectrumSnapshot& spectrum)
+{
+    if (!m_spectraHeaderWritten) {
+        std::string header = "step";
+        for (size_t k = 1; k <= spectrum.eigenvalues.size(); ++k)
+            header += ",lambda_" + std::to_string(k);
+        appendLine(m_spectra, runlog::kSpectra, header);
+        m_spectraHeaderWritten = true;
+    }
+    std::string line = std::to_string(spectrum.step);
+    for (double value : spectrum.eigenvalues)
+        line += "," + exact(value);
+    appendLine(m_spectra, runlog::kSpectra, line);
+}
+
+void RunLogWriter::onParameterNorms(const ParameterNorms& norms)
+{
+    std::string line = std::to_string(norms.step);
+    for (double value : norms.norms)
+        line += "," + exact(value);
+    appendLine(m_norms, runlog::kParameterNorms, line);
+}
+
+void RunLogWriter::onEvent(const RunEvent& event)
+{
+    nlohmann::json line = {{"step", event.step}, {"type", event.type}, {"message", event.message}};
+    if (!event.values.empty())
+        line["values"] = event.values;
+    if (!event.labels.empty())
+        line["labels"] = event.labels;
+    appendLine(m_events, runlog::kEvents, line.dump());
+}
+
+void RunLogWriter::onRepresentations(const RepresentationSample& sample)
+{
+    const fs::path dir = fs::path(m_directory) / runlog::kRepresentations;
+    fs::create_directories(dir);
+    writeNpyFloat32((dir / runlog::stepFileName(sample.step, "npy")).string(), sample.rows, sample.columns,
+                    sample.values);
+}
+
+void RunLogWriter::writeConfig(const std::string& directory, const TrainConfig& config)
+{
+    nlohmann::json document = configToJson(config);
+    document["grokscope_version"] = GROKSCOPE_VERSION;
+    document["git_revision"] = GROKSCOPE_GIT_REVISION;
+    document["created_utc"] = utcNow();
+    fs::create_directories(directory);
+    const fs::path path = fs::path(directory) / runlog::kConfig;
+    const fs::path temporary = path.string() + ".partial";
+    {
+        std::ofstream out(temporary, std::ios::trunc);
+        out << document.dump(2) << '\n';
+        if (!out.flush())
+            throw std::runtime_error("cannot write " + path.string() + " (is the disk full?)");
+    }
+    fs::rename(temporary, path);
+}
+
+void RunLogWriter::truncateAfter(const std::string& directory, long step)
+{
+    const fs::path dir(directory);
+    truncateFile(dir / runlog::kMetrics, step, false);
+    truncateFile(dir / runlog::kSpectra, step, false);
+    truncateFile(dir / runlog::kParameterNorms, step, false);
+    truncateFile(dir / runlog::kEvents, step, true);
+}
+
+}  // namespace grokscope

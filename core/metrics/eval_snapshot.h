@@ -1,0 +1,47 @@
+#pragma once
+// Value snapshots that leave the engine: what observers, the run log, the CLI
+// and the GUI receive. Copies, never references into a live model.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace grokscope {
+
+struct EvalSnapshot {
+    long step = 0;
+    double trainLoss = 0.0;  // mean cross-entropy, accumulated in float64
+    double testLoss = 0.0;
+    double trainAccuracy = 0.0;
+    double testAccuracy = 0.0;
+    double weightNorm = 0.0;  // ‖θ‖₂ over all parameters
+    double learningRate = 0.0;
+    double elapsedMs = 0.0;   // training wall time so far, evaluation excluded
+    std::optional<double> entropy;        // H̃, on spectrum evaluations
+    std::optional<double> effectiveRank;  // exp(H)
+    bool mixingActive = false;
+    bool normMatchActive = false;
+};
+
+struct SpectrumSnapshot {
+    long step = 0;
+    std::vector<double> eigenvalues;  // descending
+};
+
+struct ParameterNorms {
+    long step = 0;
+    std::vector<double> norms;  // one per tensor, in parameterNames() order
+};
+
+// Something that happened, recorded as one JSON line in events.jsonl.
+struct RunEvent {
+    long step = 0;
+    std::string type;     // memorised, grokked, entropy_threshold_crossed, entropy_collapse,
+                          // intervention, nan, finished, stopped, resumed, error
+    std::string message;  // human-readable, shown by the CLI and the GUI
+    std::map<std::string, double> values;  // numeric details (lead times, H̃, ...)
+    std::map<std::string, std::string> labels;  // textual details (intervention kind, ...)
+};
+
+}  // namespace grokscope

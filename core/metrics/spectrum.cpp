@@ -1,0 +1,73 @@
+#include "metrics/spectrum.h"
+
+#include <Eigen/Eigenvalues>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace grokscope {
+
+Eigen::MatrixXd representationCovariance(const Eigen::MatrixXd& representations, Centring centring)
+{
+    const double n = static_cast<double>(representations.rows());
+    if (centring == Centring::Centred) {
+        const Eigen::RowVectorXd mean = representations.colwise().mean();
+        const Eigen::MatrixXd centred = representations.rowwise() - mean;
+        return (centred.transpose() * centred) / n;
+    }
+    return (representations.transpose() * representations) / n;
+}
+
+std::vector<double> descendingEigenvalues(const Eigen::MatrixXd& symmetric)
+{
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(symmetric, Eigen::EigenvaluesOnly);
+    const Eigen::VectorXd& ascending = solver.eigenvalues();
+    std::vector<double> values(ascending.data(), ascending.data() + ascending.size());
+    std::reverse(values.begin(), values.end());
+    for (double& v : values)
+        v = std::max(v, 0.0);
+    return values;
+}
+
+namespace {
+
+double unnormalisedEntropy(const std::vector<double>& eigenvalues)
+{
+    double total = 0.0;
+    for (double v : eigenvalues)
+        total += v;
+    if (!(total > 0.0))
+        return std::numeric_limits<double>::quiet_NaN();
+    double entropy = 0.0;
+    for (double v : eigenvalues) {
+        const double p = v / total;
+        if (p > 0.0)
+            entropy -= p * std::log(p);
+    }
+    return entropy;
+}
+
+}  // namespace
+
+double normalisedSpectralEntropy(const std::vector<double>& eigenvalues)
+{
+    if (eigenvalues.size() < 2)
+        return std::numeric_limits<double>::quiet_NaN();
+    return unnormalisedEntropy(eigenvalues) / std::log(static_cast<double>(eigenvalues.size()));
+}
+
+double effectiveRank(const std::vector<double>& eigenvalues)
+{
+    return std::exp(unnormalisedEntropy(eigenvalues));
+}
+
+SpectrumSummary summariseRepresentations(const Eigen::MatrixXd& representations, Centring centring)
+{
+    SpectrumSummary summary;
+    summary.eigenvalues = descendingEigenvalues(representationCovariance(representations, centring));
+    summary.entropy = normalisedSpectralEntropy(summary.eigenvalues);
+    summary.effectiveRank = effectiveRank(summary.eigenvalues);
+    return summary;
+}
+
+}  // namespace grokscope

@@ -1,0 +1,27 @@
+#include "model/grok_model.h"
+
+#include "model/mlp_model.h"
+#include "model/transformer_model.h"
+#include "tasks/dataset.h"
+
+namespace grokscope {
+
+torch::Tensor applyMixing(const torch::Tensor& values, const MixingRequest& mixing)
+{
+    return values * (1.0 - mixing.alpha) + values.index_select(0, mixing.permutation) * mixing.alpha;
+}
+
+std::unique_ptr<GrokModel> createModel(const ModelConfig& config, const Dataset& data, uint64_t seed,
+                                       torch::Device device)
+{
+    std::unique_ptr<GrokModel> model;
+    if (config.architecture == Architecture::Transformer)
+        model = std::make_unique<TransformerModel>(config, data.vocabularySize, data.sequenceLength,
+                                                   data.table.numClasses);
+    else
+        model = std::make_unique<MlpModel>(config, data.vocabularySize, data.table.numClasses);
+    model->parameters().materialise(seed, device);
+    return model;
+}
+
+}  // namespace grokscope

@@ -1,0 +1,44 @@
+#pragma once
+// The models' common face. Internal to core (includes torch): the trainer uses it,
+// the UI never sees it.
+
+#include "model/parameter_store.h"
+#include "train/train_config.h"
+
+#include <memory>
+
+namespace grokscope {
+
+struct Dataset;
+
+struct ModelOutput {
+    torch::Tensor logits;          // B × classes
+    torch::Tensor representation;  // B × d: the input of the unembedding, on which H̃ is measured
+};
+
+// Representation mixing (science notes, "Interventions"): z_i ← (1−α) z_i + α z_π(i),
+// with π a derangement of the batch. Only training forward passes carry one.
+struct MixingRequest {
+    double alpha = 0.0;
+    MixingSite site = MixingSite::FinalResidual;
+    torch::Tensor permutation;  // int64, B
+};
+
+class GrokModel {
+public:
+    virtual ~GrokModel() = default;
+    virtual ModelOutput forward(const torch::Tensor& tokens, const MixingRequest* mixing) = 0;
+    virtual int representationWidth() const = 0;
+    ParameterStore& parameters() { return m_parameters; }
+    const ParameterStore& parameters() const { return m_parameters; }
+
+protected:
+    ParameterStore m_parameters;
+};
+
+std::unique_ptr<GrokModel> createModel(const ModelConfig& config, const Dataset& data,
+                                       uint64_t seed, torch::Device device);
+
+torch::Tensor applyMixing(const torch::Tensor& values, const MixingRequest& mixing);
+
+}  // namespace grokscope

@@ -1,0 +1,113 @@
+#include "model/transformer_model.h"
+
+#include <cmath>
+
+namespace grokscope {
+
+TransformerModel::TransformerModel(const ModelConfig& config, int vocabularySize, int sequenceLength,
+                                   int classes)
+    : m_config(config), m_sequenceLength(sequenceLength)
+{
+    const int64_t d = config.dModel;
+    // Nanda et al.'s initialisation: N(0, 1/d_model) everywhere, N(0, 1/classes) for
+    // the unembedding, zero biases, LayerNorm gains one.
+    const double std = 1.0 / std::sqrt(static_cast<double>(d));
+    m_embed = m_parameters.declare("embed", {vocabularySize, d}, std);
+    m_position = m_parameters.declare("position", {sequenceLength, d}, std);
+    for (int l = 0; l < config.layers; ++l) {
+        const std::string prefix = "layer" + std::to_string(l) + ".";
+        Layer layer;
+        layer.wQ = m_parameters.declare(prefix + "attn.W_Q", {d, d}, std);
+        layer.wK = m_parameters.declare(prefix + "attn.W_K", {d, d}, std);
+        layer.wV = m_parameters.declare(prefix + "attn.W_V", {d, d}, std);
+        layer.wO = m_parameters.declare(prefix + "attn.W_O", {d, d}, std);
+        layer.wIn = m_parameters.declare(prefix + "mlp.W_in", {d, config.dMlp}, std);
+        layer.bIn = m_parameters.declare(prefix + "mlp.b_in", {config.dMlp}, 0.0);
+        layer.wOut = m_parameters.declare(prefix + "mlp.W_out", {config.dMlp, d}, std);
+        layer.bOut = m_parameters.declare(prefix + "mlp.b_out", {d}, 0.0);
+        if (config.layerNorm != LayerNormPlacement::None) {
+            layer.ln1Weight = m_parameters.declare(prefix + "ln1.weight", {d}, -1.0);
+            layer.ln1Bias = m_parameters.declare(prefix + "ln1.bias", {d}, 0.0);
+            layer.ln2Weight = m_parameters.declare(prefix + "ln2.weight", {d}, -1.0);
+            layer.ln2Bias = m_parameters.declare(prefix + "ln2.bias", {d}, 0.0);
+        }
+        m_layers.push_back(layer);
+    }
+    if (config.finalLayerNorm) {
+        m_finalLnWeight = m_parameters.declare("final_ln.weight", {d}, -1.0);
+        m_finalLnBias = m_parameters.declare("final_ln.bias", {d}, 0.0);
+    }
+    m_unembed = m_parameters.declare("unembed", {d, classes}, 1.0 / std::sqrt(static_cast<double>(classes)));
+}
+
+torch::Tensor TransformerModel::layerNorm(const torch::Tensor& x, int weight, int bias) const
+{
+    return torch::layer_norm(x, {m_config.dModel}, p(weight), p(bias), 1e-5);
+}
+
+// Queries come from `queriesFrom` (B×Lq×d), keys and values from `keysFrom` (B×L×d).
+// In the last layer Lq = 1: only the final position reaches the loss, so computing
+// queries, attention output and MLP elsewhere would be wasted work.
+torch::Tensor TransformerModel::attention(const Layer& layer, const torch::Tensor& keysFrom,
+                                          const torch::Tensor& queriesFrom, bool causal) const
+{
+    const int64_t batch = keysFrom.size(0), length = keysFrom.size(1), queries = queriesFrom.size(1);
+    const int64_t heads = m_config.heads, dHead = m_config.dModel / m_config.heads;
+    auto split = [&](const torch::Tensor& t, int64_t len) {
+        return t.view({batch, len, heads, dHead}).transpose(1, 2);  // B×H×len×dHead
+    };
+    const torch::Tensor q = split(queriesFrom.matmul(p(layer.wQ)), queries);
+    const torch::Tensor k = split(keysFrom.matmul(p(layer.wK)), length);
+    const torch::Tensor v = split(keysFrom.matmul(p(layer.wV)), length);
+    torch::Tensor scores = q.matmul(k.transpose(-1, -2)) / std::sqrt(static_cast<double>(dHead));
+    if (causal) {
+        const torch::Tensor mask = torch::ones({queries, length}, torch::TensorOptions().dtype(torch::kBool).device(scores.device()))
+                                       .triu(1);
+        scores = scores.masked_fill(mask, -std::numeric_limits<float>::infinity());
+    }
+    const torch::Tensor mixed = scores.softmax(-1).matmul(v);  // B×H×Lq×dHead
+    return mixed.transpose(1, 2).reshape({batch, queries, m_config.dModel}).matmul(p(layer.wO));
+}
+
+torch::Tensor TransformerModel::mlpBlock(const Layer& layer, const torch::Tensor& x) const
+{
+    torch::Tensor hidden = torch::addmm(p(layer.bIn), x.reshape({-1, m_config.dModel}), p(layer.wIn));
+    hidden = m_config.activation == Activation::Relu ? torch::relu(hidden) : torch::gelu(hidden);
+    return torch::addmm(p(layer.bOut), hidden, p(layer.wOut)).view(x.sizes());
+}
+
+ModelOutput TransformerModel::forward(const torch::Tensor& tokens, const MixingRequest* mixing)
+{
+    const int64_t length = tokens.size(1);
+    torch::Tensor x = torch::embedding(p(m_embed), tokens) + p(m_position).narrow(0, 0, length);
+    if (mixing && mixing->site == MixingSite::Embedding)
+        x = applyMixing(x, *mixing);
+    const bool pre = m_config.layerNorm == LayerNormPlacement::Pre;
+    const bool post = m_config.layerNorm == LayerNormPlacement::Post;
+    for (size_t l = 0; l < m_layers.size(); ++l) {
+        const Layer& layer = m_layers[l];
+        const bool last = l + 1 == m_layers.size();
+        const torch::Tensor normed = pre ? layerNorm(x, layer.ln1Weight, layer.ln1Bias) : x;
+        const torch::Tensor queriesFrom = last ? normed.narrow(1, length - 1, 1) : normed;
+        torch::Tensor residual = last ? x.narrow(1, length - 1, 1) : x;
+        torch::Tensor attended = attention(layer, normed, queriesFrom, !last);
+        if (last && mixing && mixing->site == MixingSite::AttentionOutput)
+            attended = applyMixing(attended, *mixing);
+        residual = residual + attended;
+        if (post)
+            residual = layerNorm(residual, layer.ln1Weight, layer.ln1Bias);
+        const torch::Tensor mlpIn = pre ? layerNorm(residual, layer.ln2Weight, layer.ln2Bias) : residual;
+        residual = residual + mlpBlock(layer, mlpIn);
+        if (post)
+            residual = layerNorm(residual, layer.ln2Weight, layer.ln2Bias);
+        x = residual;
+    }
+    torch::Tensor z = x.select(1, x.size(1) - 1);  // B×d: the final position's residual
+    if (m_finalLnWeight >= 0)
+        z = layerNorm(z, m_finalLnWeight, m_finalLnBias);
+    if (mixing && mixing->site == MixingSite::FinalResidual)
+        z = applyMixing(z, *mixing);
+    return {z.matmul(p(m_unembed)), z};
+}
+
+}  // namespace grokscope

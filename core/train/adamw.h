@@ -1,0 +1,25 @@
+#pragma once
+// AdamW (Loshchilov & Hutter) on the flat parameter buffer: the same arithmetic, in
+// the same order, as torch.optim.AdamW in PyTorch 1.13, but one tensor operation
+// per line instead of one per parameter tensor. Internal to core.
+
+#include "model/parameter_store.h"
+#include "train/train_config.h"
+
+namespace grokscope {
+
+class AdamW {
+public:
+    AdamW(ParameterStore& parameters, const OptimConfig& config);
+    void step(double learningRate);
+    void save(torch::serialize::OutputArchive& archive) const;
+    void load(torch::serialize::InputArchive& archive, torch::Device device);
+
+private:
+    ParameterStore& m_parameters;
+    OptimConfig m_config;
+    torch::Tensor m_expAvg, m_expAvgSq, m_denominator;
+    long m_stepCount = 0;
+};
+
+}  // namespace grokscope

@@ -1,0 +1,57 @@
+#pragma once
+// A training run with its directory: the Trainer, the run log, periodic
+// checkpoints, resume, and the norm reference of the norm-matched control.
+// Used by the CLI, the GUI's worker and the experiment runner alike.
+
+#include "train/trainer.h"
+
+#include <memory>
+#include <string>
+
+namespace grokscope {
+
+class RunLogWriter;
+
+class Run {
+public:
+    // Starts a fresh run in `directory`, which must not hold a run already.
+    // An empty directory string trains without writing anything.
+    static std::unique_ptr<Run> start(const TrainConfig& config, const std::string& directory);
+    // Continues the run in `directory` from its latest checkpoint; its log is cut back
+    // to that step so the result equals an uninterrupted run. `extraSteps` > 0 raises
+    // run.steps by that much (to extend a finished run).
+    static std::unique_ptr<Run> resume(const std::string& directory, long extraSteps = 0);
+    // Copies `source`'s config and checkpoint into a new run directory: a second arm
+    // that continues from the same state ("Branch from here").
+    static std::unique_ptr<Run> branch(const std::string& sourceDirectory, long checkpointStep,
+                                       const std::string& directory);
+    ~Run();
+
+    Trainer& trainer() { return *m_trainer; }
+    const std::string& directory() const { return m_directory; }
+
+    // Trains up to `maxSteps`, writing checkpoints on their cadence. Returns steps run.
+    long advance(long maxSteps);
+    bool finished() const { return m_trainer->finished(); }
+    // Writes a checkpoint now; returns its path ("" without a directory).
+    std::string checkpoint();
+    // Final checkpoint and a "finished" (or "stopped") event with the run's summary.
+    void close(bool stoppedByUser);
+
+    // Loads a reference run's ‖θ‖₂ trajectory and follows it (norm-matched control).
+    void followNormOf(const std::string& referenceDirectory);
+
+    static std::string latestCheckpoint(const std::string& directory);
+
+private:
+    Run(std::unique_ptr<Trainer> trainer, std::string directory);
+    void pruneCheckpoints();
+
+    std::unique_ptr<Trainer> m_trainer;
+    std::unique_ptr<RunLogWriter> m_writer;
+    std::string m_directory;
+    long m_lastCheckpointStep = -1;
+    bool m_closed = false;
+};
+
+}  // namespace grokscope

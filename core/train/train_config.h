@@ -1,0 +1,106 @@
+#pragma once
+// Every setting of a run, as plain values. Defaults live here and only here:
+// presets and command-line overrides change fields, they never restate defaults.
+// JSON conversion and validation live in io/config_json.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace grokscope {
+
+enum class TaskKind { Add, Sub, Mul, Div, Permutation };
+enum class Architecture { Transformer, Mlp };
+enum class Activation { Relu, Gelu };
+enum class LayerNormPlacement { None, Pre, Post };
+enum class BatchMode { SampledWithReplacement, FullBatch };
+enum class ProbeSource { Train, Test };
+enum class Centring { Centred, Uncentred };
+enum class MixingSite { FinalResidual, AttentionOutput, Embedding };
+
+struct TaskConfig {
+    TaskKind kind = TaskKind::Add;
+    int modulus = 97;               // p for the cyclic tasks
+    int permutationDegree = 5;      // n for S_n
+    double trainFraction = 0.3;
+    unsigned long long dataSeed = 0;  // the split has its own seed, separate from the model's
+    bool equalsToken = true;        // inputs "a b =" (true) or "a b" (false)
+};
+
+struct ModelConfig {
+    Architecture architecture = Architecture::Transformer;
+    int layers = 1;
+    int dModel = 128;
+    int heads = 4;
+    int dMlp = 512;
+    Activation activation = Activation::Relu;
+    LayerNormPlacement layerNorm = LayerNormPlacement::None;
+    bool finalLayerNorm = false;
+    int mlpHiddenLayers = 2;   // MLP control only
+    int mlpHiddenWidth = 128;  // MLP control only; also the width of its representation
+};
+
+struct OptimConfig {
+    double learningRate = 1e-3;
+    double weightDecay = 1.0;
+    double beta1 = 0.9;
+    double beta2 = 0.98;
+    double epsilon = 1e-8;
+    int warmupSteps = 10;
+    BatchMode batchMode = BatchMode::SampledWithReplacement;
+    int batchSize = 512;
+};
+
+struct RunConfig {
+    long steps = 30000;
+    unsigned long long modelSeed = 0;  // initialisation and batch sampling
+    int evalEverySteps = 100;
+    int spectrumEverySteps = 100;      // a multiple of evalEverySteps
+    int checkpointEverySteps = 1000;   // 0 disables periodic checkpoints
+    int keepCheckpoints = 3;           // older periodic checkpoints are deleted
+    bool stopAtGrok = false;
+    long stopAfterGrokSteps = -1;      // with stopAtGrok: keep training this many steps past T_grok
+    std::string device = "cpu";        // "cpu" or "cuda"
+    int threads = 0;                   // 0 = choose automatically (see engine docs)
+    std::vector<long> saveRepresentationsAtSteps;  // probe representations as .npy
+};
+
+struct MetricsConfig {
+    int probeSize = 512;
+    ProbeSource probeSource = ProbeSource::Train;
+    Centring centring = Centring::Centred;
+    std::optional<double> entropyThreshold;  // H̃*; unset = the task's value from the paper
+    double memorisationAccuracy = 0.95;
+    double grokAccuracy = 0.99;
+    double collapseDrop = 0.05;
+    int collapseWindowEvals = 5;
+    bool entropyEventsAfterMemorisation = true;  // see EventThresholds
+};
+
+// Entropy-blocking levers and their controls (science notes, "Interventions").
+// The GUI toggles the same switches at run time; a config schedules them.
+struct InterventionConfig {
+    bool mixing = false;               // representation mixing, z_i ← (1−α) z_i + α z_π(i)
+    double mixingAlpha = 0.3;
+    MixingSite mixingSite = MixingSite::FinalResidual;
+    long mixingFromStep = 0;           // with mixing: active for steps in [from, until)
+    long mixingUntilStep = -1;         // -1 = to the end
+    std::string normReferenceRun;      // run directory whose ‖θ‖₂ trajectory is followed; empty = off
+};
+
+struct TrainConfig {
+    std::string name = "custom";
+    TaskConfig task;
+    ModelConfig model;
+    OptimConfig optim;
+    RunConfig run;
+    MetricsConfig metrics;
+    InterventionConfig intervention;
+};
+
+// H̃* per task, from the paper (science notes): add 0.605, sub 0.589, mul 0.589,
+// S5 0.655; tasks it did not report fall back to the mod-97 mean 0.609.
+double paperEntropyThreshold(TaskKind kind);
+double effectiveEntropyThreshold(const TrainConfig& config);
+
+}  // namespace grokscope

@@ -1,0 +1,453 @@
+#include "train/trainer.h"
+
+#include "metrics/spectrum.h"
+#include "model/grok_model.h"
+#include "tasks/seeded_random.h"
+#include "train/adamw.h"
+#include "train/engine_threads.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <sstream>
+#include <stdexcept>
+
+namespace grokscope {
+
+namespace {
+
+torch::Device resolveDevice(const std::string& name)
+{
+    if (name == "cpu")
+        return torch::kCPU;
+    if (name == "cuda") {
+        if (!torch::cuda::is_available())
+            throw std::invalid_argument("run.device: \"cuda\" requested, but this LibTorch has no usable CUDA device");
+        return torch::kCUDA;
+    }
+    throw std::invalid_argument("run.device: must be \"cpu\" or \"cuda\", got \"" + name + "\"");
+}
+
+torch::Tensor tokenTensor(const Dataset& data, const std::vector<int>& pairs, torch::Device device)
+{
+    torch::Tensor tokens = torch::empty({static_cast<int64_t>(pairs.size()), data.sequenceLength}, torch::kInt64);
+    auto* out = tokens.data_ptr<int64_t>();
+    std::vector<int> buffer(data.sequenceLength);
+    for (size_t i = 0; i < pairs.size(); ++i) {
+        data.tokensOf(pairs[i], buffer.data());
+        for (int j = 0; j < data.sequenceLength; ++j)
+            out[i * data.sequenceLength + j] = buffer[j];
+    }
+    return tokens.to(device);
+}
+
+torch::Tensor labelTensor(const Dataset& data, const std::vector<int>& pairs, torch::Device device)
+{
+    torch::Tensor labels = torch::empty({static_cast<int64_t>(pairs.size())}, torch::kInt64);
+    auto* out = labels.data_ptr<int64_t>();
+    for (size_t i = 0; i < pairs.size(); ++i)
+        out[i] = data.table.answer[pairs[i]];
+    return labels.to(device);
+}
+
+// Sattolo's algorithm: a uniformly random cyclic permutation, which has no fixed point.
+torch::Tensor randomDerangement(int64_t size, uint64_t seed)
+{
+    torch::Tensor permutation = torch::arange(size, torch::kInt64);
+    auto* p = permutation.data_ptr<int64_t>();
+    SplitMix64 random(seed);
+    for (int64_t i = size - 1; i > 0; --i)
+        std::swap(p[i], p[random.below(static_cast<uint64_t>(i))]);
+    return permutation;
+}
+
+double interpolate(const std::vector<std::pair<long, double>>& curve, long step)
+{
+    if (step <= curve.front().first)
+        return curve.front().second;
+    if (step >= curve.back().first)
+        return curve.back().second;
+    auto upper = std::lower_bound(curve.begin(), curve.end(), step,
+                                  [](const auto& point, long s) { return point.first < s; });
+    auto lower = upper - 1;
+    const double t = double(step - lower->first) / double(upper->first - lower->first);
+    return lower->second + t * (upper->second - lower->second);
+}
+
+}  // namespace
+
+struct Trainer::Impl {
+    TrainConfig config;
+    Dataset data;
+    torch::Device device{torch::kCPU};
+    std::unique_ptr<GrokModel> model;
+    std::unique_ptr<AdamW> optimiser;
+    torch::Tensor trainTokens, trainLabels, testTokens, testLabels, probeTokens;
+    EventDetector detector;
+    std::vector<RunObserver*> observers;
+    long step = 0;
+    long lastEvaluatedStep = -1;
+    double trainingMs = 0.0;
+    std::string failure;
+    bool mixing = false;
+    double mixingAlpha = 0.3;
+    MixingSite mixingSite = MixingSite::FinalResidual;
+    std::vector<std::pair<long, double>> normTrajectory;
+
+    explicit Impl(const TrainConfig& c)
+        : config(c),
+          data(buildDataset(c.task, c.metrics)),
+          device(resolveDevice(c.run.device)),
+          detector(EventThresholds{c.metrics.memorisationAccuracy, c.metrics.grokAccuracy,
+                                   effectiveEntropyThreshold(c), c.metrics.collapseDrop,
+                                   c.metrics.collapseWindowEvals, c.metrics.entropyEventsAfterMemorisation})
+    {
+        configureEngineThreads(c.run.threads);
+        model = createModel(c.model, data, c.run.modelSeed, device);
+        optimiser = std::make_unique<AdamW>(model->parameters(), c.optim);
+        trainTokens = tokenTensor(data, data.trainPairs, device);
+        trainLabels = labelTensor(data, data.trainPairs, device);
+        testTokens = tokenTensor(data, data.testPairs, device);
+        testLabels = labelTensor(data, data.testPairs, device);
+        probeTokens = tokenTensor(data, data.probePairs, device);
+        mixingAlpha = c.intervention.mixingAlpha;
+        mixingSite = c.intervention.mixingSite;
+    }
+
+    void emit(const RunEvent& event)
+    {
+        for (RunObserver* o : observers)
+            o->onEvent(event);
+    }
+
+    double learningRateAt(long stepNumber) const
+    {
+        const int warmup = config.optim.warmupSteps;
+        const double factor = warmup > 0 ? std::min(1.0, double(stepNumber) / warmup) : 1.0;
+        return config.optim.learningRate * factor;
+    }
+
+    // A config schedule switches mixing at the window's edges only, so the GUI's
+    // toggle can override it in between.
+    void applyScheduledInterventions(long stepNumber)
+    {
+        const InterventionConfig& iv = config.intervention;
+        if (!iv.mixing)
+            return;
+        const bool atStart = stepNumber == iv.mixingFromStep + 1;
+        const bool atEnd = iv.mixingUntilStep >= 0 && stepNumber == iv.mixingUntilStep + 1;
+        if (atStart || atEnd)
+            setMixing(atStart && !atEnd, iv.mixingAlpha, iv.mixingSite);
+    }
+
+    void setMixing(bool enabled, double alpha, MixingSite site)
+    {
+        if (enabled == mixing && alpha == mixingAlpha && site == mixingSite)
+            return;
+        mixing = enabled;
+        mixingAlpha = alpha;
+        mixingSite = site;
+        RunEvent event;
+        event.step = step;
+        event.type = "intervention";
+        event.labels["kind"] = "mixing";
+        event.labels["state"] = enabled ? "on" : "off";
+        event.values["alpha"] = alpha;
+        const char* siteName = site == MixingSite::FinalResidual ? "final_residual"
+                               : site == MixingSite::AttentionOutput ? "attention_output" : "embedding";
+        event.labels["site"] = siteName;
+        std::ostringstream message;
+        message << "representation mixing " << (enabled ? "on" : "off") << " (alpha " << alpha << ", "
+                << siteName << ") at step " << step;
+        event.message = message.str();
+        emit(event);
+    }
+
+    // One optimiser step. Returns false (and sets `failure`) on a non-finite loss.
+    bool trainOneStep()
+    {
+        const long stepNumber = step + 1;
+        applyScheduledInterventions(stepNumber);
+        torch::Tensor tokens, labels;
+        if (config.optim.batchMode == BatchMode::FullBatch) {
+            tokens = trainTokens;
+            labels = trainLabels;
+        } else {
+            const int64_t batch = config.optim.batchSize;
+            torch::Tensor index = torch::empty({batch}, torch::kInt64);
+            auto* out = index.data_ptr<int64_t>();
+            SplitMix64 random(streamSeed(config.run.modelSeed, kBatchStream, static_cast<uint64_t>(stepNumber)));
+            const uint64_t trainCount = data.trainPairs.size();
+            for (int64_t i = 0; i < batch; ++i)
+                out[i] = static_cast<int64_t>(random.below(trainCount));
+            index = index.to(device);
+            tokens = trainTokens.index_select(0, index);
+            labels = trainLabels.index_select(0, index);
+        }
+        MixingRequest request;
+        const MixingRequest* mixingRequest = nullptr;
+        if (mixing && mixingAlpha > 0.0 && tokens.size(0) > 1) {
+            request.alpha = mixingAlpha;
+            request.site = mixingSite;
+            request.permutation = randomDerangement(tokens.size(0),
+                                                    streamSeed(config.run.modelSeed, kMixingStream, stepNumber))
+                                      .to(device);
+            mixingRequest = &request;
+        }
+        model->parameters().flatGradients().zero_();
+        const ModelOutput output = model->forward(tokens, mixingRequest);
+        const torch::Tensor loss = torch::nn::functional::cross_entropy(output.logits, labels);
+        const double lossValue = loss.item<double>();
+        if (!std::isfinite(lossValue)) {
+            std::ostringstream message;
+            message << "training loss became " << lossValue << " at step " << stepNumber
+                    << "; the run stopped and its log is kept. Lower optim.learning_rate (now "
+                    << config.optim.learningRate << ") or check the config.";
+            failure = message.str();
+            RunEvent event;
+            event.step = stepNumber;
+            event.type = "nan";
+            event.message = failure;
+            emit(event);
+            return false;
+        }
+        loss.backward();
+        optimiser->step(learningRateAt(stepNumber));
+        if (!normTrajectory.empty()) {
+            torch::NoGradGuard noGrad;
+            torch::Tensor& flat = model->parameters().flatValues();
+            const double current = flat.norm().item<double>();
+            const double target = interpolate(normTrajectory, stepNumber);
+            if (current > 0.0)
+                flat.mul_(target / current);
+        }
+        step = stepNumber;
+        return true;
+    }
+
+    // Mean loss (float64 accumulation) and accuracy over a whole split, in chunks.
+    std::pair<double, double> lossAndAccuracy(const torch::Tensor& tokens, const torch::Tensor& labels)
+    {
+        constexpr int64_t chunk = 4096;
+        double lossSum = 0.0;
+        int64_t correct = 0;
+        const int64_t total = tokens.size(0);
+        for (int64_t start = 0; start < total; start += chunk) {
+            const int64_t count = std::min(chunk, total - start);
+            const torch::Tensor logits = model->forward(tokens.narrow(0, start, count), nullptr).logits;
+            const torch::Tensor chunkLabels = labels.narrow(0, start, count);
+            const torch::Tensor logProbs = logits.log_softmax(-1).gather(1, chunkLabels.unsqueeze(1));
+            lossSum -= logProbs.to(torch::kFloat64).sum().item<double>();
+            correct += logits.argmax(-1).eq(chunkLabels).sum().item<int64_t>();
+        }
+        return {lossSum / double(total), double(correct) / double(total)};
+    }
+
+    torch::Tensor probeRepresentation()
+    {
+        return model->forward(probeTokens, nullptr).representation.to(torch::kCPU, torch::kFloat64).contiguous();
+    }
+
+    void evaluate()
+    {
+        if (lastEvaluatedStep == step)
+            return;
+        lastEvaluatedStep = step;
+        torch::NoGradGuard noGrad;
+        EvalSnapshot s;
+        s.step = step;
+        std::tie(s.trainLoss, s.trainAccuracy) = lossAndAccuracy(trainTokens, trainLabels);
+        std::tie(s.testLoss, s.testAccuracy) = lossAndAccuracy(testTokens, testLabels);
+        const torch::Tensor& flat = model->parameters().flatValues();
+        s.weightNorm = std::sqrt(flat.to(torch::kFloat64).pow(2).sum().item<double>());
+        s.learningRate = learningRateAt(std::max<long>(step, 1));
+        s.elapsedMs = trainingMs;
+        s.mixingActive = mixing;
+        s.normMatchActive = !normTrajectory.empty();
+
+        const int spectrumEvery = config.run.spectrumEverySteps;
+        if (spectrumEvery > 0 && step % spectrumEvery == 0) {
+            const torch::Tensor z = probeRepresentation();
+            const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>
+                zMatrix(z.data_ptr<double>(), z.size(0), z.size(1));
+            const SpectrumSummary summary = summariseRepresentations(zMatrix, config.metrics.centring);
+            s.entropy = summary.entropy;
+            s.effectiveRank = summary.effectiveRank;
+            SpectrumSnapshot spectrum{step, summary.eigenvalues};
+            for (RunObserver* o : observers)
+                o->onSpectrum(spectrum);
+        }
+        ParameterNorms norms;
+        norms.step = step;
+        for (const torch::Tensor& view : model->parameters().views())
+            norms.norms.push_back(std::sqrt(view.to(torch::kFloat64).pow(2).sum().item<double>()));
+        for (RunObserver* o : observers)
+            o->onParameterNorms(norms);
+        for (RunObserver* o : observers)
+            o->onEvaluation(s);
+        for (const RunEvent& event : detector.observe(s))
+            emit(event);
+
+        const auto& saveAt = config.run.saveRepresentationsAtSteps;
+        if (std::find(saveAt.begin(), saveAt.end(), step) != saveAt.end()) {
+            const RepresentationSample sample = representationSample();
+            for (RunObserver* o : observers)
+                o->onRepresentations(sample);
+        }
+    }
+
+    RepresentationSample representationSample()
+    {
+        torch::NoGradGuard noGrad;
+        const torch::Tensor z = model->forward(probeTokens, nullptr).representation.to(torch::kCPU, torch::kFloat32).contiguous();
+        RepresentationSample sample;
+        sample.step = step;
+        sample.rows = static_cast<int>(z.size(0));
+        sample.columns = static_cast<int>(z.size(1));
+        sample.values.assign(z.data_ptr<float>(), z.data_ptr<float>() + z.numel());
+        return sample;
+    }
+
+    bool finished() const
+    {
+        if (!failure.empty() || step >= config.run.steps)
+            return true;
+        if (config.run.stopAtGrok && detector.grokStep()) {
+            const long margin = std::max<long>(0, config.run.stopAfterGrokSteps);
+            return step >= *detector.grokStep() + margin;
+        }
+        return false;
+    }
+};
+
+Trainer::Trainer(const TrainConfig& config) : d(std::make_unique<Impl>(config)) {}
+Trainer::~Trainer() = default;
+
+void Trainer::addObserver(RunObserver* observer) { d->observers.push_back(observer); }
+const TrainConfig& Trainer::config() const { return d->config; }
+const Dataset& Trainer::dataset() const { return d->data; }
+long Trainer::step() const { return d->step; }
+bool Trainer::finished() const { return d->finished(); }
+const std::string& Trainer::failure() const { return d->failure; }
+const EventDetector& Trainer::events() const { return d->detector; }
+double Trainer::trainingMs() const { return d->trainingMs; }
+bool Trainer::mixingEnabled() const { return d->mixing; }
+bool Trainer::normMatchEnabled() const { return !d->normTrajectory.empty(); }
+long Trainer::parameterCount() const { return static_cast<long>(d->model->parameters().count()); }
+std::vector<std::string> Trainer::parameterNames() const { return d->model->parameters().names(); }
+void Trainer::evaluate() { d->evaluate(); }
+void Trainer::setMixing(bool enabled, double alpha, MixingSite site) { d->setMixing(enabled, alpha, site); }
+RepresentationSample Trainer::probeRepresentations() { return d->representationSample(); }
+
+void Trainer::setNormTrajectory(std::vector<std::pair<long, double>> trajectory, const std::string& source)
+{
+    std::sort(trajectory.begin(), trajectory.end());
+    const bool wasOn = !d->normTrajectory.empty();
+    d->normTrajectory = std::move(trajectory);
+    const bool isOn = !d->normTrajectory.empty();
+    if (wasOn == isOn)
+        return;
+    RunEvent event;
+    event.step = d->step;
+    event.type = "intervention";
+    event.labels["kind"] = "norm_match";
+    event.labels["state"] = isOn ? "on" : "off";
+    event.labels["reference"] = source;
+    event.message = std::string("norm matching ") + (isOn ? "on, following " + source : "off") + " at step "
+                    + std::to_string(d->step);
+    d->emit(event);
+}
+
+long Trainer::advance(long maxSteps)
+{
+    if (d->lastEvaluatedStep < 0)
+        d->evaluate();  // the initial state is always measured
+    long done = 0;
+    const int evalEvery = d->config.run.evalEverySteps;
+    while (done < maxSteps && !d->finished()) {
+        const auto start = std::chrono::steady_clock::now();
+        const bool ok = d->trainOneStep();
+        d->trainingMs += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+        if (!ok)
+            break;
+        ++done;
+        if (d->step % evalEvery == 0 || d->step >= d->config.run.steps)
+            d->evaluate();
+    }
+    return done;
+}
+
+void Trainer::saveCheckpoint(const std::string& path) const
+{
+    torch::serialize::OutputArchive archive;
+    archive.write("parameters", d->model->parameters().flatValues().to(torch::kCPU));
+    d->optimiser->save(archive);
+    archive.write("step", torch::tensor(static_cast<int64_t>(d->step)));
+    archive.write("training_ms", torch::tensor(d->trainingMs, torch::kFloat64));
+    archive.write("last_evaluated_step", torch::tensor(static_cast<int64_t>(d->lastEvaluatedStep)));
+    archive.write("mixing", torch::tensor({d->mixing ? 1.0 : 0.0, d->mixingAlpha,
+                                           static_cast<double>(static_cast<int>(d->mixingSite))},
+                                          torch::kFloat64));
+    std::vector<double> normCurve;
+    for (const auto& [s, n] : d->normTrajectory) {
+        normCurve.push_back(static_cast<double>(s));
+        normCurve.push_back(n);
+    }
+    archive.write("norm_trajectory", torch::tensor(normCurve, torch::kFloat64));
+    const EventDetector::State events = d->detector.state();
+    auto orMinusOne = [](const std::optional<long>& v) { return static_cast<double>(v.value_or(-1)); };
+    archive.write("event_steps", torch::tensor({orMinusOne(events.memorised), orMinusOne(events.grokked),
+                                                orMinusOne(events.crossed), orMinusOne(events.collapsed)},
+                                               torch::kFloat64));
+    archive.write("recent_entropy", torch::tensor(events.recentEntropy, torch::kFloat64));
+    // Written beside the target and renamed, so a kill mid-write never leaves a torn checkpoint.
+    const std::string temporary = path + ".partial";
+    archive.save_to(temporary);
+    if (std::rename(temporary.c_str(), path.c_str()) != 0)
+        throw std::runtime_error("cannot write checkpoint " + path);
+}
+
+void Trainer::loadCheckpoint(const std::string& path)
+{
+    torch::serialize::InputArchive archive;
+    try {
+        archive.load_from(path);
+    } catch (const c10::Error& error) {
+        throw std::runtime_error("checkpoint " + path + " is unreadable: " + error.what_without_backtrace());
+    }
+    torch::Tensor values, step, trainingMs, lastEvaluated, mixing, normCurve, eventSteps, recentEntropy;
+    archive.read("parameters", values);
+    d->model->parameters().assign(values.to(d->device));
+    d->optimiser->load(archive, d->device);
+    archive.read("step", step);
+    archive.read("training_ms", trainingMs);
+    archive.read("last_evaluated_step", lastEvaluated);
+    archive.read("mixing", mixing);
+    archive.read("norm_trajectory", normCurve);
+    archive.read("event_steps", eventSteps);
+    archive.read("recent_entropy", recentEntropy);
+    d->step = step.item<int64_t>();
+    d->trainingMs = trainingMs.item<double>();
+    d->lastEvaluatedStep = lastEvaluated.item<int64_t>();
+    d->mixing = mixing[0].item<double>() != 0.0;
+    d->mixingAlpha = mixing[1].item<double>();
+    d->mixingSite = static_cast<MixingSite>(static_cast<int>(mixing[2].item<double>()));
+    d->normTrajectory.clear();
+    for (int64_t i = 0; i + 1 < normCurve.numel(); i += 2)
+        d->normTrajectory.emplace_back(static_cast<long>(normCurve[i].item<double>()), normCurve[i + 1].item<double>());
+    auto optionalStep = [&](int i) -> std::optional<long> {
+        const double v = eventSteps[i].item<double>();
+        return v < 0 ? std::nullopt : std::optional<long>(static_cast<long>(v));
+    };
+    EventDetector::State state;
+    state.memorised = optionalStep(0);
+    state.grokked = optionalStep(1);
+    state.crossed = optionalStep(2);
+    state.collapsed = optionalStep(3);
+    const double* entropy = recentEntropy.data_ptr<double>();
+    state.recentEntropy.assign(entropy, entropy + recentEntropy.numel());
+    d->detector.restore(state);
+}
+
+}  // namespace grokscope

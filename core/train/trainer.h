@@ -1,0 +1,67 @@
+#pragma once
+// Trains one model on one task, evaluates on its cadence and reports value
+// snapshots to observers. No files (see Run) and no torch in this header.
+// Not thread-safe: one thread owns a Trainer; others talk to it through the owner.
+
+#include "metrics/event_detector.h"
+#include "tasks/dataset.h"
+#include "train/run_observer.h"
+#include "train/train_config.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace grokscope {
+
+class Trainer {
+public:
+    // Throws std::invalid_argument naming the config key for an impossible config.
+    explicit Trainer(const TrainConfig& config);
+    ~Trainer();
+    Trainer(const Trainer&) = delete;
+    Trainer& operator=(const Trainer&) = delete;
+
+    void addObserver(RunObserver* observer);
+
+    const TrainConfig& config() const;
+    const Dataset& dataset() const;
+    long step() const;
+    // True once config.run.steps is reached, after a NaN/Inf loss, or after T_grok
+    // (plus the configured margin) when run.stop_at_grok is set.
+    bool finished() const;
+    const std::string& failure() const;  // why training stopped early; empty otherwise
+
+    // Runs up to `maxSteps` optimiser steps, evaluating on the configured cadence.
+    // Returns how many steps ran.
+    long advance(long maxSteps);
+    // Evaluates at the current step unless that step was already evaluated.
+    void evaluate();
+
+    // Run-time switches (the GUI's buttons); each is recorded as an event.
+    void setMixing(bool enabled, double alpha, MixingSite site);
+    bool mixingEnabled() const;
+    // Follow ‖θ‖₂(step) by linear interpolation after every optimiser step; empty = off.
+    void setNormTrajectory(std::vector<std::pair<long, double>> trajectory, const std::string& source);
+    bool normMatchEnabled() const;
+
+    const EventDetector& events() const;
+    std::vector<std::string> parameterNames() const;
+    long parameterCount() const;
+    double trainingMs() const;  // wall time spent in optimiser steps
+
+    // Everything needed to continue bit-for-bit: parameters, AdamW moments, step,
+    // elapsed time, intervention switches and event-detector state. Batches are a
+    // pure function of (seed, step), so no generator state needs saving.
+    void saveCheckpoint(const std::string& path) const;
+    void loadCheckpoint(const std::string& path);
+
+    // Final-position representations of the probe set (N × d), for analysis in Python.
+    RepresentationSample probeRepresentations();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> d;
+};
+
+}  // namespace grokscope
