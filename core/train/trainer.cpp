@@ -89,6 +89,7 @@ struct Trainer::Impl {
     long step = 0;
     long lastEvaluatedStep = -1;
     double trainingMs = 0.0;
+    double lastLoss = std::nan("");
     std::string failure;
     bool mixing = false;
     double mixingAlpha = 0.3;
@@ -212,6 +213,7 @@ struct Trainer::Impl {
             emit(event);
             return false;
         }
+        lastLoss = lossValue;
         loss.backward();
         optimiser->step(learningRateAt(stepNumber));
         if (!normTrajectory.empty()) {
@@ -332,6 +334,7 @@ bool Trainer::finished() const { return d->finished(); }
 const std::string& Trainer::failure() const { return d->failure; }
 const EventDetector& Trainer::events() const { return d->detector; }
 double Trainer::trainingMs() const { return d->trainingMs; }
+double Trainer::lastTrainingLoss() const { return d->lastLoss; }
 bool Trainer::mixingEnabled() const { return d->mixing; }
 bool Trainer::normMatchEnabled() const { return !d->normTrajectory.empty(); }
 long Trainer::parameterCount() const { return static_cast<long>(d->model->parameters().count()); }

@@ -49,6 +49,7 @@ public:
     std::vector<std::string> parameterNames() const;
     long parameterCount() const;
     double trainingMs() const;  // wall time spent in optimiser steps
+    double lastTrainingLoss() const;  // minibatch loss of the latest step (NaN before the first)
 
     // Everything needed to continue bit-for-bit: parameters, AdamW moments, step,
     // elapsed time, intervention switches and event-detector state. Batches are a

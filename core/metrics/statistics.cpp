@@ -1,0 +1,1 @@
+// Filled in by the statistics/forecast work (issue 4).
