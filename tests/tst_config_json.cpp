@@ -1,4 +1,144 @@
+// Configs round-trip through JSON, and every user mistake names its key.
+
+#include "io/config_json.h"
+
+#include <nlohmann/json.hpp>
+
 #include <QtTest>
-class Placeholder : public QObject { Q_OBJECT };
-QTEST_APPLESS_MAIN(Placeholder)
+#include <QTemporaryDir>
+#include <fstream>
+
+using namespace grokscope;
+
+namespace {
+
+// The message of the ConfigError that `action` throws ("" if none).
+template <typename F>
+std::string errorOf(F action)
+{
+    try {
+        action();
+    } catch (const ConfigError& error) {
+        return error.what();
+    }
+    return {};
+}
+
+bool mentions(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
+
+}  // namespace
+
+class TestConfigJson : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void roundTripKeepsEveryField()
+    {
+        TrainConfig config;
+        config.task.kind = TaskKind::Permutation;
+        config.model.activation = Activation::Gelu;
+        config.model.layerNorm = LayerNormPlacement::Post;
+        config.optim.learningRate = 0.0031;
+        config.run.saveRepresentationsAtSteps = {0, 500};
+        config.metrics.entropyThreshold = 0.6;
+        config.intervention.mixingSite = MixingSite::Embedding;
+        const nlohmann::json once = configToJson(config);
+        const TrainConfig back = applyConfigJson(TrainConfig{}, once);
+        QCOMPARE(configToJson(back).dump(), once.dump());
+        QCOMPARE(once["optim"]["learning_rate"].get<double>(), 0.0031);
+        QCOMPARE(once["task"]["kind"].get<std::string>(), std::string("permutation"));
+    }
+
+    void overridesParseJsonOrBareWords()
+    {
+        TrainConfig config = applyOverride(TrainConfig{}, "optim.learning_rate=3e-3");
+        QCOMPARE(config.optim.learningRate, 3e-3);
+        config = applyOverride(config, "model.activation=gelu");
+        QVERIFY(config.model.activation == Activation::Gelu);
+        config = applyOverride(config, "run.save_representations_at_steps=[0,100]");
+        QCOMPARE(config.run.saveRepresentationsAtSteps, (std::vector<long>{0, 100}));
+    }
+
+    void unknownKeysAndWrongTypesNameTheKey()
+    {
+        QVERIFY(mentions(errorOf([] { applyOverride(TrainConfig{}, "optim.lerning_rate=1"); }), "optim.lerning_rate"));
+        QVERIFY(mentions(errorOf([] { applyOverride(TrainConfig{}, "run.steps=many"); }), "run.steps"));
+        QVERIFY(mentions(errorOf([] { applyOverride(TrainConfig{}, "run.steps=1.5"); }), "integer"));
+        QVERIFY(mentions(errorOf([] { applyOverride(TrainConfig{}, "model.activation=tanh"); }), "relu, gelu"));
+        QVERIFY(mentions(errorOf([] { applyConfigJson(TrainConfig{}, nlohmann::json{{"task", {{"modulos", 7}}}}); }),
+                         "task.modulos"));
+        QVERIFY(mentions(errorOf([] { applyOverride(TrainConfig{}, "novalue"); }), "key=value"));
+    }
+
+    void impossibleSettingsNameTheKey_data()
+    {
+        QTest::addColumn<QString>("assignment");
+        QTest::addColumn<QString>("key");
+        QTest::newRow("composite p") << "task.modulus=91" << "task.modulus";
+        QTest::newRow("p too big") << "task.modulus=263" << "task.modulus";
+        QTest::newRow("fraction") << "task.train_fraction=1.5" << "task.train_fraction";
+        QTest::newRow("heads") << "model.heads=3" << "model.heads";
+        QTest::newRow("lr") << "optim.learning_rate=-1" << "optim.learning_rate";
+        QTest::newRow("decay flips sign") << "optim.weight_decay=5000" << "optim.weight_decay";
+        QTest::newRow("beta") << "optim.beta2=1" << "optim.beta2";
+        QTest::newRow("batch") << "optim.batch_size=0" << "optim.batch_size";
+        QTest::newRow("cadence") << "run.spectrum_every_steps=150" << "run.spectrum_every_steps";
+        QTest::newRow("device") << "run.device=tpu" << "run.device";
+        QTest::newRow("alpha") << "intervention.mixing_alpha=2" << "intervention.mixing_alpha";
+        QTest::newRow("degree") << "task.permutation_degree=9" << "task.permutation_degree";
+    }
+
+    void impossibleSettingsNameTheKey()
+    {
+        QFETCH(QString, assignment);
+        QFETCH(QString, key);
+        std::string message = errorOf([&] {
+            TrainConfig config = applyOverride(TrainConfig{}, assignment.toStdString());
+            if (assignment.startsWith("task.permutation_degree"))
+                config.task.kind = TaskKind::Permutation;
+            validateConfig(config);
+        });
+        QVERIFY2(mentions(message, key.toStdString()), message.c_str());
+    }
+
+    void malformedFilesNameTheFile()
+    {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("broken.json").toStdString();
+        std::ofstream(path) << "{ \"optim\": { \"learning_rate\": 0.001, ";
+        const std::string message = errorOf([&] { loadConfigFile(TrainConfig{}, path); });
+        QVERIFY2(mentions(message, "broken.json") && mentions(message, "not valid JSON"), message.c_str());
+        QVERIFY(mentions(errorOf([&] { loadConfigFile(TrainConfig{}, dir.filePath("missing.json").toStdString()); }),
+                         "missing.json"));
+    }
+
+    void presetsLoadAndValidate()
+    {
+        const auto names = presetNames();
+        for (const char* expected : {"z97-add", "z97-sub", "z97-mul", "s5", "mlp-z41", "z23-quick"})
+            QVERIFY2(std::find(names.begin(), names.end(), expected) != names.end(), expected);
+        for (const std::string& name : names)
+            validateConfig(loadPreset(name));
+        const TrainConfig add = loadPreset("z97-add");
+        QCOMPARE(add.task.modulus, 97);
+        QCOMPARE(add.task.trainFraction, 0.3);
+        QCOMPARE(add.optim.batchSize, 512);
+        QCOMPARE(add.optim.beta2, 0.98);
+        QVERIFY(add.model.layerNorm == LayerNormPlacement::None);
+        QCOMPARE(loadPreset("s5").task.trainFraction, 0.1);
+        QVERIFY(loadPreset("mlp-z41").model.architecture == Architecture::Mlp);
+        QVERIFY(mentions(errorOf([] { loadPreset("z98-add"); }), "z97-add"));
+    }
+
+    void thresholdDefaultsToThePapersTaskValue()
+    {
+        TrainConfig config;
+        QCOMPARE(effectiveEntropyThreshold(config), 0.605);
+        config.task.kind = TaskKind::Permutation;
+        QCOMPARE(effectiveEntropyThreshold(config), 0.655);
+        config = applyOverride(config, "metrics.entropy_threshold=0.7");
+        QCOMPARE(effectiveEntropyThreshold(config), 0.7);
+    }
+};
+
+QTEST_APPLESS_MAIN(TestConfigJson)
 #include "tst_config_json.moc"

@@ -1,4 +1,214 @@
+// End-to-end behaviour of the engine on real (small) training runs.
+
+#include "io/config_json.h"
+#include "io/run_log.h"
+#include "train/run.h"
+
 #include <QtTest>
-class Placeholder : public QObject { Q_OBJECT };
-QTEST_APPLESS_MAIN(Placeholder)
+#include <QTemporaryDir>
+#include <cmath>
+
+using namespace grokscope;
+
+namespace {
+
+TrainConfig quickConfig(long steps)
+{
+    TrainConfig config = loadPreset("z23-quick");
+    config.run.steps = steps;
+    config.run.checkpointEverySteps = 100;
+    config.run.threads = 1;
+    return config;
+}
+
+void trainToEnd(Run& run)
+{
+    while (!run.finished())
+        run.advance(1000);
+    run.close(false);
+}
+
+// Every logged number except wall-clock time.
+void compareEvaluations(const std::vector<EvalSnapshot>& a, const std::vector<EvalSnapshot>& b)
+{
+    QCOMPARE(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+        QCOMPARE(a[i].step, b[i].step);
+        QCOMPARE(a[i].trainLoss, b[i].trainLoss);
+        QCOMPARE(a[i].testLoss, b[i].testLoss);
+        QCOMPARE(a[i].trainAccuracy, b[i].trainAccuracy);
+        QCOMPARE(a[i].testAccuracy, b[i].testAccuracy);
+        QCOMPARE(a[i].weightNorm, b[i].weightNorm);
+        QCOMPARE(a[i].entropy.has_value(), b[i].entropy.has_value());
+        if (a[i].entropy)
+            QCOMPARE(*a[i].entropy, *b[i].entropy);
+    }
+}
+
+}  // namespace
+
+class TestTrainer : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void resumedRunEqualsUninterruptedRun()
+    {
+        QTemporaryDir dir;
+        const std::string whole = dir.filePath("whole").toStdString(), killed = dir.filePath("killed").toStdString();
+        const TrainConfig config = quickConfig(400);
+        {
+            auto run = Run::start(config, whole);
+            trainToEnd(*run);
+        }
+        {
+            // Train to step 250 and drop the run without closing it, as a kill would:
+            // the latest checkpoint is at 200, and the log holds rows up to 250.
+            auto run = Run::start(config, killed);
+            run->advance(250);
+        }
+        auto resumed = Run::resume(killed);
+        QCOMPARE(resumed->trainer().step(), 200L);
+        trainToEnd(*resumed);
+        const RunLog a = readRunLog(whole), b = readRunLog(killed);
+        compareEvaluations(a.evaluations, b.evaluations);
+        QCOMPARE(a.spectra.size(), b.spectra.size());
+        QCOMPARE(a.spectra.back().eigenvalues, b.spectra.back().eigenvalues);
+        QCOMPARE(a.parameterNorms.back().norms, b.parameterNorms.back().norms);
+        QVERIFY(b.firstEvent("resumed"));
+    }
+
+    void sameSeedsSameRunOtherSeedOtherRun()
+    {
+        TrainConfig config = quickConfig(100);
+        config.run.checkpointEverySteps = 0;
+        auto a = Run::start(config, ""), b = Run::start(config, "");
+        a->advance(100);
+        b->advance(100);
+        const RepresentationSample za = a->trainer().probeRepresentations(), zb = b->trainer().probeRepresentations();
+        QCOMPARE(za.values, zb.values);
+        config.run.modelSeed = 1;
+        auto c = Run::start(config, "");
+        c->advance(100);
+        QVERIFY(c->trainer().probeRepresentations().values != za.values);
+    }
+
+    void smallPresetGroksWithTheEntropyStory()
+    {
+        QTemporaryDir dir;
+        TrainConfig config = loadPreset("z23-quick");
+        config.run.threads = 1;
+        auto run = Run::start(config, dir.filePath("groks").toStdString());
+        trainToEnd(*run);
+        const EventDetector& events = run->trainer().events();
+        QVERIFY2(events.grokStep().has_value(), "z23-quick must reach test accuracy 0.99");
+        QVERIFY(events.memorisedStep().has_value());
+        QVERIFY(*events.memorisedStep() < *events.grokStep());
+        const RunLog log = readRunLog(run->directory());
+        QVERIFY(log.firstEvent("grokked"));
+        QVERIFY(log.firstEvent("finished"));
+        // H̃ at T_grok is below its plateau value: the collapse happened.
+        double plateau = 0.0, atGrok = 1.0;
+        for (const EvalSnapshot& s : log.evaluations) {
+            if (s.entropy && s.step == *events.memorisedStep())
+                plateau = *s.entropy;
+            if (s.entropy && s.step == *events.grokStep())
+                atGrok = *s.entropy;
+        }
+        QVERIFY2(atGrok < plateau, "H̃ falls between memorisation and grokking");
+    }
+
+    void nonFiniteLossStopsWithAMessageAndKeepsTheLog()
+    {
+        QTemporaryDir dir;
+        TrainConfig config = quickConfig(200);
+        config.optim.weightDecay = 0.0;
+        config.optim.learningRate = 1e30;
+        config.optim.warmupSteps = 0;
+        auto run = Run::start(config, dir.filePath("nan").toStdString());
+        trainToEnd(*run);
+        QVERIFY(run->trainer().step() < 200);
+        const std::string failure = run->trainer().failure();
+        QVERIFY2(failure.find("optim.learning_rate") != std::string::npos, failure.c_str());
+        const RunLog log = readRunLog(run->directory());
+        QVERIFY(log.firstEvent("nan"));
+        QVERIFY(log.firstEvent("failed"));
+        QVERIFY(!log.evaluations.empty());
+    }
+
+    void evaluationNeverMixes()
+    {
+        TrainConfig plain = quickConfig(0);
+        TrainConfig mixed = plain;
+        mixed.intervention.mixing = true;
+        mixed.intervention.mixingAlpha = 0.9;
+        auto a = Run::start(plain, ""), b = Run::start(mixed, "");
+        a->trainer().evaluate();
+        b->trainer().evaluate();
+        QCOMPARE(a->trainer().probeRepresentations().values, b->trainer().probeRepresentations().values);
+    }
+
+    void mixingScheduleChangesTrainingAndIsLogged()
+    {
+        QTemporaryDir dir;
+        TrainConfig plain = quickConfig(200);
+        TrainConfig mixed = plain;
+        mixed.intervention.mixing = true;
+        mixed.intervention.mixingAlpha = 0.5;
+        mixed.intervention.mixingFromStep = 50;
+        mixed.intervention.mixingUntilStep = 150;
+        auto a = Run::start(plain, dir.filePath("plain").toStdString());
+        auto b = Run::start(mixed, dir.filePath("mixed").toStdString());
+        trainToEnd(*a);
+        trainToEnd(*b);
+        const RunLog la = readRunLog(a->directory()), lb = readRunLog(b->directory());
+        QCOMPARE(la.evaluations[1].trainLoss, lb.evaluations[1].trainLoss);  // step 50: before the window
+        QVERIFY(la.evaluations[2].trainLoss != lb.evaluations[2].trainLoss);
+        std::vector<std::pair<long, std::string>> switches;
+        for (const RunEvent& e : lb.events)
+            if (e.type == "intervention")
+                switches.emplace_back(e.step, e.labels.at("state"));
+        QCOMPARE(switches, (std::vector<std::pair<long, std::string>>{{50, "on"}, {150, "off"}}));
+        QVERIFY(lb.evaluations[2].mixingActive && !lb.evaluations.back().mixingActive);
+    }
+
+    void normMatchingFollowsTheReferenceTrajectory()
+    {
+        QTemporaryDir dir;
+        TrainConfig config = quickConfig(300);
+        auto reference = Run::start(config, dir.filePath("reference").toStdString());
+        trainToEnd(*reference);
+        TrainConfig matched = config;
+        matched.intervention.mixing = true;
+        matched.intervention.mixingAlpha = 0.5;
+        matched.intervention.normReferenceRun = reference->directory();
+        matched.optim.weightDecay = 0.0;  // without matching, the norm would drift far from the reference
+        auto run = Run::start(matched, dir.filePath("matched").toStdString());
+        trainToEnd(*run);
+        const RunLog ref = readRunLog(reference->directory()), got = readRunLog(run->directory());
+        QCOMPARE(ref.evaluations.size(), got.evaluations.size());
+        for (size_t i = 1; i < got.evaluations.size(); ++i)
+            QVERIFY(std::abs(got.evaluations[i].weightNorm / ref.evaluations[i].weightNorm - 1.0) < 1e-4);
+        QVERIFY(got.evaluations.back().normMatchActive);
+    }
+
+    void existingRunDirectoryIsNotOverwritten()
+    {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("once").toStdString();
+        Run::start(quickConfig(10), path);
+        QVERIFY_THROWS_EXCEPTION(std::runtime_error, Run::start(quickConfig(10), path));
+    }
+
+    void probeRepresentationsAreSavedAsNpy()
+    {
+        QTemporaryDir dir;
+        TrainConfig config = quickConfig(100);
+        config.run.saveRepresentationsAtSteps = {0, 100};
+        auto run = Run::start(config, dir.filePath("npy").toStdString());
+        trainToEnd(*run);
+        QVERIFY(QFile::exists(dir.filePath("npy/representations/step_00000000.npy")));
+        QVERIFY(QFile::exists(dir.filePath("npy/representations/step_00000100.npy")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestTrainer)
 #include "tst_trainer.moc"

@@ -1,0 +1,155 @@
+// grokscope: the desktop explorer. Argument parsing and wiring only; the window
+// and its panels live in ui/.
+//
+//   grokscope [--preset NAME] [--set key=value]... [--steps N] [--autostart]
+//             [--open RUN_DIR] [--overlay RUN_DIR]... [--runs-dir DIR] [--dark]
+//             [--screenshot FILE.png] [--export-charts FILE.{png,svg,pdf}] [--quit]
+
+#include "chart_board.h"
+#include "config_editor.h"
+#include "main_window.h"
+#include "stall_monitor.h"
+#include "training_session.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QIcon>
+#include <QTimer>
+
+#include <cstdio>
+
+using namespace grokscope::ui;
+
+int main(int argc, char* argv[])
+{
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("grokscope"));
+    QApplication::setOrganizationName(QStringLiteral("GrokScope"));
+    QApplication::setApplicationDisplayName(QStringLiteral("GrokScope"));
+    QApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/grokscope.svg")));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QApplication::translate("main", "Watch spectral entropy collapse before grokking, live."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption preset(QStringLiteral("preset"), QApplication::translate("main", "Preset to load."),
+                                    QStringLiteral("name"));
+    const QCommandLineOption set(QStringLiteral("set"),
+                                 QApplication::translate("main", "Override one config key (repeatable)."),
+                                 QStringLiteral("key=value"));
+    const QCommandLineOption steps(QStringLiteral("steps"), QApplication::translate("main", "Steps to train (run.steps)."),
+                                   QStringLiteral("n"));
+    const QCommandLineOption autostart(QStringLiteral("autostart"), QApplication::translate("main", "Start training at once."));
+    const QCommandLineOption open(QStringLiteral("open"), QApplication::translate("main", "Replay a saved run."),
+                                  QStringLiteral("dir"));
+    const QCommandLineOption overlay(QStringLiteral("overlay"),
+                                     QApplication::translate("main", "Overlay a saved run (repeatable)."), QStringLiteral("dir"));
+    const QCommandLineOption runsDir(QStringLiteral("runs-dir"),
+                                     QApplication::translate("main", "Folder that new runs are written to."),
+                                     QStringLiteral("dir"));
+    const QCommandLineOption dark(QStringLiteral("dark"), QApplication::translate("main", "Use the dark palette."));
+    const QCommandLineOption light(QStringLiteral("light"), QApplication::translate("main", "Use the light palette."));
+    const QCommandLineOption screenshot(QStringLiteral("screenshot"),
+                                        QApplication::translate("main", "Save the window as PNG when the run ends."),
+                                        QStringLiteral("file"));
+    const QCommandLineOption exportCharts(QStringLiteral("export-charts"),
+                                          QApplication::translate("main", "Export all charts when the run ends."),
+                                          QStringLiteral("file"));
+    const QCommandLineOption quit(QStringLiteral("quit"), QApplication::translate("main", "Quit after the screenshot/export."));
+    const QCommandLineOption size(QStringLiteral("size"), QApplication::translate("main", "Window size, e.g. 1600x1000."),
+                                  QStringLiteral("WxH"));
+    const QCommandLineOption stall(QStringLiteral("stall-report"),
+                                   QApplication::translate("main", "Print the longest event-loop stall on exit."));
+    parser.addOptions({preset, set, steps, autostart, open, overlay, runsDir, dark, light, screenshot, exportCharts, quit,
+                       size, stall});
+    parser.process(app);
+
+    MainWindow window;
+    if (parser.isSet(runsDir))
+        window.setRunsDirectory(parser.value(runsDir));
+    if (parser.isSet(dark))
+        window.setTheme(Theme::Dark);
+    if (parser.isSet(light))
+        window.setTheme(Theme::Light);
+    if (parser.isSet(preset) && !window.configEditor()->selectPreset(parser.value(preset))) {
+        std::fprintf(stderr, "grokscope: unknown preset \"%s\"\n", qPrintable(parser.value(preset)));
+        return 2;
+    }
+    for (const QString& assignment : parser.values(set)) {
+        const int equals = assignment.indexOf(QLatin1Char('='));
+        if (equals <= 0) {
+            std::fprintf(stderr, "grokscope: --set expects key=value, got \"%s\"\n", qPrintable(assignment));
+            return 2;
+        }
+        window.configEditor()->setValue(assignment.left(equals), assignment.mid(equals + 1));
+    }
+    if (parser.isSet(steps))
+        window.configEditor()->setValue(QStringLiteral("run.steps"), parser.value(steps));
+    if (!window.configEditor()->isValid()) {
+        std::fprintf(stderr, "grokscope: %s\n", qPrintable(window.configEditor()->errorMessage()));
+        return 2;
+    }
+    const bool batch = parser.isSet(quit);
+    window.setProperty("batch", batch);
+    if (parser.isSet(size) || parser.isSet(screenshot)) {
+        const QStringList parts = parser.value(size).split(QLatin1Char('x'));
+        const int w = parts.size() == 2 ? parts[0].toInt() : 1600;
+        const int h = parts.size() == 2 ? parts[1].toInt() : 1000;
+        window.resize(w > 0 ? w : 1600, h > 0 ? h : 1000);
+    }
+    window.show();
+
+    StallMonitor monitor;
+    if (parser.isSet(stall))
+        monitor.start();
+
+    int exitCode = 0;
+    // What to do once there is something to show: the run has ended, or a saved run was opened.
+    auto finish = [&] {
+        if (parser.isSet(screenshot) && !window.saveScreenshot(parser.value(screenshot))) {
+            std::fprintf(stderr, "grokscope: could not write %s\n", qPrintable(parser.value(screenshot)));
+            exitCode = 1;
+        }
+        if (parser.isSet(exportCharts)) {
+            const QString error = window.exportAllCharts(parser.value(exportCharts));
+            if (!error.isEmpty()) {
+                std::fprintf(stderr, "grokscope: %s\n", qPrintable(error));
+                exitCode = 1;
+            }
+        }
+        if (batch)
+            window.close();
+    };
+    const bool waitsForRun = parser.isSet(autostart);
+    for (const QString& dir : parser.values(overlay))
+        window.overlayRun(dir);
+    if (parser.isSet(open) && !window.openRun(parser.value(open)) && batch)
+        return 1;
+    if (waitsForRun) {
+        QObject::connect(&window, &MainWindow::sessionStateChanged, &window, [&](SessionState state) {
+            if (state == SessionState::Finished)
+                QTimer::singleShot(200, &window, finish);
+        });
+        QObject::connect(window.session(), &TrainingSession::failed, &window, [&](const QString& message) {
+            std::fprintf(stderr, "grokscope: %s\n", qPrintable(message));
+        });
+        QTimer::singleShot(0, &window, [&] {
+            if (!window.startRun() && batch) {
+                exitCode = 1;
+                window.close();
+            }
+        });
+    } else if (parser.isSet(screenshot) || parser.isSet(exportCharts)) {
+        QTimer::singleShot(500, &window, finish);
+    }
+    const int code = QApplication::exec();
+    if (parser.isSet(stall))
+        std::fprintf(stderr, "event loop: %ld ticks, longest stall %.1f ms, stalls > 50 ms: %d; chart refreshes %d, "
+                             "longest %.1f ms\n",
+                     monitor.ticks(), monitor.maxStallMs(), monitor.stallsOver(50.0), window.board()->refreshCount(),
+                     window.board()->maxRefreshMs());
+    return exitCode != 0 ? exitCode : code;
+}

@@ -1,0 +1,165 @@
+// The main window drives a real run: start, advance, intervene, pause/resume,
+// export, and close mid-run with the worker stopped.
+#include "chart_board.h"
+#include "chart_panel.h"
+#include "config_editor.h"
+#include "intervention_panel.h"
+#include "main_window.h"
+#include "run_controls.h"
+#include "run_log_exporter.h"
+#include "training_session.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCheckBox>
+#include <QDir>
+#include <QFile>
+#include <QImage>
+#include <QListWidget>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QSvgRenderer>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace grokscope::ui;
+
+namespace {
+
+QByteArray readAll(const QString& path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+// Follows the main arm's step as the status reports it.
+struct StepTracker {
+    long step = 0;
+    SessionState state = SessionState::Idle;
+    explicit StepTracker(MainWindow& window)
+    {
+        QObject::connect(window.session(), &TrainingSession::progressed, window.session(),
+                         [this](const SessionProgress& p) {
+                             if (p.arm == 0)
+                                 step = p.step;
+                         });
+        QObject::connect(&window, &MainWindow::sessionStateChanged, &window, [this](SessionState s) { state = s; });
+    }
+};
+
+}  // namespace
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+private:
+    QTemporaryDir m_runs;
+
+    void prepare(MainWindow& window, const QString& steps)
+    {
+        window.setRunsDirectory(m_runs.path());
+        QVERIFY(window.configEditor()->selectPreset(QStringLiteral("z23-quick")));
+        window.configEditor()->setValue(QStringLiteral("run.steps"), steps);
+        QVERIFY(window.configEditor()->isValid());
+        window.resize(1400, 900);
+        window.show();
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("GrokScopeTest"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_main_window"));
+        QVERIFY(m_runs.isValid());
+    }
+
+    void startInterveneAndLog()
+    {
+        MainWindow window;
+        prepare(window, QStringLiteral("100000"));
+        StepTracker tracker(window);
+        QVERIFY(window.startRun());
+        QTRY_VERIFY_WITH_TIMEOUT(tracker.state == SessionState::Running, 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(tracker.step >= 200, 60000);
+        const QString runDir = window.currentRunDirectory();
+        QVERIFY(QFile::exists(QDir(runDir).filePath(QStringLiteral("config.json"))));
+
+        QSignalSpy events(&window, &MainWindow::eventLogged);
+        const int markersBefore = window.board()->markerCount();
+        QCheckBox* mixing = window.interventions()->mixingToggle();
+        QVERIFY(mixing->isEnabled());
+        QTest::mouseClick(mixing, Qt::LeftButton, {}, QPoint(8, mixing->height() / 2));
+        QVERIFY(mixing->isChecked());
+        QTRY_VERIFY_WITH_TIMEOUT(!events.isEmpty(), 10000);
+        bool sawIntervention = false;
+        for (const auto& args : events)
+            sawIntervention |= args.at(1).toString() == QStringLiteral("intervention");
+        QVERIFY(sawIntervention);
+        QCOMPARE(window.board()->markerCount(), markersBefore + 1);
+        QVERIFY(window.board()->chartPanels().front()->markerLabels().join(QLatin1Char('|')).contains(QStringLiteral("mixing on")));
+        QTRY_VERIFY_WITH_TIMEOUT(readAll(QDir(runDir).filePath(QStringLiteral("events.jsonl"))).contains("\"intervention\""), 5000);
+        QVERIFY(readAll(QDir(runDir).filePath(QStringLiteral("events.jsonl"))).contains("\"mixing\""));
+        QVERIFY(window.eventList()->count() > 0);
+
+        // Pause stops the step counter; Resume starts it again.
+        window.runControls()->pauseAction()->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(tracker.state == SessionState::Paused, 10000);
+        QTest::qWait(100);
+        const long pausedAt = tracker.step;
+        QTest::qWait(500);
+        QCOMPARE(tracker.step, pausedAt);
+        QVERIFY(window.runControls()->resumeAction()->isEnabled());
+        window.runControls()->stepAction()->trigger();  // 100 steps, then paused again
+        QTRY_VERIFY_WITH_TIMEOUT(tracker.step >= pausedAt + 100 && tracker.state == SessionState::Paused, 20000);
+        window.runControls()->resumeAction()->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(tracker.state == SessionState::Running, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(tracker.step > pausedAt + 300, 30000);
+
+        // Exports of all charts while training.
+        QTemporaryDir out;
+        const QString png = out.filePath(QStringLiteral("all.png"));
+        const QString svg = out.filePath(QStringLiteral("all.svg"));
+        const QString pdf = out.filePath(QStringLiteral("all.pdf"));
+        QCOMPARE(window.exportAllCharts(png), QString());
+        QCOMPARE(window.exportAllCharts(svg), QString());
+        QCOMPARE(window.exportAllCharts(pdf), QString());
+        QVERIFY(readAll(png).startsWith("\x89PNG\r\n\x1a\n"));
+        QImage image(png);
+        QVERIFY(!image.isNull());
+        QVERIFY(image.width() >= 1600);
+        QSvgRenderer svgRenderer(svg);
+        QVERIFY(svgRenderer.isValid());
+        QVERIFY(readAll(pdf).startsWith("%PDF-"));
+
+        // Stop writes the final event; the run log exports to CSV + JSON.
+        window.runControls()->stopAction()->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(tracker.state == SessionState::Finished, 20000);
+        const QStringList files = RunLogExporter::exportRun(runDir, out.filePath(QStringLiteral("log")));
+        QVERIFY(files.contains(out.filePath(QStringLiteral("log/metrics.csv"))));
+        QVERIFY(readAll(out.filePath(QStringLiteral("log/run.json"))).contains("\"evaluations\""));
+        QVERIFY(readAll(QDir(runDir).filePath(QStringLiteral("events.jsonl"))).contains("\"stopped\""));
+
+        // The saved run replays with its markers.
+        MainWindow replay;
+        QVERIFY(replay.openRun(runDir));
+        QVERIFY(replay.board()->markerCount() >= 1);
+        QVERIFY(replay.board()->chartPanels().front()->pointCount(0) > 3);
+    }
+
+    void closeMidRun()
+    {
+        auto* window = new MainWindow;
+        prepare(*window, QStringLiteral("100000"));
+        StepTracker tracker(*window);
+        QVERIFY(window->startRun());
+        QTRY_VERIFY_WITH_TIMEOUT(tracker.step >= 100, 60000);
+        const QString runDir = window->currentRunDirectory();
+        QVERIFY(window->close());
+        QVERIFY(window->session()->isShutDown());
+        delete window;
+        QVERIFY(readAll(QDir(runDir).filePath(QStringLiteral("events.jsonl"))).contains("\"stopped\""));
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_main_window.moc"
