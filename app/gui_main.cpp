@@ -3,6 +3,7 @@
 //
 //   grokscope [--preset NAME] [--set key=value]... [--steps N] [--autostart]
 //             [--open RUN_DIR] [--overlay RUN_DIR]... [--runs-dir DIR] [--dark]
+//             [--log-step] [--smooth] [--stall-report] [--size WxH]
 //             [--screenshot FILE.png] [--export-charts FILE.{png,svg,pdf}] [--quit]
 
 #include "chart_board.h"
@@ -61,10 +62,12 @@ int main(int argc, char* argv[])
     const QCommandLineOption quit(QStringLiteral("quit"), QApplication::translate("main", "Quit after the screenshot/export."));
     const QCommandLineOption size(QStringLiteral("size"), QApplication::translate("main", "Window size, e.g. 1600x1000."),
                                   QStringLiteral("WxH"));
+    const QCommandLineOption logStep(QStringLiteral("log-step"), QApplication::translate("main", "Logarithmic step axis."));
+    const QCommandLineOption smooth(QStringLiteral("smooth"), QApplication::translate("main", "Show smoothed curves."));
     const QCommandLineOption stall(QStringLiteral("stall-report"),
                                    QApplication::translate("main", "Print the longest event-loop stall on exit."));
     parser.addOptions({preset, set, steps, autostart, open, overlay, runsDir, dark, light, screenshot, exportCharts, quit,
-                       size, stall});
+                       size, stall, logStep, smooth});
     parser.process(app);
 
     MainWindow window;
@@ -92,6 +95,10 @@ int main(int argc, char* argv[])
         std::fprintf(stderr, "grokscope: %s\n", qPrintable(window.configEditor()->errorMessage()));
         return 2;
     }
+    if (parser.isSet(logStep))
+        window.board()->setStepAxisLog(true);
+    if (parser.isSet(smooth))
+        window.board()->setSmoothing(true);
     const bool batch = parser.isSet(quit);
     window.setProperty("batch", batch);
     if (parser.isSet(size) || parser.isSet(screenshot)) {
@@ -102,9 +109,15 @@ int main(int argc, char* argv[])
     }
     window.show();
 
+    // Measured while training only: start-up and the final join are not interaction.
     StallMonitor monitor;
     if (parser.isSet(stall))
-        monitor.start();
+        QObject::connect(&window, &MainWindow::sessionStateChanged, &monitor, [&monitor](SessionState state) {
+            if (state == SessionState::Running && !monitor.isActive())
+                monitor.start();
+            else if (state == SessionState::Finished)
+                monitor.stop();
+        });
 
     int exitCode = 0;
     // What to do once there is something to show: the run has ended, or a saved run was opened.
@@ -148,8 +161,8 @@ int main(int argc, char* argv[])
     const int code = QApplication::exec();
     if (parser.isSet(stall))
         std::fprintf(stderr, "event loop: %ld ticks, longest stall %.1f ms, stalls > 50 ms: %d; chart refreshes %d, "
-                             "longest %.1f ms\n",
+                             "longest %.1f ms; longest replot %.1f ms\n",
                      monitor.ticks(), monitor.maxStallMs(), monitor.stallsOver(50.0), window.board()->refreshCount(),
-                     window.board()->maxRefreshMs());
+                     window.board()->maxRefreshMs(), window.board()->maxReplotMs());
     return exitCode != 0 ? exitCode : code;
 }

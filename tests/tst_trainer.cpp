@@ -190,6 +190,44 @@ private Q_SLOTS:
         QVERIFY(got.evaluations.back().normMatchActive);
     }
 
+    void lookupTablesMatchThePlainPath_data()
+    {
+        QTest::addColumn<QString>("layerNorm");
+        QTest::addColumn<int>("layers");
+        QTest::newRow("no LayerNorm, 1 layer") << "none" << 1;
+        QTest::newRow("pre-LN, 2 layers") << "pre" << 2;
+        QTest::newRow("post-LN, 1 layer") << "post" << 1;
+    }
+
+    void lookupTablesMatchThePlainPath()
+    {
+        // The optimised path (layer-0 projections per (token, position)) must train
+        // the same model as the plain one: same seed, float tolerance, 100 steps.
+        QFETCH(QString, layerNorm);
+        QFETCH(int, layers);
+        TrainConfig fast = quickConfig(100);
+        fast.run.checkpointEverySteps = 0;
+        fast.run.evalEverySteps = 25;
+        fast.run.spectrumEverySteps = 25;
+        fast = applyOverride(fast, "model.layer_norm=" + layerNorm.toStdString());
+        fast.model.layers = layers;
+        TrainConfig plain = fast;
+        plain.model.lookupTables = false;
+        auto a = Run::start(fast, ""), b = Run::start(plain, "");
+        for (int chunk = 0; chunk < 4; ++chunk) {
+            a->advance(25);
+            b->advance(25);
+            const double la = a->trainer().lastTrainingLoss(), lb = b->trainer().lastTrainingLoss();
+            QVERIFY2(std::abs(la - lb) <= 1e-4 * std::max(1.0, std::abs(lb)),
+                     qPrintable(QString("step %1: %2 vs %3").arg(a->trainer().step()).arg(la).arg(lb)));
+        }
+        const auto za = a->trainer().probeRepresentations().values, zb = b->trainer().probeRepresentations().values;
+        double worst = 0.0;
+        for (size_t i = 0; i < za.size(); ++i)
+            worst = std::max(worst, double(std::abs(za[i] - zb[i])));
+        QVERIFY2(worst < 1e-3, qPrintable(QString("largest representation difference %1").arg(worst)));
+    }
+
     void existingRunDirectoryIsNotOverwritten()
     {
         QTemporaryDir dir;

@@ -152,6 +152,7 @@ const std::vector<Field>& fields()
         f.push_back(boolField("model.final_layer_norm", "LayerNorm before the unembedding", &C::model, &ModelConfig::finalLayerNorm));
         f.push_back(numberField("model.mlp_hidden_layers", "MLP control: number of hidden layers", &C::model, &ModelConfig::mlpHiddenLayers));
         f.push_back(numberField("model.mlp_hidden_width", "MLP control: hidden width (= representation width)", &C::model, &ModelConfig::mlpHiddenWidth));
+        f.push_back(boolField("model.lookup_tables", "compute layer-0 projections once per (token, position): same math, faster; false = plain path", &C::model, &ModelConfig::lookupTables));
         f.push_back(numberField("optim.learning_rate", "AdamW peak learning rate", &C::optim, &OptimConfig::learningRate));
         f.push_back(numberField("optim.weight_decay", "AdamW decoupled weight decay", &C::optim, &OptimConfig::weightDecay));
         f.push_back(numberField("optim.beta1", "AdamW beta1", &C::optim, &OptimConfig::beta1));

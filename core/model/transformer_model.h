@@ -20,8 +20,13 @@ private:
         int wQ, wK, wV, wO, wIn, bIn, wOut, bOut;
         int ln1Weight = -1, ln1Bias = -1, ln2Weight = -1, ln2Bias = -1;
     };
-    torch::Tensor attention(const Layer& layer, const torch::Tensor& keysFrom,
-                            const torch::Tensor& queriesFrom, bool causal) const;
+    // Projected inputs of one attention block: B×len×d each.
+    struct Projections {
+        torch::Tensor queries, keys, values, residual;
+    };
+    Projections projectFromActivations(const Layer& layer, const torch::Tensor& x, bool lastLayer) const;
+    Projections projectFromTables(const Layer& layer, const torch::Tensor& tokens, bool lastLayer) const;
+    torch::Tensor attention(const Layer& layer, const Projections& in, bool causal) const;
     torch::Tensor mlpBlock(const Layer& layer, const torch::Tensor& x) const;
     torch::Tensor layerNorm(const torch::Tensor& x, int weight, int bias) const;
     const torch::Tensor& p(int index) const { return m_parameters.view(index); }

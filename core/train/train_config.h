@@ -38,6 +38,9 @@ struct ModelConfig {
     bool finalLayerNorm = false;
     int mlpHiddenLayers = 2;   // MLP control only
     int mlpHiddenWidth = 128;  // MLP control only; also the width of its representation
+    // Layer-0 projections computed once per (token, position) and gathered: the same
+    // arithmetic as the plain path, fewer FLOPs. False selects the plain path.
+    bool lookupTables = true;
 };
 
 struct OptimConfig {

@@ -2,7 +2,7 @@
 #include "chart_exporter.h"
 #include "chart_panel.h"
 
-#include <qcustomplot.h>
+#include "qcustomplot_include.h"
 
 #include <QFile>
 #include <QImage>

@@ -7,6 +7,7 @@
 #include "main_window.h"
 #include "run_controls.h"
 #include "run_log_exporter.h"
+#include "run_replayer.h"
 #include "training_session.h"
 
 #include <QAction>
@@ -16,6 +17,9 @@
 #include <QFile>
 #include <QImage>
 #include <QListWidget>
+#include <QMimeData>
+#include <QUrl>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QSvgRenderer>
@@ -53,6 +57,7 @@ class TestMainWindow : public QObject {
     Q_OBJECT
 private:
     QTemporaryDir m_runs;
+    QString m_savedRun;  // a finished run from the first test, for replay
 
     void prepare(MainWindow& window, const QString& steps)
     {
@@ -139,11 +144,75 @@ private Q_SLOTS:
         QVERIFY(readAll(out.filePath(QStringLiteral("log/run.json"))).contains("\"evaluations\""));
         QVERIFY(readAll(QDir(runDir).filePath(QStringLiteral("events.jsonl"))).contains("\"stopped\""));
 
+        m_savedRun = runDir;
         // The saved run replays with its markers.
         MainWindow replay;
         QVERIFY(replay.openRun(runDir));
         QVERIFY(replay.board()->markerCount() >= 1);
         QVERIFY(replay.board()->chartPanels().front()->pointCount(0) > 3);
+    }
+
+    void branchAndNormMatch()
+    {
+        // A finished baseline run gives the norm-matched control its reference.
+        MainWindow baseline;
+        prepare(baseline, QStringLiteral("300"));
+        StepTracker baselineTracker(baseline);
+        QVERIFY(baseline.startRun());
+        QTRY_VERIFY_WITH_TIMEOUT(baselineTracker.state == SessionState::Finished, 60000);
+        const QString reference = baseline.currentRunDirectory();
+
+        MainWindow window;
+        prepare(window, QStringLiteral("100000"));
+        StepTracker tracker(window);
+        QSignalSpy events(&window, &MainWindow::eventLogged);
+        QVERIFY(window.startRun());
+        QTRY_VERIFY_WITH_TIMEOUT(tracker.step >= 150, 60000);
+        window.interventions()->branchButton()->click();
+        QTRY_VERIFY_WITH_TIMEOUT(window.session()->hasSecondArm(), 20000);
+        const QString branchDir = window.session()->directory(1);
+        QVERIFY(QFile::exists(QDir(branchDir).filePath(QStringLiteral("config.json"))));
+        QTRY_VERIFY_WITH_TIMEOUT(window.board()->chartPanels().front()->seriesCount() >= 4, 10000);
+
+        window.interventions()->setReferenceRun(reference);
+        window.interventions()->normMatchToggle()->click();
+        auto sawNormMatch = [&] {
+            for (const auto& args : events)
+                if (args.at(1).toString() == QStringLiteral("intervention")
+                    && args.at(2).toString().contains(QStringLiteral("norm matching on")))
+                    return true;
+            return false;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(sawNormMatch(), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            readAll(QDir(window.currentRunDirectory()).filePath(QStringLiteral("events.jsonl"))).contains("norm_match"),
+            5000);
+        QVERIFY(window.board()->chartPanels().front()->markerLabels().join(QLatin1Char('|')).contains(QStringLiteral("norm match on")));
+
+        // The overlay of a saved run adds dotted series.
+        const int before = window.board()->chartPanels().front()->seriesCount();
+        QVERIFY(window.overlayRun(reference));
+        QCOMPARE(window.board()->chartPanels().front()->seriesCount(), before + 2);
+        window.close();
+        QVERIFY(readAll(QDir(branchDir).filePath(QStringLiteral("events.jsonl"))).contains("\"stopped\""));
+    }
+
+    void dropRunDirectoryReplays()
+    {
+        QVERIFY(!m_savedRun.isEmpty());
+        MainWindow window;
+        window.show();
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(m_savedRun)});
+        QDragEnterEvent enter(QPoint(200, 200), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(&window, &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(QPointF(200, 200), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(&window, &drop);
+        QVERIFY(window.replayer()->isPlaying());
+        QTRY_VERIFY_WITH_TIMEOUT(!window.replayer()->isPlaying(), 30000);
+        QVERIFY(window.board()->markerCount() >= 1);
+        QVERIFY(window.board()->chartPanels().front()->pointCount(0) > 3);
     }
 
     void closeMidRun()

@@ -1,0 +1,396 @@
+// grokscope-bench: the figures of issue 5 ("Benchmark first"), one JSON line each.
+// Uses only core's public, torch-free API: Trainer, presets and config overrides.
+//
+//   grokscope-bench [--quick] [--steps-only] [--threads N] [--steps N] [--eval-repeats N]
+//                   [--overhead-steps N] [--preset NAME] [--set KEY=VALUE]... [--dump-losses N FILE]
+
+#include "io/config_json.h"
+#include "metrics/spectrum.h"
+#include "train/engine_threads.h"
+#include "train/trainer.h"
+
+#include <nlohmann/json.hpp>
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+extern "C" int openblas_get_num_threads() __attribute__((weak));
+
+namespace {
+
+using grokscope::TrainConfig;
+using grokscope::Trainer;
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+    bool quick = false;
+    bool stepsOnly = false;    // only the two steps/s figures (the side-by-side runner)
+    int threads = -1;          // -1: keep the preset's run.threads
+    long steps = 300;          // timed steps at batch 512; full batch runs steps / 4
+    int warmupSteps = 10;      // untimed steps before each timing
+    int evalRepeats = 20;      // evaluations timed with and without the spectrum
+    long overheadSteps = 1000; // steps at the default cadence for the overhead in --quick mode
+    long dumpLosses = 0;
+    std::string dumpFile;
+    std::string preset = "z97-add";
+    std::vector<std::string> overrides;  // --set key=value, applied to every figure
+};
+
+[[noreturn]] void usage(int code)
+{
+    std::cerr << "usage: grokscope-bench [--quick] [--steps-only] [--threads N] [--steps N] [--eval-repeats N]\n"
+                 "                       [--overhead-steps N] [--preset NAME] [--set KEY=VALUE]...\n"
+                 "                       [--dump-losses N FILE]\n"
+                 "  --quick           skip the run to T_grok (about 90 s)\n"
+                 "  --steps-only      only the steps/s figures (batch 512 and full batch)\n"
+                 "  --threads N       run.threads for every figure (LibTorch and OpenBLAS threads)\n"
+                 "  --steps N         timed steps at batch 512 (full batch: N / 4); default 300\n"
+                 "  --eval-repeats N  evaluations timed with and without the spectrum; default 20\n"
+                 "  --overhead-steps N  steps at the default cadence for the overhead with --quick\n"
+                 "  --set KEY=VALUE   config override for every figure, e.g. model.lookup_tables=false\n"
+                 "  --dump-losses N FILE  write the first N minibatch losses of seed 0, then exit\n";
+    std::exit(code);
+}
+
+Options parseOptions(int argc, char** argv)
+{
+    Options o;
+    auto value = [&](int& i) -> std::string {
+        if (i + 1 >= argc)
+            usage(2);
+        return argv[++i];
+    };
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--quick")
+            o.quick = true;
+        else if (a == "--steps-only")
+            o.stepsOnly = true;
+        else if (a == "--threads")
+            o.threads = std::stoi(value(i));
+        else if (a == "--steps")
+            o.steps = std::stol(value(i));
+        else if (a == "--eval-repeats")
+            o.evalRepeats = std::stoi(value(i));
+        else if (a == "--overhead-steps")
+            o.overheadSteps = std::stol(value(i));
+        else if (a == "--preset")
+            o.preset = value(i);
+        else if (a == "--set")
+            o.overrides.push_back(value(i));
+        else if (a == "--dump-losses") {
+            o.dumpLosses = std::stol(value(i));
+            o.dumpFile = value(i);
+        } else if (a == "--help" || a == "-h")
+            usage(0);
+        else {
+            std::cerr << "grokscope-bench: unknown option " << a << "\n";
+            usage(2);
+        }
+    }
+    if (o.steps < 1 || o.evalRepeats < 1 || o.overheadSteps < 1)
+        usage(2);
+    return o;
+}
+
+double msSince(Clock::time_point start)
+{
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+double peakRssMb()
+{
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_maxrss / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+std::string environment(const char* name)
+{
+    const char* v = std::getenv(name);
+    return v ? v : "";
+}
+
+class Reporter {
+public:
+    explicit Reporter(const Options& options) : m_options(options) {}
+
+    void emit(const std::string& figure, nlohmann::json values) const
+    {
+        values["side"] = "grokscope";
+        values["figure"] = figure;
+        values["preset"] = m_options.preset;
+        values["overrides"] = m_options.overrides;
+        values["run_threads"] = m_runThreads;
+        values["torch_threads"] = grokscope::engineThreads();
+        values["openblas_threads"] = openblas_get_num_threads ? openblas_get_num_threads() : -1;
+        values["OMP_NUM_THREADS"] = environment("OMP_NUM_THREADS");
+        values["OPENBLAS_NUM_THREADS"] = environment("OPENBLAS_NUM_THREADS");
+        values["MKL_NUM_THREADS"] = environment("MKL_NUM_THREADS");
+        values["peak_rss_mb"] = peakRssMb();
+        std::cout << values.dump() << std::endl;
+    }
+    void setRunThreads(int threads) { m_runThreads = threads; }
+
+private:
+    const Options& m_options;
+    int m_runThreads = 0;
+};
+
+TrainConfig baseConfig(const Options& options)
+{
+    TrainConfig c = grokscope::loadPreset(options.preset);
+    for (const std::string& assignment : options.overrides)
+        c = grokscope::applyOverride(c, assignment);
+    if (options.threads >= 0)
+        c.run.threads = options.threads;
+    return c;
+}
+
+// A config that never evaluates on its own (beyond the initial state) and never stops.
+TrainConfig timingConfig(const Options& options)
+{
+    TrainConfig c = baseConfig(options);
+    c.run.steps = 1L << 40;
+    c.run.evalEverySteps = 1 << 30;
+    c.run.spectrumEverySteps = 0;
+    c.run.stopAtGrok = false;
+    return c;
+}
+
+void measureSteps(const Options& options, const Reporter& reporter, grokscope::BatchMode mode, long steps)
+{
+    TrainConfig c = timingConfig(options);
+    c.optim.batchMode = mode;
+    grokscope::validateConfig(c);
+    Trainer trainer(c);
+    trainer.advance(options.warmupSteps);  // includes the evaluation of the initial state
+    const double trainingBefore = trainer.trainingMs();
+    const auto start = Clock::now();
+    const long done = trainer.advance(steps);
+    const double wallMs = msSince(start);
+    const double stepMs = trainer.trainingMs() - trainingBefore;
+    const bool full = mode == grokscope::BatchMode::FullBatch;
+    reporter.emit("steps_per_s", {{"batch_mode", full ? "full" : "sampled"},
+                                  {"batch", full ? long(trainer.dataset().trainPairs.size()) : long(c.optim.batchSize)},
+                                  {"steps", done},
+                                  {"value", 1000.0 * done / wallMs},
+                                  {"ms_per_step", wallMs / done},
+                                  {"ms_per_step_in_trainer", stepMs / done}});
+}
+
+// Wall time of advance(1) minus the trainer's own step time is the evaluation that
+// advance runs after the step (eval cadence 1). The trainers with and without the
+// spectrum alternate, so background load falls on both alike.
+struct EvaluationSamples {
+    std::vector<double> plainMs, withSpectrumMs;
+};
+
+EvaluationSamples evaluationSamples(const Options& options)
+{
+    auto makeTrainer = [&](int spectrumEverySteps) {
+        TrainConfig c = timingConfig(options);
+        c.run.evalEverySteps = 1;
+        c.run.spectrumEverySteps = spectrumEverySteps;
+        grokscope::validateConfig(c);
+        auto trainer = std::make_unique<Trainer>(c);
+        trainer->advance(options.warmupSteps);
+        return trainer;
+    };
+    auto evaluationMs = [](Trainer& trainer) {
+        const double trainingBefore = trainer.trainingMs();
+        const auto start = Clock::now();
+        trainer.advance(1);
+        return msSince(start) - (trainer.trainingMs() - trainingBefore);
+    };
+    auto plain = makeTrainer(0);
+    auto withSpectrum = makeTrainer(1);
+    EvaluationSamples samples;
+    for (int i = 0; i < options.evalRepeats; ++i) {
+        samples.plainMs.push_back(evaluationMs(*plain));
+        samples.withSpectrumMs.push_back(evaluationMs(*withSpectrum));
+    }
+    return samples;
+}
+
+// The spectrum's parts timed directly through the public API: the probe forward
+// (Trainer::probeRepresentations) and covariance + eigendecomposition
+// (summariseRepresentations), the same work evaluate() does on its spectrum cadence.
+std::vector<double> spectrumSamples(const Options& options)
+{
+    TrainConfig c = timingConfig(options);
+    Trainer trainer(c);
+    trainer.advance(options.warmupSteps);
+    std::vector<double> samples;
+    for (int i = 0; i < options.evalRepeats; ++i) {
+        const auto start = Clock::now();
+        const grokscope::RepresentationSample z = trainer.probeRepresentations();
+        const Eigen::MatrixXd zMatrix = Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+                                            z.values.data(), z.rows, z.columns)
+                                            .cast<double>();
+        const grokscope::SpectrumSummary summary = grokscope::summariseRepresentations(zMatrix, c.metrics.centring);
+        samples.push_back(msSince(start));
+        if (!(summary.entropy >= 0.0))
+            throw std::runtime_error("spectrum benchmark: entropy is not a number");
+    }
+    return samples;
+}
+
+double median(std::vector<double> v)
+{
+    std::sort(v.begin(), v.end());
+    const size_t n = v.size();
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+double mean(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / v.size(); }
+
+void measureEvaluation(const Options& options, const Reporter& reporter)
+{
+    const EvaluationSamples e = evaluationSamples(options);
+    const std::vector<double> spectrum = spectrumSamples(options);
+    reporter.emit("ms_per_eval", {{"what", "train + test loss and accuracy, weight and per-tensor norms"},
+                                  {"value", median(e.plainMs)},
+                                  {"mean", mean(e.plainMs)},
+                                  {"repeats", options.evalRepeats}});
+    reporter.emit("ms_per_spectrum",
+                  {{"what", "probe forward + covariance + eigendecomposition, timed directly"},
+                   {"value", median(spectrum)},
+                   {"mean", mean(spectrum)},
+                   {"probe_size", baseConfig(options).metrics.probeSize},
+                   {"eval_with_spectrum_ms", median(e.withSpectrumMs)},
+                   {"eval_with_minus_without_ms", median(e.withSpectrumMs) - median(e.plainMs)},
+                   {"repeats", options.evalRepeats}});
+}
+
+// Trains at the preset's cadence (eval and spectrum every 100 steps by default) and
+// reports the share of wall time not spent in optimiser steps.
+struct CadenceRun {
+    double wallMs = 0, trainingMs = 0;
+    long steps = 0;
+};
+
+CadenceRun runAtDefaultCadence(Trainer& trainer, long maxSteps)
+{
+    CadenceRun r;
+    const auto start = Clock::now();
+    while (!trainer.finished() && r.steps < maxSteps)
+        r.steps += trainer.advance(std::min<long>(1000, maxSteps - r.steps));
+    r.wallMs = msSince(start);
+    r.trainingMs = trainer.trainingMs();
+    return r;
+}
+
+void emitOverhead(const Reporter& reporter, const TrainConfig& c, const CadenceRun& r, const std::string& source)
+{
+    reporter.emit("metrics_overhead_percent",
+                  {{"value", 100.0 * (r.wallMs - r.trainingMs) / r.wallMs},
+                   {"eval_every_steps", c.run.evalEverySteps},
+                   {"spectrum_every_steps", c.run.spectrumEverySteps},
+                   {"steps", r.steps},
+                   {"wall_s", r.wallMs / 1000.0},
+                   {"training_s", r.trainingMs / 1000.0},
+                   {"source", source}});
+}
+
+void measureOverhead(const Options& options, const Reporter& reporter)
+{
+    TrainConfig c = baseConfig(options);
+    c.run.stopAtGrok = false;
+    c.run.steps = options.overheadSteps;
+    grokscope::validateConfig(c);
+    Trainer trainer(c);
+    const CadenceRun r = runAtDefaultCadence(trainer, options.overheadSteps);
+    emitOverhead(reporter, c, r, "first " + std::to_string(r.steps) + " steps");
+}
+
+void measureTimeToGrok(const Options& options, const Reporter& reporter)
+{
+    TrainConfig c = baseConfig(options);
+    c.run.modelSeed = 0;
+    c.run.stopAtGrok = true;
+    c.run.stopAfterGrokSteps = 0;
+    grokscope::validateConfig(c);
+    const auto start = Clock::now();
+    Trainer trainer(c);
+    const CadenceRun r = runAtDefaultCadence(trainer, c.run.steps);
+    const double wallS = msSince(start) / 1000.0;  // includes building the dataset and model
+    const auto grok = trainer.events().grokStep();
+    reporter.emit("time_to_grok_s", {{"value", grok ? nlohmann::json(wallS) : nlohmann::json(nullptr)},
+                                     {"grok_step", grok ? nlohmann::json(*grok) : nlohmann::json(nullptr)},
+                                     {"steps_run", trainer.step()},
+                                     {"wall_s", wallS},
+                                     {"training_s", r.trainingMs / 1000.0},
+                                     {"model_seed", c.run.modelSeed},
+                                     {"eval_every_steps", c.run.evalEverySteps},
+                                     {"spectrum_every_steps", c.run.spectrumEverySteps}});
+    emitOverhead(reporter, c, r, "run to T_grok");
+}
+
+int dumpLosses(const Options& options, const Reporter& reporter)
+{
+    TrainConfig c = timingConfig(options);
+    c.run.modelSeed = 0;
+    grokscope::validateConfig(c);
+    Trainer trainer(c);
+    std::ofstream out(options.dumpFile);
+    if (!out) {
+        std::cerr << "grokscope-bench: cannot write " << options.dumpFile << "\n";
+        return 1;
+    }
+    char line[64];
+    for (long i = 0; i < options.dumpLosses; ++i) {
+        if (trainer.advance(1) != 1) {
+            std::cerr << "grokscope-bench: training stopped at step " << trainer.step() << ": "
+                      << trainer.failure() << "\n";
+            return 1;
+        }
+        std::snprintf(line, sizeof line, "%.9g\n", trainer.lastTrainingLoss());
+        out << line;
+    }
+    reporter.emit("dump_losses", {{"steps", options.dumpLosses}, {"file", options.dumpFile}});
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+    Options options;
+    try {
+        options = parseOptions(argc, argv);
+    } catch (const std::logic_error&) {  // std::stoi on a malformed number
+        usage(2);
+    }
+    Reporter reporter(options);
+    try {
+        reporter.setRunThreads(baseConfig(options).run.threads);
+        if (options.dumpLosses > 0)
+            return dumpLosses(options, reporter);
+        measureSteps(options, reporter, grokscope::BatchMode::SampledWithReplacement, options.steps);
+        measureSteps(options, reporter, grokscope::BatchMode::FullBatch, std::max<long>(1, options.steps / 4));
+        if (options.stepsOnly)
+            return 0;
+        measureEvaluation(options, reporter);
+        if (options.quick)
+            measureOverhead(options, reporter);
+        else
+            measureTimeToGrok(options, reporter);
+        reporter.emit("peak_rss_mb", {{"value", peakRssMb()}});
+    } catch (const std::exception& error) {
+        std::cerr << "grokscope-bench: " << error.what() << "\n";
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,93 @@
+// A chart stays fast with 100,000 points per series: decimation bounds what is drawn.
+#include "chart_panel.h"
+
+#include "qcustomplot_include.h"
+
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QMouseEvent>
+#include <QTest>
+
+using grokscope::ui::ChartPanel;
+
+class TestChartPanel : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void longSeriesAreDecimated()
+    {
+        ChartPanel panel(QStringLiteral("Loss"), QStringLiteral("loss"));
+        panel.resize(900, 500);
+        panel.show();
+        panel.setValueAxisLog(true);
+        const int train = panel.addSeries(QStringLiteral("train"), Qt::blue);
+        const int test = panel.addSeries(QStringLiteral("test"), Qt::red);
+        panel.setSmoothing(true);
+        constexpr int kPoints = 100000;
+        for (int i = 0; i < kPoints; ++i) {
+            panel.appendPoint(train, i, std::exp(-i * 1e-4) + 1e-3 * (1 + std::sin(i)));
+            panel.appendPoint(test, i, 5.0 / (1 + i * 1e-3));
+        }
+        QCOMPARE(panel.pointCount(train), kPoints);
+        QElapsedTimer clock;
+        clock.start();
+        panel.refresh();
+        panel.plot()->replot(QCustomPlot::rpImmediateRefresh);
+        const qint64 elapsedMs = clock.elapsed();
+        qInfo("refresh + replot of 2 x %d points (smoothed): %lld ms", kPoints, elapsedMs);
+        QVERIFY(panel.displayedPointCount(train) <= 2 * panel.plot()->axisRect()->width() + 4);
+        QVERIFY(panel.displayedPointCount(train) > 100);
+        QVERIFY2(elapsedMs < 250, "one refresh must not stall the event loop");
+
+        // Zooming in re-decimates the visible window at full resolution.
+        panel.setStepRange(1000, 1200);
+        panel.refresh();
+        QVERIFY(panel.displayedPointCount(train) >= 200);
+    }
+
+    void crosshairShowsValuesAndHidesOnExport()
+    {
+        ChartPanel panel(QStringLiteral("Accuracy"), QStringLiteral("accuracy"));
+        panel.resize(800, 400);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        const int id = panel.addSeries(QStringLiteral("test"), Qt::red);
+        for (int i = 0; i <= 100; ++i)
+            panel.appendPoint(id, i * 10, i / 100.0);
+        panel.refresh();
+        panel.plot()->replot(QCustomPlot::rpImmediateRefresh);
+        QCPLayer* layer = panel.plot()->layer(QStringLiteral("crosshair"));
+        QVERIFY(layer);
+        auto visibleText = [layer]() -> QString {
+            for (QCPLayerable* item : layer->children())
+                if (auto* text = qobject_cast<QCPItemText*>(item); text && text->visible())
+                    return text->text();
+            return QString();
+        };
+        QVERIFY(visibleText().isEmpty());
+        const QPoint centre = panel.plot()->axisRect()->rect().center();
+        QMouseEvent move(QEvent::MouseMove, centre, panel.plot()->mapToGlobal(centre), Qt::NoButton, Qt::NoButton,
+                         Qt::NoModifier);
+        QApplication::sendEvent(panel.plot(), &move);
+        QVERIFY2(visibleText().contains(QStringLiteral("test: ")), qPrintable(visibleText()));
+        QVERIFY(visibleText().contains(QStringLiteral("step ")));
+        panel.setExportMode(true);
+        QVERIFY(visibleText().isEmpty());
+    }
+
+    void markersAndThreshold()
+    {
+        ChartPanel panel(QStringLiteral("H"), QStringLiteral("H"));
+        panel.enableThreshold(QStringLiteral("H*"), 0.6);
+        QCOMPARE(panel.threshold(), 0.6);
+        panel.setThreshold(0.55);
+        QCOMPARE(panel.threshold(), 0.55);
+        panel.addMarker(10, QStringLiteral("T_grok"), Qt::green);
+        panel.addMarker(5, QStringLiteral("memorised"), Qt::red);
+        QCOMPARE(panel.markerCount(), 2);
+        panel.clearMarkers();
+        QCOMPARE(panel.markerCount(), 0);
+    }
+};
+
+QTEST_MAIN(TestChartPanel)
+#include "tst_chart_panel.moc"

@@ -1,0 +1,94 @@
+#pragma once
+// All charts on one shared step axis: loss, accuracy, weight norm, H̃ and the
+// spectrum. Turns snapshots and events into series and markers, keeps the step
+// axes in sync and coalesces repaints on one 40 ms single-shot timer.
+
+#include "metrics/eval_snapshot.h"
+
+#include <QElapsedTimer>
+#include <QList>
+#include <QMap>
+#include <QTimer>
+#include <QWidget>
+
+class QCustomPlot;
+
+namespace grokscope {
+struct RunLog;
+}
+
+namespace grokscope::ui {
+
+class ChartPanel;
+class SpectrumPanel;
+
+class ChartBoard : public QWidget {
+    Q_OBJECT
+public:
+    explicit ChartBoard(QWidget* parent = nullptr);
+
+    // Series of one arm of the live session (0 = main, 1 = branch).
+    void beginArm(int arm, const QString& label);
+    void clearAll();
+    void addEvaluation(int arm, const grokscope::EvalSnapshot& snapshot);
+    void addSpectrum(int arm, const grokscope::SpectrumSnapshot& snapshot);
+    void addEvent(int arm, const grokscope::RunEvent& event);
+    // Shows a saved run in full as arm 0 (replay), or as a dashed overlay.
+    void showRun(const grokscope::RunLog& log);
+    void addOverlay(const grokscope::RunLog& log);
+    void clearOverlays();
+    int overlayCount() const { return m_overlayCount; }
+
+    void setStepAxisLog(bool logarithmic) { syncStepLog(logarithmic); }
+    void setSmoothing(bool enabled);
+    void setEntropyThreshold(double value);
+    double entropyThreshold() const;
+
+    QList<ChartPanel*> chartPanels() const { return m_panels; }
+    SpectrumPanel* spectrumPanel() const { return m_spectrum; }
+    // Every figure with its title, in display order, for export.
+    QList<QPair<QString, QCustomPlot*>> figures() const;
+    int markerCount() const;
+
+    void applyPalette(const QPalette& palette);
+    // Refreshes every chart now (export, screenshot); normally the timer does it.
+    void refreshNow();
+    double lastRefreshMs() const { return m_lastRefreshMs; }
+    double maxRefreshMs() const { return m_maxRefreshMs; }
+    // Longest QCustomPlot replot seen so far, over all figures (sampled at each refresh).
+    double maxReplotMs() const { return m_maxReplotMs; }
+    int refreshCount() const { return m_refreshCount; }
+
+Q_SIGNALS:
+    void entropyThresholdChanged(double value);
+    void exportRequested(const QString& title, QCustomPlot* plot);
+
+private:
+    struct SeriesIds {
+        int trainLoss = -1, testLoss = -1, trainAccuracy = -1, testAccuracy = -1, weightNorm = -1, entropy = -1;
+    };
+
+    SeriesIds createSeries(const QString& prefix, Qt::PenStyle style, int colourShift);
+    void scheduleRefresh();
+    void syncStepRange(QObject* source, double lower, double upper);
+    void syncStepLog(bool logarithmic);
+    void syncAutoRange(bool follow);
+    void appendEvaluation(const SeriesIds& ids, const grokscope::EvalSnapshot& snapshot);
+
+    ChartPanel* m_loss = nullptr;
+    ChartPanel* m_accuracy = nullptr;
+    ChartPanel* m_norm = nullptr;
+    ChartPanel* m_entropy = nullptr;
+    SpectrumPanel* m_spectrum = nullptr;
+    QList<ChartPanel*> m_panels;
+    QMap<int, SeriesIds> m_arms;
+    QList<SeriesIds> m_overlays;
+    int m_overlayCount = 0;
+    QTimer m_refreshTimer;
+    double m_lastRefreshMs = 0.0;
+    double m_maxRefreshMs = 0.0;
+    double m_maxReplotMs = 0.0;
+    int m_refreshCount = 0;
+};
+
+}  // namespace grokscope::ui

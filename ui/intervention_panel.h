@@ -1,0 +1,59 @@
+#pragma once
+// The run-time levers: representation mixing ("Block entropy collapse") with its
+// strength and site, the norm-matched control with its reference run, and
+// "Branch from here". Each press becomes an event in the run log.
+
+#include "train/train_config.h"
+
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QPushButton;
+
+namespace grokscope::ui {
+
+class InterventionPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit InterventionPanel(QWidget* parent = nullptr);
+
+    QCheckBox* mixingToggle() const { return m_mixing; }
+    QCheckBox* normMatchToggle() const { return m_normMatch; }
+    QPushButton* branchButton() const { return m_branch; }
+    QString referenceRun() const { return m_referenceRun; }
+    void setReferenceRun(const QString& directory);
+    int targetArm() const;
+    double mixingAlpha() const;
+    grokscope::MixingSite mixingSite() const;
+
+    // Enables the levers while a run is open; lists the arms once branched.
+    void setRunOpen(bool open, int armCount);
+    // Mirrors the engine's state (e.g. a scheduled mixing window) without emitting.
+    void showActiveState(int arm, bool mixing, bool normMatch);
+    void setDefaultsFrom(const grokscope::TrainConfig& config);
+
+Q_SIGNALS:
+    void mixingChanged(int arm, bool enabled, double alpha, grokscope::MixingSite site);
+    void normMatchChanged(int arm, bool enabled, const QString& referenceDirectory);
+    // Emitted when norm matching is switched on without a reference run.
+    void referenceRunNeeded();
+    void branchRequested();
+
+private:
+    void emitMixing();
+
+    QCheckBox* m_mixing = nullptr;
+    QDoubleSpinBox* m_alpha = nullptr;
+    QComboBox* m_site = nullptr;
+    QCheckBox* m_normMatch = nullptr;
+    QLabel* m_reference = nullptr;
+    QPushButton* m_chooseReference = nullptr;
+    QPushButton* m_branch = nullptr;
+    QComboBox* m_arm = nullptr;
+    QString m_referenceRun;
+};
+
+}  // namespace grokscope::ui

@@ -1,0 +1,554 @@
+#include "main_window.h"
+
+#include "chart_board.h"
+#include "chart_exporter.h"
+#include "config_editor.h"
+#include "intervention_panel.h"
+#include "run_controls.h"
+#include "run_log_exporter.h"
+#include "run_replayer.h"
+#include "training_session.h"
+
+#include "io/run_log.h"
+
+#include "qcustomplot_include.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDateTime>
+#include <QDesktopServices>
+#include <QDir>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QRegularExpression>
+#include <QScrollArea>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QToolBar>
+#include <QUrl>
+#include <QVBoxLayout>
+
+#include <exception>
+
+namespace grokscope::ui {
+
+namespace {
+
+bool isRunDirectory(const QString& path)
+{
+    return QFileInfo(QDir(path).filePath(QString::fromLatin1(runlog::kConfig))).isFile();
+}
+
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
+{
+    setWindowTitle(tr("GrokScope"));
+    setObjectName(QStringLiteral("GrokScopeMainWindow"));
+    setAcceptDrops(true);
+    setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks);
+
+    m_session = new TrainingSession(this);
+    m_board = new ChartBoard(this);
+    setCentralWidget(m_board);
+    m_replayer = new RunReplayer(m_board, this);
+    connect(m_replayer, &RunReplayer::progressed, this, [this](long step, long lastStep) {
+        m_stepLabel->setText(tr("replay: step %1 / %2").arg(step).arg(lastStep));
+    });
+
+    m_config = new ConfigEditor(this);
+    auto* configDock = new QDockWidget(tr("Configuration"), this);
+    configDock->setObjectName(QStringLiteral("configDock"));
+    configDock->setWidget(m_config);
+    addDockWidget(Qt::LeftDockWidgetArea, configDock);
+
+    auto* runPanel = new QWidget(this);
+    m_controls = new RunControls(runPanel);
+    m_interventions = new InterventionPanel(runPanel);
+    auto* runLayout = new QVBoxLayout(runPanel);
+    runLayout->setContentsMargins(0, 0, 0, 0);
+    runLayout->addWidget(m_controls);
+    runLayout->addWidget(m_interventions, 1);
+    auto* runScroll = new QScrollArea(this);
+    runScroll->setWidget(runPanel);
+    runScroll->setWidgetResizable(true);
+    runScroll->setFrameShape(QFrame::NoFrame);
+    auto* runDock = new QDockWidget(tr("Run and interventions"), this);
+    runDock->setObjectName(QStringLiteral("runDock"));
+    runDock->setWidget(runScroll);
+    addDockWidget(Qt::LeftDockWidgetArea, runDock);
+
+    m_events = new QListWidget(this);
+    m_events->setObjectName(QStringLiteral("eventList"));
+    m_events->setAlternatingRowColors(true);
+    m_events->setWordWrap(true);
+    m_events->setTextElideMode(Qt::ElideNone);
+    auto* eventDock = new QDockWidget(tr("Events"), this);
+    eventDock->setObjectName(QStringLiteral("eventDock"));
+    eventDock->setWidget(m_events);
+    addDockWidget(Qt::LeftDockWidgetArea, eventDock);
+    resizeDocks({configDock, runDock, eventDock}, {300, 330, 160}, Qt::Vertical);
+    resizeDocks({configDock}, {400}, Qt::Horizontal);
+
+    m_stepLabel = new QLabel(tr("step —"), this);
+    m_speedLabel = new QLabel(this);
+    m_phaseLabel = new QLabel(this);
+    m_leverLabel = new QLabel(this);
+    m_runLabel = new QLabel(this);
+    m_runLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    statusBar()->addWidget(m_stepLabel);
+    statusBar()->addWidget(m_speedLabel);
+    statusBar()->addWidget(m_phaseLabel);
+    statusBar()->addWidget(m_leverLabel);
+    statusBar()->addPermanentWidget(m_runLabel);
+
+    buildMenus();
+    connectSession();
+
+    connect(m_config, &ConfigEditor::configChanged, this, [this](bool valid) {
+        m_controls->updateFor(m_state, valid);
+        if (valid && m_state == SessionState::Idle) {
+            m_board->setEntropyThreshold(effectiveEntropyThreshold(m_config->config()));
+            m_interventions->setDefaultsFrom(m_config->config());
+        }
+    });
+    connect(m_controls, &RunControls::startRequested, this, &MainWindow::startRun);
+    connect(m_controls, &RunControls::pauseRequested, m_session, &TrainingSession::pause);
+    connect(m_controls, &RunControls::resumeRequested, m_session, &TrainingSession::resume);
+    connect(m_controls, &RunControls::stepRequested, m_session, [this](int steps) { m_session->step(steps); });
+    connect(m_controls, &RunControls::stopRequested, m_session, &TrainingSession::stop);
+    connect(m_controls, &RunControls::resetRequested, this, [this] {
+        m_replayer->stop();
+        m_session->reset();
+        m_board->clearAll();
+        m_events->clear();
+        m_replaying = false;
+        m_currentRun.clear();
+        m_runLabel->clear();
+        m_stepLabel->setText(tr("step —"));
+        m_speedLabel->clear();
+        m_phaseLabel->clear();
+        m_leverLabel->clear();
+        m_board->setEntropyThreshold(effectiveEntropyThreshold(m_config->config()));
+    });
+    connect(m_controls, &RunControls::changeRunsDirectoryRequested, this, &MainWindow::chooseRunsDirectory);
+    connect(m_interventions, &InterventionPanel::mixingChanged, m_session,
+            [this](int arm, bool on, double alpha, MixingSite site) { m_session->setMixing(arm, on, alpha, site); });
+    connect(m_interventions, &InterventionPanel::normMatchChanged, m_session,
+            [this](int arm, bool on, const QString& reference) { m_session->setNormMatch(arm, on, reference); });
+    connect(m_interventions, &InterventionPanel::referenceRunNeeded, this, &MainWindow::chooseReferenceRun);
+    connect(m_interventions, &InterventionPanel::branchRequested, this, &MainWindow::branchRun);
+    connect(m_board, &ChartBoard::exportRequested, this, &MainWindow::exportChartInteractively);
+    connect(m_board, &ChartBoard::entropyThresholdChanged, this, [this](double value) {
+        if (m_state == SessionState::Idle && !m_replaying)
+            m_config->setValue(QStringLiteral("metrics.entropy_threshold"), QString::number(value, 'f', 3));
+    });
+
+    restoreSettings();
+    setTheme(m_darkAction->isChecked() ? Theme::Dark : Theme::Light);
+    m_board->setEntropyThreshold(effectiveEntropyThreshold(m_config->config()));
+    m_controls->updateFor(m_state, m_config->isValid());
+}
+
+MainWindow::~MainWindow() { m_session->shutdown(); }
+
+void MainWindow::buildMenus()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&Open saved run…"), QKeySequence::Open, this, [this] {
+        const QString dir = askRunDirectory(tr("Open a saved run"));
+        if (!dir.isEmpty())
+            openRun(dir, ReplayMode::Instant);
+    });
+    file->addAction(tr("&Replay saved run…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), this, [this] {
+        const QString dir = askRunDirectory(tr("Replay a saved run"));
+        if (!dir.isEmpty())
+            openRun(dir, ReplayMode::Animated);
+    });
+    file->addAction(tr("O&verlay saved run…"), QKeySequence(Qt::CTRL | Qt::Key_L), this, [this] {
+        const QString dir = askRunDirectory(tr("Overlay a saved run"));
+        if (!dir.isEmpty())
+            overlayRun(dir);
+    });
+    file->addAction(tr("Clear overlays"), this, [this] { m_board->clearOverlays(); });
+    file->addAction(tr("&Continue a saved run…"), this, &MainWindow::resumeSavedInteractively);
+    file->addSeparator();
+    file->addAction(tr("Export &all charts…"), QKeySequence(Qt::CTRL | Qt::Key_E), this, &MainWindow::exportAllInteractively);
+    file->addAction(tr("Export run &log (CSV + JSON)…"), this, &MainWindow::exportRunLogInteractively);
+    file->addSeparator();
+    file->addAction(tr("Set runs &folder…"), this, &MainWindow::chooseRunsDirectory);
+    file->addAction(tr("Show runs folder"), this,
+                    [this] { QDesktopServices::openUrl(QUrl::fromLocalFile(m_runsDirectory)); });
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    QMenu* run = menuBar()->addMenu(tr("&Run"));
+    run->addActions(m_controls->actions());
+    auto* toolbar = addToolBar(tr("Run"));
+    toolbar->setObjectName(QStringLiteral("runToolbar"));
+    toolbar->addActions(m_controls->actions());
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    m_darkAction = view->addAction(tr("&Dark palette"));
+    m_darkAction->setCheckable(true);
+    connect(m_darkAction, &QAction::toggled, this, [this](bool dark) { setTheme(dark ? Theme::Dark : Theme::Light); });
+    view->addSeparator();
+    for (QDockWidget* dock : findChildren<QDockWidget*>())
+        view->addAction(dock->toggleViewAction());
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About GrokScope"), this, [this] {
+        QMessageBox::about(this, tr("About GrokScope"),
+                           tr("<b>GrokScope</b> trains small models on group tasks and shows spectral entropy "
+                              "collapse before grokking, live.<br>Licensed GPL-3.0-or-later; plots by QCustomPlot."));
+    });
+}
+
+void MainWindow::connectSession()
+{
+    connect(m_session, &TrainingSession::evaluated, m_board, &ChartBoard::addEvaluation);
+    connect(m_session, &TrainingSession::spectrumMeasured, m_board, &ChartBoard::addSpectrum);
+    connect(m_session, &TrainingSession::eventOccurred, this, &MainWindow::onEvent);
+    connect(m_session, &TrainingSession::progressed, this, &MainWindow::onProgress);
+    connect(m_session, &TrainingSession::stateChanged, this, &MainWindow::onStateChanged);
+    connect(m_session, &TrainingSession::failed, this, &MainWindow::showError);
+    connect(m_session, &TrainingSession::runStarted, this,
+            [this](int arm, const QString& dir, const QString& name, long, double threshold) {
+                m_board->beginArm(arm, tr("arm %1").arg(arm + 1));
+                if (arm == 0) {
+                    m_currentRun = dir;
+                    m_board->setEntropyThreshold(threshold);
+                    m_runLabel->setText(tr("run: %1").arg(QDir::toNativeSeparators(dir)));
+                    m_runLabel->setToolTip(name);
+                }
+                m_interventions->setRunOpen(true, arm + 1);
+            });
+}
+
+void MainWindow::setRunsDirectory(const QString& directory)
+{
+    m_runsDirectory = QDir(directory).absolutePath();
+    m_controls->setRunsDirectory(QDir::toNativeSeparators(m_runsDirectory));
+}
+
+void MainWindow::setTheme(Theme theme)
+{
+    applyTheme(theme);
+    {
+        QSignalBlocker block(m_darkAction);
+        m_darkAction->setChecked(theme == Theme::Dark);
+    }
+    m_board->applyPalette(paletteFor(theme));
+}
+
+QString MainWindow::newRunDirectory(const QString& name) const
+{
+    const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz"));
+    QString safe = name;
+    safe.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9_.-]+")), QStringLiteral("_"));
+    return QDir(m_runsDirectory).filePath(safe + QLatin1Char('-') + stamp);
+}
+
+bool MainWindow::startRun()
+{
+    if (!m_config->isValid()) {
+        showError(tr("The config is invalid: %1").arg(m_config->errorMessage()));
+        return false;
+    }
+    if (m_state == SessionState::Running || m_state == SessionState::Paused)
+        return false;
+    const TrainConfig config = m_config->config();
+    m_replayer->stop();
+    QDir().mkpath(m_runsDirectory);
+    const QString dir = newRunDirectory(QString::fromStdString(config.name) + QStringLiteral("-seed")
+                                        + QString::number(config.run.modelSeed));
+    m_board->clearAll();
+    m_events->clear();
+    m_replaying = false;
+    m_interventions->setRunOpen(false, 0);
+    m_session->start(config, dir);
+    QSettings().setValue(QStringLiteral("lastPreset"), m_config->presetName());
+    return true;
+}
+
+bool MainWindow::openRun(const QString& directory, ReplayMode mode)
+{
+    if (m_state == SessionState::Running || m_state == SessionState::Paused) {
+        showError(tr("Stop the current run before opening another"));
+        return false;
+    }
+    try {
+        const RunLog log = readRunLog(directory.toStdString());
+        m_replayer->stop();
+        if (mode == ReplayMode::Animated)
+            m_replayer->play(log, 25);
+        else
+            m_board->showRun(log);
+        m_events->clear();
+        for (const RunEvent& e : log.events)
+            m_events->addItem(tr("step %1 · %2 · %3")
+                                  .arg(e.step)
+                                  .arg(QString::fromStdString(e.type), QString::fromStdString(e.message)));
+        m_replaying = true;
+        m_currentRun = directory;
+        m_runLabel->setText(tr("replay: %1").arg(QDir::toNativeSeparators(directory)));
+        const long last = log.evaluations.empty() ? 0 : log.evaluations.back().step;
+        m_stepLabel->setText(tr("step %1 / %2").arg(last).arg(log.config.run.steps));
+        m_phaseLabel->setText(log.firstEvent("grokked") ? tr("phase: grokked") : QString());
+        for (const std::string& w : log.warnings)
+            m_events->addItem(tr("warning: %1").arg(QString::fromStdString(w)));
+        m_lastFolder = QFileInfo(directory).absolutePath();
+        return true;
+    } catch (const std::exception& error) {
+        showError(tr("Cannot open %1: %2").arg(directory, QString::fromStdString(error.what())));
+        return false;
+    }
+}
+
+bool MainWindow::overlayRun(const QString& directory)
+{
+    try {
+        m_board->addOverlay(readRunLog(directory.toStdString()));
+        m_lastFolder = QFileInfo(directory).absolutePath();
+        return true;
+    } catch (const std::exception& error) {
+        showError(tr("Cannot overlay %1: %2").arg(directory, QString::fromStdString(error.what())));
+        return false;
+    }
+}
+
+void MainWindow::onStateChanged(SessionState state)
+{
+    m_state = state;
+    m_controls->updateFor(state, m_config->isValid());
+    m_config->setEditable(state == SessionState::Idle || state == SessionState::Finished);
+    const bool open = state == SessionState::Running || state == SessionState::Paused;
+    m_interventions->setRunOpen(open, open ? (m_session->hasSecondArm() ? 2 : 1) : 0);
+    if (state == SessionState::Paused)
+        m_speedLabel->setText(tr("paused"));
+    else if (state == SessionState::Finished)
+        m_speedLabel->setText(tr("finished"));
+    Q_EMIT sessionStateChanged(state);
+}
+
+void MainWindow::onProgress(const SessionProgress& p)
+{
+    m_interventions->showActiveState(p.arm, p.mixingActive, p.normMatchActive);
+    if (p.arm != 0)
+        return;
+    m_stepLabel->setText(tr("step %1 / %2").arg(p.step).arg(p.totalSteps));
+    if (m_state == SessionState::Running)
+        m_speedLabel->setText(tr("%1 steps/s").arg(p.stepsPerSecond, 0, 'f', 0));
+    m_phaseLabel->setText(tr("phase: %1").arg(p.phase));
+    QStringList levers;
+    if (p.mixingActive)
+        levers << tr("mixing on");
+    if (p.normMatchActive)
+        levers << tr("norm-matched");
+    m_leverLabel->setText(levers.join(QStringLiteral(", ")));
+}
+
+void MainWindow::onEvent(int arm, const RunEvent& event)
+{
+    m_board->addEvent(arm, event);
+    const QString prefix = arm == 0 ? QString() : tr("[arm %1] ").arg(arm + 1);
+    const QString text = tr("%1step %2 · %3 · %4")
+                             .arg(prefix)
+                             .arg(event.step)
+                             .arg(QString::fromStdString(event.type), QString::fromStdString(event.message));
+    m_events->addItem(text);
+    m_events->scrollToBottom();
+    Q_EMIT eventLogged(arm, QString::fromStdString(event.type), QString::fromStdString(event.message));
+}
+
+QString MainWindow::askRunDirectory(const QString& title)
+{
+    const QString start = m_lastFolder.isEmpty() ? m_runsDirectory : m_lastFolder;
+    const QString dir = QFileDialog::getExistingDirectory(this, title, start);
+    if (!dir.isEmpty() && !isRunDirectory(dir)) {
+        showError(tr("%1 is not a run directory (it has no %2)").arg(dir, QString::fromLatin1(runlog::kConfig)));
+        return QString();
+    }
+    return dir;
+}
+
+void MainWindow::chooseReferenceRun()
+{
+    const QString dir = askRunDirectory(tr("Reference run for the norm-matched control"));
+    if (dir.isEmpty())
+        return;
+    m_interventions->setReferenceRun(dir);
+    QSettings().setValue(QStringLiteral("normReferenceRun"), dir);
+}
+
+void MainWindow::branchRun()
+{
+    if (m_currentRun.isEmpty())
+        return;
+    m_session->branch(m_currentRun + QStringLiteral("-branch"));
+}
+
+void MainWindow::exportChartInteractively(const QString& title, QCustomPlot* plot)
+{
+    QString safe = title.toLower();
+    safe.replace(QRegularExpression(QStringLiteral("[^a-z0-9]+")), QStringLiteral("-"));
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export %1").arg(title),
+                                                      QDir(m_lastFolder).filePath(safe + QStringLiteral(".png")),
+                                                      ChartExporter::fileFilter());
+    if (path.isEmpty())
+        return;
+    m_board->refreshNow();
+    const QString error = ChartExporter::exportChart(plot, path);
+    if (!error.isEmpty())
+        showError(error);
+    m_lastFolder = QFileInfo(path).absolutePath();
+}
+
+QString MainWindow::exportAllCharts(const QString& path)
+{
+    m_board->refreshNow();
+    return ChartExporter::exportAll(m_board->figures(), path);
+}
+
+void MainWindow::exportAllInteractively()
+{
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export all charts"),
+                                                      QDir(m_lastFolder).filePath(QStringLiteral("grokscope.png")),
+                                                      ChartExporter::fileFilter());
+    if (path.isEmpty())
+        return;
+    const QString error = exportAllCharts(path);
+    if (!error.isEmpty())
+        showError(error);
+    m_lastFolder = QFileInfo(path).absolutePath();
+}
+
+void MainWindow::exportRunLogInteractively()
+{
+    if (m_currentRun.isEmpty()) {
+        showError(tr("No run to export: start a run or open a saved one"));
+        return;
+    }
+    const QString target = QFileDialog::getExistingDirectory(this, tr("Export the run log to folder"), m_lastFolder);
+    if (target.isEmpty())
+        return;
+    try {
+        const QStringList files = RunLogExporter::exportRun(m_currentRun, target);
+        statusBar()->showMessage(tr("Wrote %n file(s) to %1", nullptr, files.size()).arg(target), 5000);
+    } catch (const std::exception& error) {
+        showError(QString::fromStdString(error.what()));
+    }
+}
+
+void MainWindow::chooseRunsDirectory()
+{
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Folder for new runs"), m_runsDirectory);
+    if (dir.isEmpty())
+        return;
+    setRunsDirectory(dir);
+    QSettings().setValue(QStringLiteral("runsDirectory"), m_runsDirectory);
+}
+
+void MainWindow::resumeSavedInteractively()
+{
+    if (m_state == SessionState::Running || m_state == SessionState::Paused) {
+        showError(tr("Stop the current run first"));
+        return;
+    }
+    const QString dir = askRunDirectory(tr("Continue a saved run"));
+    if (dir.isEmpty() || !openRun(dir))
+        return;
+    m_replaying = false;
+    m_board->clearAll();
+    m_board->showRun(readRunLog(dir.toStdString()));
+    m_session->resumeSaved(dir);
+}
+
+bool MainWindow::saveScreenshot(const QString& path)
+{
+    m_board->refreshNow();
+    for (const auto& figure : m_board->figures())
+        figure.second->replot(QCustomPlot::rpImmediateRefresh);
+    const QPixmap pixmap = grab();
+    return pixmap.save(path, "PNG");
+}
+
+void MainWindow::showError(const QString& message)
+{
+    m_events->addItem(tr("error: %1").arg(message));
+    m_events->scrollToBottom();
+    statusBar()->showMessage(message, 8000);
+    if (QGuiApplication::platformName() != QLatin1String("offscreen") && isVisible() && !property("batch").toBool())
+        QMessageBox::warning(this, tr("GrokScope"), message);
+}
+
+void MainWindow::restoreSettings()
+{
+    QSettings settings;
+    const QString defaultRuns =
+        QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)).filePath(QStringLiteral("runs"));
+    setRunsDirectory(settings.value(QStringLiteral("runsDirectory"), defaultRuns).toString());
+    const QString preset = settings.value(QStringLiteral("lastPreset")).toString();
+    if (!preset.isEmpty())
+        m_config->selectPreset(preset);
+    m_interventions->setReferenceRun(settings.value(QStringLiteral("normReferenceRun")).toString());
+    m_darkAction->setChecked(settings.value(QStringLiteral("darkPalette"), false).toBool());
+    restoreGeometry(settings.value(QStringLiteral("geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("windowState")).toByteArray());
+}
+
+void MainWindow::saveSettings()
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("windowState"), saveState());
+    settings.setValue(QStringLiteral("lastPreset"), m_config->presetName());
+    settings.setValue(QStringLiteral("darkPalette"), m_darkAction->isChecked());
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    if (!property("batch").toBool())  // scripted runs (--quit) leave the user's layout alone
+        saveSettings();
+    m_session->shutdown();  // stops the worker and closes the run logs before the window goes
+    event->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event)
+{
+    if (!event->mimeData()->hasUrls())
+        return;
+    for (const QUrl& url : event->mimeData()->urls())
+        if (url.isLocalFile() && isRunDirectory(url.toLocalFile())) {
+            event->acceptProposedAction();
+            return;
+        }
+}
+
+void MainWindow::dropEvent(QDropEvent* event)
+{
+    // The first run directory is played back; any further ones are overlaid on it.
+    bool first = true;
+    for (const QUrl& url : event->mimeData()->urls()) {
+        if (!url.isLocalFile() || !isRunDirectory(url.toLocalFile()))
+            continue;
+        if (first)
+            openRun(url.toLocalFile(), ReplayMode::Animated);
+        else
+            overlayRun(url.toLocalFile());
+        first = false;
+    }
+    event->acceptProposedAction();
+}
+
+}  // namespace grokscope::ui

@@ -1,0 +1,103 @@
+#pragma once
+// Wires the panels to the training session: config and run controls on the left,
+// the charts in the middle, events below; menus for runs, export and the view.
+
+#include "app_palette.h"
+#include "session_types.h"
+
+#include <QMainWindow>
+
+class QAction;
+class QCustomPlot;
+class QLabel;
+class QListWidget;
+
+namespace grokscope::ui {
+
+class ChartBoard;
+class ConfigEditor;
+class InterventionPanel;
+class RunControls;
+class RunReplayer;
+class TrainingSession;
+
+// How a saved run is shown: all at once, or played back evaluation by evaluation.
+enum class ReplayMode { Instant, Animated };
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    TrainingSession* session() const { return m_session; }
+    ChartBoard* board() const { return m_board; }
+    ConfigEditor* configEditor() const { return m_config; }
+    RunControls* runControls() const { return m_controls; }
+    InterventionPanel* interventions() const { return m_interventions; }
+    QListWidget* eventList() const { return m_events; }
+    QString runsDirectory() const { return m_runsDirectory; }
+    QString currentRunDirectory() const { return m_currentRun; }
+
+    void setRunsDirectory(const QString& directory);
+    void setTheme(Theme theme);
+    // Starts a run with the editor's config; returns false with a message if invalid.
+    bool startRun();
+    // Replays a saved run (charts, events); returns false with a message on errors.
+    bool openRun(const QString& directory, ReplayMode mode = ReplayMode::Instant);
+    RunReplayer* replayer() const { return m_replayer; }
+    bool overlayRun(const QString& directory);
+    // Exports every chart to one file (.png, .svg or .pdf); returns an error or "".
+    QString exportAllCharts(const QString& path);
+    // Writes the whole window to a PNG after repainting the charts.
+    bool saveScreenshot(const QString& path);
+
+Q_SIGNALS:
+    void sessionStateChanged(grokscope::ui::SessionState state);
+    void eventLogged(int arm, const QString& type, const QString& message);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
+private:
+    void buildMenus();
+    void connectSession();
+    void onStateChanged(SessionState state);
+    void onProgress(const SessionProgress& progress);
+    void onEvent(int arm, const grokscope::RunEvent& event);
+    void chooseReferenceRun();
+    void branchRun();
+    void exportChartInteractively(const QString& title, QCustomPlot* plot);
+    void exportAllInteractively();
+    void exportRunLogInteractively();
+    void chooseRunsDirectory();
+    void resumeSavedInteractively();
+    QString newRunDirectory(const QString& name) const;
+    QString askRunDirectory(const QString& title);
+    void showError(const QString& message);
+    void restoreSettings();
+    void saveSettings();
+
+    TrainingSession* m_session = nullptr;
+    ChartBoard* m_board = nullptr;
+    ConfigEditor* m_config = nullptr;
+    RunControls* m_controls = nullptr;
+    InterventionPanel* m_interventions = nullptr;
+    QListWidget* m_events = nullptr;
+    RunReplayer* m_replayer = nullptr;
+    QLabel* m_stepLabel = nullptr;
+    QLabel* m_speedLabel = nullptr;
+    QLabel* m_phaseLabel = nullptr;
+    QLabel* m_leverLabel = nullptr;
+    QLabel* m_runLabel = nullptr;
+    QAction* m_darkAction = nullptr;
+    QString m_runsDirectory;
+    QString m_currentRun;
+    QString m_lastFolder;
+    SessionState m_state = SessionState::Idle;
+    bool m_replaying = false;
+};
+
+}  // namespace grokscope::ui

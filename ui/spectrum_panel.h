@@ -1,0 +1,68 @@
+#pragma once
+// The eigenvalue spectrum of the representation covariance: the current eigenvalues
+// on a log scale (left) and a spectrogram of the spectrum over the steps (right),
+// drawn in one QCustomPlot so it exports as one figure.
+
+#include <QVector>
+#include <QWidget>
+
+class QCheckBox;
+class QCustomPlot;
+class QCPAxisRect;
+class QCPColorMap;
+class QCPColorScale;
+class QCPGraph;
+
+namespace grokscope::ui {
+
+class SpectrumPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit SpectrumPanel(QWidget* parent = nullptr);
+
+    QString title() const;
+    QCustomPlot* plot() const { return m_plot; }
+
+    // arm 0 feeds the spectrogram; every arm draws its latest spectrum on the left.
+    void appendSpectrum(int arm, long step, const QVector<double>& eigenvalues);
+    void clear();
+    int spectrumCount() const { return m_steps.size(); }
+
+    void setStepAxisLog(bool logarithmic);
+    void setStepRange(double lower, double upper);
+    void setAutoRange(bool follow);
+    void applyPalette(const QPalette& palette);
+    bool isDirty() const { return m_dirty; }
+    void refresh();
+
+Q_SIGNALS:
+    void dirtied();
+    void stepRangeChangedByUser(double lower, double upper);
+    void stepAxisLogToggled(bool logarithmic);
+    void autoRangeToggled(bool follow);
+    void exportRequested();
+
+private:
+    void markDirty();
+    void rebuildSpectrogram();
+    double firstShownStep() const;
+    QCPGraph* armGraph(int arm);
+
+    QCustomPlot* m_plot = nullptr;
+    QCPAxisRect* m_currentRect = nullptr;
+    QCPAxisRect* m_mapRect = nullptr;
+    QCPColorMap* m_map = nullptr;
+    QCPColorScale* m_scale = nullptr;
+    QCPGraph* m_initialGraph = nullptr;
+    QVector<QCPGraph*> m_armGraphs;
+    QCheckBox* m_logXBox = nullptr;
+    QCheckBox* m_followBox = nullptr;
+    QVector<double> m_steps;                // arm 0's spectrum steps
+    QVector<QVector<double>> m_spectra;     // arm 0's eigenvalues, normalised to sum 1
+    bool m_dirty = false;
+    bool m_stepLog = false;
+    bool m_autoRange = true;
+    bool m_applyingRange = false;
+};
+
+}  // namespace grokscope::ui
