@@ -8,6 +8,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QSignalBlocker>
 #include <QLineEdit>
 #include <QTableWidget>
 #include <QVBoxLayout>
@@ -106,6 +107,16 @@ bool ConfigEditor::selectPreset(const QString& name)
     else
         m_presets->setCurrentIndex(index);
     return true;
+}
+
+void ConfigEditor::showConfig(const TrainConfig& config)
+{
+    const int index = m_presets->findText(QString::fromStdString(config.name));
+    if (index >= 0) {
+        const QSignalBlocker quiet(m_presets);  // the preset's defaults must not overwrite the run's values
+        m_presets->setCurrentIndex(index);
+    }
+    loadConfig(config);
 }
 
 void ConfigEditor::setValue(const QString& key, const QString& text)

@@ -23,6 +23,9 @@ public:
     QString presetName() const;
     // Loads a preset by name; returns false (and changes nothing) for unknown names.
     bool selectPreset(const QString& name);
+    // Shows a whole config, e.g. a saved run's, so that Start would repeat it. The
+    // preset box follows the config's name when it names a preset.
+    void showConfig(const grokscope::TrainConfig& config);
     // Sets one key's text as if typed (e.g. "run.steps", "3000").
     void setValue(const QString& key, const QString& text);
     QString value(const QString& key) const;

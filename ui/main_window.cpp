@@ -294,6 +294,7 @@ bool MainWindow::openRun(const QString& directory, ReplayMode mode)
             m_replayer->play(log, 25);
         else
             m_board->showRun(log);
+        m_config->showConfig(log.config);
         m_events->clear();
         for (const RunEvent& e : log.events)
             m_events->addItem(tr("step %1 · %2 · %3")

@@ -9,6 +9,7 @@
 #include "run_log_exporter.h"
 #include "run_replayer.h"
 #include "training_session.h"
+#include "io/run_log.h"
 
 #include <QAction>
 #include <QApplication>
@@ -202,6 +203,7 @@ private Q_SLOTS:
         QVERIFY(!m_savedRun.isEmpty());
         MainWindow window;
         window.show();
+        QVERIFY(window.configEditor()->selectPreset(QStringLiteral("mlp-z41")));  // differs from the saved run
         QMimeData mime;
         mime.setUrls({QUrl::fromLocalFile(m_savedRun)});
         QDragEnterEvent enter(QPoint(200, 200), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
@@ -213,6 +215,12 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!window.replayer()->isPlaying(), 30000);
         QVERIFY(window.board()->markerCount() >= 1);
         QVERIFY(window.board()->chartPanels().front()->pointCount(0) > 3);
+        // The editor shows the replayed run's own config, not the preset chosen before.
+        const grokscope::RunLog saved = grokscope::readRunLog(m_savedRun.toStdString());
+        QCOMPARE(window.configEditor()->presetName(), QString::fromStdString(saved.config.name));
+        QCOMPARE(window.configEditor()->value(QStringLiteral("task.modulus")),
+                 QString::number(saved.config.task.modulus));
+        QCOMPARE(window.configEditor()->value(QStringLiteral("run.steps")), QString::number(saved.config.run.steps));
     }
 
     void closeMidRun()
