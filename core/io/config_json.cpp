@@ -202,6 +202,11 @@ const std::vector<Field>& fields()
         f.push_back(enumField("intervention.mixing_site", "final_residual, attention_output or embedding", &C::intervention, &InterventionConfig::mixingSite, kSiteNames));
         f.push_back(numberField("intervention.mixing_from_step", "mixing starts after this step", &C::intervention, &InterventionConfig::mixingFromStep));
         f.push_back(numberField("intervention.mixing_until_step", "mixing stops after this step (-1 = never)", &C::intervention, &InterventionConfig::mixingUntilStep));
+        f.push_back(boolField("intervention.entropy_floor", "entropy floor: add weight * max(0, target - H~ of the batch) to the loss", &C::intervention, &InterventionConfig::entropyFloor));
+        f.push_back(numberField("intervention.entropy_floor_target", "entropy floor: the H~ it holds the batch representation above, in (0, 1]", &C::intervention, &InterventionConfig::entropyFloorTarget));
+        f.push_back(numberField("intervention.entropy_floor_weight", "entropy floor: penalty weight beta, >= 0", &C::intervention, &InterventionConfig::entropyFloorWeight));
+        f.push_back(numberField("intervention.entropy_floor_from_step", "entropy floor starts after this step", &C::intervention, &InterventionConfig::entropyFloorFromStep));
+        f.push_back(numberField("intervention.entropy_floor_until_step", "entropy floor stops after this step (-1 = never)", &C::intervention, &InterventionConfig::entropyFloorUntilStep));
         f.push_back(stringField("intervention.norm_reference_run", "run directory whose weight-norm trajectory is followed (empty = off)", &C::intervention, &InterventionConfig::normReferenceRun));
         return f;
     }();
@@ -356,6 +361,15 @@ void validateConfig(const TrainConfig& c)
     require(c.intervention.mixingAlpha >= 0 && c.intervention.mixingAlpha <= 1,
             "intervention.mixing_alpha: must lie in [0, 1]");
     require(c.intervention.mixingFromStep >= 0, "intervention.mixing_from_step: must be >= 0");
+    require(c.intervention.entropyFloorTarget > 0 && c.intervention.entropyFloorTarget <= 1,
+            "intervention.entropy_floor_target: must lie in (0, 1]");
+    require(c.intervention.entropyFloorWeight >= 0, "intervention.entropy_floor_weight: must be >= 0");
+    require(c.intervention.entropyFloorFromStep >= 0, "intervention.entropy_floor_from_step: must be >= 0");
+    require(c.intervention.entropyFloorUntilStep < 0
+                || c.intervention.entropyFloorUntilStep > c.intervention.entropyFloorFromStep,
+            "intervention.entropy_floor_until_step: must be -1 or after intervention.entropy_floor_from_step");
+    require(c.optim.batchMode == BatchMode::FullBatch || c.optim.batchSize >= 2 || !c.intervention.entropyFloor,
+            "optim.batch_size: the entropy floor needs a batch of at least 2");
     require(c.intervention.mixingUntilStep < 0 || c.intervention.mixingUntilStep > c.intervention.mixingFromStep,
             "intervention.mixing_until_step: must be -1 or after intervention.mixing_from_step");
     require(c.optim.batchMode == BatchMode::FullBatch || c.optim.batchSize >= 2 || !c.intervention.mixing,

@@ -93,6 +93,15 @@ int column(const CsvTable& table, const std::string& name, const fs::path& path)
     throw RunLogError(path.string() + ": no column \"" + name + "\"");
 }
 
+// A column added in a later version: -1 when an older log lacks it.
+int optionalColumn(const CsvTable& table, const std::string& name)
+{
+    for (size_t i = 0; i < table.header.size(); ++i)
+        if (table.header[i] == name)
+            return static_cast<int>(i);
+    return -1;
+}
+
 void readMetrics(RunLog& log, const fs::path& dir)
 {
     const fs::path path = dir / runlog::kMetrics;
@@ -102,7 +111,8 @@ void readMetrics(RunLog& log, const fs::path& dir)
               testAcc = column(table, "test_accuracy", path), norm = column(table, "weight_norm", path),
               entropy = column(table, "entropy", path), rank = column(table, "effective_rank", path),
               lr = column(table, "learning_rate", path), elapsed = column(table, "elapsed_ms", path),
-              mixing = column(table, "mixing", path), normMatch = column(table, "norm_match", path);
+              mixing = column(table, "mixing", path), normMatch = column(table, "norm_match", path),
+              entropyFloor = optionalColumn(table, "entropy_floor");
     for (size_t r = 0; r < table.rows.size(); ++r) {
         const auto& row = table.rows[r];
         const int line = table.lineNumbers[r];
@@ -122,6 +132,7 @@ void readMetrics(RunLog& log, const fs::path& dir)
         s.elapsedMs = number(elapsed);
         s.mixingActive = row[mixing] == "1";
         s.normMatchActive = row[normMatch] == "1";
+        s.entropyFloorActive = entropyFloor >= 0 && row[entropyFloor] == "1";
         log.evaluations.push_back(s);
     }
 }

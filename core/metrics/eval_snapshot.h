@@ -22,6 +22,7 @@ struct EvalSnapshot {
     std::optional<double> effectiveRank;  // exp(H)
     bool mixingActive = false;
     bool normMatchActive = false;
+    bool entropyFloorActive = false;
 };
 
 struct SpectrumSnapshot {

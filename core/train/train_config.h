@@ -89,6 +89,13 @@ struct InterventionConfig {
     long mixingFromStep = 0;           // with mixing: active for steps in [from, until)
     long mixingUntilStep = -1;         // -1 = to the end
     std::string normReferenceRun;      // run directory whose ‖θ‖₂ trajectory is followed; empty = off
+    // Entropy floor: the training loss gains β·max(0, H̃_floor − H̃_batch), H̃_batch the
+    // normalised spectral entropy of the batch's centred representation covariance.
+    bool entropyFloor = false;
+    double entropyFloorTarget = 0.75;  // H̃_floor: about the plateau value of z97-add
+    double entropyFloorWeight = 1.0;   // β
+    long entropyFloorFromStep = 0;     // active for steps in [from, until)
+    long entropyFloorUntilStep = -1;   // -1 = to the end
 };
 
 struct TrainConfig {

@@ -95,6 +95,10 @@ struct Trainer::Impl {
     double mixingAlpha = 0.3;
     MixingSite mixingSite = MixingSite::FinalResidual;
     std::vector<std::pair<long, double>> normTrajectory;
+    bool entropyFloor = false;
+    double entropyFloorTarget = 0.75;
+    double entropyFloorWeight = 1.0;
+    double lastBatchEntropy = std::nan("");
 
     explicit Impl(const TrainConfig& c)
         : config(c),
@@ -114,6 +118,8 @@ struct Trainer::Impl {
         probeTokens = tokenTensor(data, data.probePairs, device);
         mixingAlpha = c.intervention.mixingAlpha;
         mixingSite = c.intervention.mixingSite;
+        entropyFloorTarget = c.intervention.entropyFloorTarget;
+        entropyFloorWeight = c.intervention.entropyFloorWeight;
     }
 
     void emit(const RunEvent& event)
@@ -134,12 +140,55 @@ struct Trainer::Impl {
     void applyScheduledInterventions(long stepNumber)
     {
         const InterventionConfig& iv = config.intervention;
-        if (!iv.mixing)
+        if (iv.mixing) {
+            const bool atStart = stepNumber == iv.mixingFromStep + 1;
+            const bool atEnd = iv.mixingUntilStep >= 0 && stepNumber == iv.mixingUntilStep + 1;
+            if (atStart || atEnd)
+                setMixing(atStart && !atEnd, iv.mixingAlpha, iv.mixingSite);
+        }
+        if (iv.entropyFloor) {
+            const bool atStart = stepNumber == iv.entropyFloorFromStep + 1;
+            const bool atEnd = iv.entropyFloorUntilStep >= 0 && stepNumber == iv.entropyFloorUntilStep + 1;
+            if (atStart || atEnd)
+                setEntropyFloor(atStart && !atEnd, iv.entropyFloorTarget, iv.entropyFloorWeight);
+        }
+    }
+
+    void setEntropyFloor(bool enabled, double target, double weight)
+    {
+        if (enabled == entropyFloor && target == entropyFloorTarget && weight == entropyFloorWeight)
             return;
-        const bool atStart = stepNumber == iv.mixingFromStep + 1;
-        const bool atEnd = iv.mixingUntilStep >= 0 && stepNumber == iv.mixingUntilStep + 1;
-        if (atStart || atEnd)
-            setMixing(atStart && !atEnd, iv.mixingAlpha, iv.mixingSite);
+        entropyFloor = enabled;
+        entropyFloorTarget = target;
+        entropyFloorWeight = weight;
+        RunEvent event;
+        event.step = step;
+        event.type = "intervention";
+        event.labels["kind"] = "entropy_floor";
+        event.labels["state"] = enabled ? "on" : "off";
+        event.values["target"] = target;
+        event.values["weight"] = weight;
+        std::ostringstream message;
+        message << "entropy floor " << (enabled ? "on" : "off") << " (H~ floor " << target << ", weight " << weight
+                << ") at step " << step;
+        event.message = message.str();
+        emit(event);
+    }
+
+    // β·max(0, H̃_floor − H̃_batch) with H̃_batch from the centred covariance of the batch's
+    // representation, as the metric computes it (spectrum.h), but differentiable.
+    // eigvalsh's gradient needs only the eigenvectors, so repeated eigenvalues are safe.
+    torch::Tensor entropyFloorPenalty(const torch::Tensor& representation)
+    {
+        const torch::Tensor z = representation.to(torch::kFloat64);
+        const torch::Tensor centred = z - z.mean(0, true);
+        const torch::Tensor covariance = centred.t().mm(centred) / static_cast<double>(z.size(0));
+        const torch::Tensor eigenvalues = torch::linalg::eigvalsh(covariance, "L").clamp_min(0.0);
+        const torch::Tensor p = eigenvalues / eigenvalues.sum();
+        const torch::Tensor entropy =
+            -(p * p.clamp_min(1e-300).log()).sum() / std::log(static_cast<double>(z.size(1)));
+        lastBatchEntropy = entropy.item<double>();
+        return (entropyFloorTarget - entropy).clamp_min(0.0).mul(entropyFloorWeight).to(torch::kFloat32);
     }
 
     void setMixing(bool enabled, double alpha, MixingSite site)
@@ -198,7 +247,7 @@ struct Trainer::Impl {
         }
         model->parameters().flatGradients().zero_();
         const ModelOutput output = model->forward(tokens, mixingRequest);
-        const torch::Tensor loss = torch::nn::functional::cross_entropy(output.logits, labels);
+        torch::Tensor loss = torch::nn::functional::cross_entropy(output.logits, labels);
         const double lossValue = loss.item<double>();
         if (!std::isfinite(lossValue)) {
             std::ostringstream message;
@@ -213,7 +262,9 @@ struct Trainer::Impl {
             emit(event);
             return false;
         }
-        lastLoss = lossValue;
+        lastLoss = lossValue;  // the cross-entropy alone, comparable across arms
+        if (entropyFloor && entropyFloorWeight > 0.0 && output.representation.size(0) > 1)
+            loss = loss + entropyFloorPenalty(output.representation);
         loss.backward();
         optimiser->step(learningRateAt(stepNumber));
         if (!normTrajectory.empty()) {
@@ -267,6 +318,7 @@ struct Trainer::Impl {
         s.elapsedMs = trainingMs;
         s.mixingActive = mixing;
         s.normMatchActive = !normTrajectory.empty();
+        s.entropyFloorActive = entropyFloor;
 
         const int spectrumEvery = config.run.spectrumEverySteps;
         if (spectrumEvery > 0 && step % spectrumEvery == 0) {
@@ -341,6 +393,9 @@ long Trainer::parameterCount() const { return static_cast<long>(d->model->parame
 std::vector<std::string> Trainer::parameterNames() const { return d->model->parameters().names(); }
 void Trainer::evaluate() { d->evaluate(); }
 void Trainer::setMixing(bool enabled, double alpha, MixingSite site) { d->setMixing(enabled, alpha, site); }
+void Trainer::setEntropyFloor(bool enabled, double target, double weight) { d->setEntropyFloor(enabled, target, weight); }
+bool Trainer::entropyFloorEnabled() const { return d->entropyFloor; }
+double Trainer::lastBatchEntropy() const { return d->lastBatchEntropy; }
 RepresentationSample Trainer::probeRepresentations() { return d->representationSample(); }
 
 void Trainer::setNormTrajectory(std::vector<std::pair<long, double>> trajectory, const std::string& source)
@@ -392,6 +447,9 @@ void Trainer::saveCheckpoint(const std::string& path) const
     archive.write("mixing", torch::tensor({d->mixing ? 1.0 : 0.0, d->mixingAlpha,
                                            static_cast<double>(static_cast<int>(d->mixingSite))},
                                           torch::kFloat64));
+    archive.write("entropy_floor", torch::tensor({d->entropyFloor ? 1.0 : 0.0, d->entropyFloorTarget,
+                                                  d->entropyFloorWeight},
+                                                 torch::kFloat64));
     std::vector<double> normCurve;
     for (const auto& [s, n] : d->normTrajectory) {
         normCurve.push_back(static_cast<double>(s));
@@ -436,6 +494,12 @@ void Trainer::loadCheckpoint(const std::string& path)
     d->mixing = mixing[0].item<double>() != 0.0;
     d->mixingAlpha = mixing[1].item<double>();
     d->mixingSite = static_cast<MixingSite>(static_cast<int>(mixing[2].item<double>()));
+    torch::Tensor floor;
+    if (archive.try_read("entropy_floor", floor)) {  // absent in checkpoints older than the lever
+        d->entropyFloor = floor[0].item<double>() != 0.0;
+        d->entropyFloorTarget = floor[1].item<double>();
+        d->entropyFloorWeight = floor[2].item<double>();
+    }
     d->normTrajectory.clear();
     for (int64_t i = 0; i + 1 < normCurve.numel(); i += 2)
         d->normTrajectory.emplace_back(static_cast<long>(normCurve[i].item<double>()), normCurve[i + 1].item<double>());

@@ -41,6 +41,10 @@ public:
     // Run-time switches (the GUI's buttons); each is recorded as an event.
     void setMixing(bool enabled, double alpha, MixingSite site);
     bool mixingEnabled() const;
+    // Entropy floor: adds weight·max(0, target − H̃_batch) to the training loss.
+    void setEntropyFloor(bool enabled, double target, double weight);
+    bool entropyFloorEnabled() const;
+    double lastBatchEntropy() const;  // H̃ of the latest batch under the floor (NaN before)
     // Follow ‖θ‖₂(step) by linear interpolation after every optimiser step; empty = off.
     void setNormTrajectory(std::vector<std::pair<long, double>> trajectory, const std::string& source);
     bool normMatchEnabled() const;
