@@ -6,6 +6,7 @@
 
 #include <QCheckBox>
 #include <QDoubleSpinBox>
+#include <QFontMetrics>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QToolButton>
@@ -163,6 +164,9 @@ ChartPanel::ChartPanel(const QString& title, const QString& valueAxisTitle, QWid
         }
     });
     connect(m_plot, &QCustomPlot::mouseMove, this, &ChartPanel::onMouseMove);
+    // Label sides depend on where the markers fall in pixels, which changes with
+    // every zoom, pan and follow step.
+    connect(m_plot, &QCustomPlot::beforeReplot, this, &ChartPanel::layoutMarkerLabels);
     connect(m_plot, &QCustomPlot::legendClick, this,
             [this](QCPLegend* legend, QCPAbstractLegendItem* item, QMouseEvent*) { onLegendClick(legend, item); });
     connect(m_plot, &QCustomPlot::mouseDoubleClick, this, [this](QMouseEvent*) {
@@ -323,8 +327,16 @@ void ChartPanel::layoutMarkerLabels()
         sorted.push_back(&m);
     std::stable_sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->step < b->step; });
     // Stagger the labels upwards from the bottom so neighbouring markers stay legible.
-    for (size_t i = 0; i < sorted.size(); ++i)
-        sorted[i]->text->position->setCoords(sorted[i]->step, 0.97 - 0.085 * static_cast<double>(i % 5));
+    // A label that would run past the right edge of the plot goes left of its line.
+    const double rightEdge = m_plot->axisRect()->rect().right();
+    for (size_t i = 0; i < sorted.size(); ++i) {
+        QCPItemText* text = sorted[i]->text;
+        text->position->setCoords(sorted[i]->step, 0.97 - 0.085 * static_cast<double>(i % 5));
+        const double x = m_plot->xAxis->coordToPixel(sorted[i]->step);
+        const int width = QFontMetrics(text->font()).horizontalAdvance(text->text()) + 6;
+        const bool fitsRight = x + width <= rightEdge;
+        text->setPositionAlignment((fitsRight ? Qt::AlignLeft : Qt::AlignRight) | Qt::AlignBottom);
+    }
 }
 
 void ChartPanel::clearMarkers()
