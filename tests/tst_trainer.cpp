@@ -116,6 +116,24 @@ private Q_SLOTS:
                 atGrok = *s.entropy;
         }
         QVERIFY2(atGrok < plateau, "H̃ falls between memorisation and grokking");
+        // The live forecast: phase II only, t + C₁ max(0, H̃ − H̃*)^γ + C₂ ± 1.96 SD,
+        // read back from metrics.csv.
+        const MetricsConfig& m = config.metrics;
+        const double threshold = effectiveEntropyThreshold(config);
+        int forecasts = 0;
+        for (const EvalSnapshot& s : log.evaluations) {
+            const bool phaseTwo = s.entropy && s.step >= *events.memorisedStep() && s.step < *events.grokStep();
+            QCOMPARE(s.forecastGrokStep.has_value(), phaseTwo);
+            if (!phaseTwo)
+                continue;
+            ++forecasts;
+            const double expected =
+                double(s.step) + m.forecastC1 * std::pow(std::max(0.0, *s.entropy - threshold), m.forecastGamma)
+                + m.forecastC2;
+            QVERIFY(std::abs(*s.forecastGrokStep - expected) <= 1e-9 * expected);
+            QVERIFY(std::abs(*s.forecastHalfWidthSteps - 1.959963984540054 * m.forecastResidualSdSteps) < 1e-6);
+        }
+        QVERIFY(forecasts > 0);
     }
 
     void nonFiniteLossStopsWithAMessageAndKeepsTheLog()

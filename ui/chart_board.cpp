@@ -104,6 +104,8 @@ void ChartBoard::clearAll()
     }
     m_spectrum->clear();
     m_spectrum->setAutoRange(true);
+    m_entropy->clearForecast();
+    setForecastText(QString());
     m_arms.clear();
     m_overlays.clear();
     m_overlayCount = 0;
@@ -126,6 +128,32 @@ void ChartBoard::addEvaluation(int arm, const EvalSnapshot& snapshot)
     if (!m_arms.contains(arm))
         beginArm(arm, tr("arm %1").arg(arm + 1));
     appendEvaluation(m_arms.value(arm), snapshot);
+    if (arm == 0)
+        showForecast(snapshot);
+}
+
+// The last forecast stays up after T_grok, so the band can be compared with the
+// T_grok marker; evaluations without one (before memorisation) change nothing.
+void ChartBoard::showForecast(const EvalSnapshot& snapshot)
+{
+    if (!snapshot.forecastGrokStep)
+        return;
+    const double step = *snapshot.forecastGrokStep;
+    const double halfWidth = snapshot.forecastHalfWidthSteps.value_or(0.0);
+    const QString text = tr("grokking expected at step %L1 (± %L2)").arg(step, 0, 'f', 0).arg(halfWidth, 0, 'f', 0);
+    m_entropy->setForecast(step, halfWidth, tr("forecast at step %L1: T_grok ≈ %L2 ± %L3")
+                                                 .arg(snapshot.step)
+                                                 .arg(step, 0, 'f', 0)
+                                                 .arg(halfWidth, 0, 'f', 0));
+    setForecastText(text);
+}
+
+void ChartBoard::setForecastText(const QString& text)
+{
+    if (text == m_forecastText)
+        return;
+    m_forecastText = text;
+    Q_EMIT forecastChanged(text);
 }
 
 void ChartBoard::addSpectrum(int arm, const SpectrumSnapshot& snapshot)
@@ -147,8 +175,10 @@ void ChartBoard::showRun(const RunLog& log)
 {
     clearAll();
     beginArm(0, QString());
-    for (const EvalSnapshot& s : log.evaluations)
+    for (const EvalSnapshot& s : log.evaluations) {
         appendEvaluation(m_arms.value(0), s);
+        showForecast(s);
+    }
     for (const SpectrumSnapshot& s : log.spectra)
         addSpectrum(0, s);
     for (const RunEvent& e : log.events)

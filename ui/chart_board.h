@@ -43,6 +43,8 @@ public:
     void setSmoothing(bool enabled);
     void setEntropyThreshold(double value);
     double entropyThreshold() const;
+    // "grokking expected at step X (± Y)" from the main arm's latest forecast; "" without one.
+    QString forecastText() const { return m_forecastText; }
 
     QList<ChartPanel*> chartPanels() const { return m_panels; }
     SpectrumPanel* spectrumPanel() const { return m_spectrum; }
@@ -61,6 +63,7 @@ public:
 
 Q_SIGNALS:
     void entropyThresholdChanged(double value);
+    void forecastChanged(const QString& text);
     void exportRequested(const QString& title, QCustomPlot* plot);
 
 private:
@@ -74,6 +77,8 @@ private:
     void syncStepLog(bool logarithmic);
     void syncAutoRange(bool follow);
     void appendEvaluation(const SeriesIds& ids, const grokscope::EvalSnapshot& snapshot);
+    void showForecast(const grokscope::EvalSnapshot& snapshot);
+    void setForecastText(const QString& text);
 
     ChartPanel* m_loss = nullptr;
     ChartPanel* m_accuracy = nullptr;
@@ -84,6 +89,7 @@ private:
     QMap<int, SeriesIds> m_arms;
     QList<SeriesIds> m_overlays;
     int m_overlayCount = 0;
+    QString m_forecastText;
     QTimer m_refreshTimer;
     double m_lastRefreshMs = 0.0;
     double m_maxRefreshMs = 0.0;

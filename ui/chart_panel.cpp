@@ -386,6 +386,55 @@ void ChartPanel::enableThreshold(const QString& name, double value)
     setThreshold(value);
 }
 
+void ChartPanel::setForecast(double step, double halfWidthSteps, const QString& label)
+{
+    const QColor colour(0, 140, 140);
+    if (!m_forecastBand) {
+        m_forecastBand = new QCPItemRect(m_plot);
+        m_forecastLine = new QCPItemStraightLine(m_plot);
+        m_forecastText = new QCPItemText(m_plot);
+        for (QCPAbstractItem* item : std::initializer_list<QCPAbstractItem*>{m_forecastBand, m_forecastLine, m_forecastText})
+            item->setLayer(m_markerLayer);
+        m_forecastBand->topLeft->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        m_forecastBand->bottomRight->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        m_forecastBand->setPen(Qt::NoPen);
+        QColor fill = colour;
+        fill.setAlpha(40);
+        m_forecastBand->setBrush(fill);
+        m_forecastBand->setClipToAxisRect(true);
+        m_forecastLine->point1->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        m_forecastLine->point2->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        m_forecastLine->setPen(QPen(colour, 1.5, Qt::DashLine));
+        m_forecastText->position->setType(QCPItemPosition::ptAxisRectRatio);
+        m_forecastText->position->setCoords(0.99, 0.02);
+        m_forecastText->setPositionAlignment(Qt::AlignRight | Qt::AlignTop);
+        m_forecastText->setColor(colour.darker(115));
+        m_forecastText->setFont(QFont(font().family(), 8, QFont::Bold));
+    }
+    const double halfWidth = std::isfinite(halfWidthSteps) ? halfWidthSteps : 0.0;
+    m_forecastBand->topLeft->setCoords(step - halfWidth, 0.0);
+    m_forecastBand->bottomRight->setCoords(step + halfWidth, 1.0);
+    m_forecastLine->point1->setCoords(step, 0.0);
+    m_forecastLine->point2->setCoords(step, 1.0);
+    m_forecastText->setText(label);
+    for (QCPAbstractItem* item : std::initializer_list<QCPAbstractItem*>{m_forecastBand, m_forecastLine, m_forecastText})
+        item->setVisible(true);
+    markDirty();
+}
+
+void ChartPanel::clearForecast()
+{
+    if (!m_forecastBand)
+        return;
+    for (QCPAbstractItem* item : std::initializer_list<QCPAbstractItem*>{m_forecastBand, m_forecastLine, m_forecastText})
+        item->setVisible(false);
+    markDirty();
+}
+
+bool ChartPanel::hasForecast() const { return m_forecastText && m_forecastText->visible(); }
+
+QString ChartPanel::forecastText() const { return hasForecast() ? m_forecastText->text() : QString(); }
+
 void ChartPanel::setThreshold(double value)
 {
     if (!m_thresholdLine)

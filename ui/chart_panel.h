@@ -19,6 +19,7 @@ class QCustomPlot;
 class QCPAbstractLegendItem;
 class QCPGraph;
 class QCPItemStraightLine;
+class QCPItemRect;
 class QCPItemText;
 class QCPLayer;
 class QCPLegend;
@@ -61,6 +62,12 @@ public:
     void setThreshold(double value);
     double threshold() const;
 
+    // The live forecast of a step (T_grok): a band step ± halfWidth with a dashed line,
+    // and a read-out that stays visible when the step lies beyond the shown range.
+    void setForecast(double step, double halfWidthSteps, const QString& label);
+    void clearForecast();
+    bool hasForecast() const;
+    QString forecastText() const;
     void setStepAxisLog(bool logarithmic);
     bool stepAxisLog() const { return m_stepLog; }
     void setStepRange(double lower, double upper);
@@ -109,6 +116,9 @@ private:
     QCPItemText* m_crosshairText = nullptr;
     QCPItemStraightLine* m_thresholdLine = nullptr;
     QCPItemText* m_thresholdText = nullptr;
+    QCPItemRect* m_forecastBand = nullptr;
+    QCPItemStraightLine* m_forecastLine = nullptr;
+    QCPItemText* m_forecastText = nullptr;
     QString m_thresholdName;
     QDoubleSpinBox* m_thresholdSpin = nullptr;
     QCheckBox* m_logXBox = nullptr;

@@ -104,12 +104,16 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     m_speedLabel = new QLabel(this);
     m_phaseLabel = new QLabel(this);
     m_leverLabel = new QLabel(this);
+    m_forecastLabel = new QLabel(this);
+    m_forecastLabel->setToolTip(tr("T_grok - t = C1 (H~ - H*)^gamma + C2 with the metrics.forecast_* keys; "
+                                   "± is 1.96 residual SDs of the fit"));
     m_runLabel = new QLabel(this);
     m_runLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
     statusBar()->addWidget(m_stepLabel);
     statusBar()->addWidget(m_speedLabel);
     statusBar()->addWidget(m_phaseLabel);
     statusBar()->addWidget(m_leverLabel);
+    statusBar()->addWidget(m_forecastLabel);
     statusBar()->addPermanentWidget(m_runLabel);
 
     buildMenus();
@@ -217,6 +221,7 @@ void MainWindow::buildMenus()
 void MainWindow::connectSession()
 {
     connect(m_session, &TrainingSession::evaluated, m_board, &ChartBoard::addEvaluation);
+    connect(m_board, &ChartBoard::forecastChanged, m_forecastLabel, &QLabel::setText);
     connect(m_session, &TrainingSession::spectrumMeasured, m_board, &ChartBoard::addSpectrum);
     connect(m_session, &TrainingSession::eventOccurred, this, &MainWindow::onEvent);
     connect(m_session, &TrainingSession::progressed, this, &MainWindow::onProgress);

@@ -91,6 +91,7 @@ private:
     QLabel* m_speedLabel = nullptr;
     QLabel* m_phaseLabel = nullptr;
     QLabel* m_leverLabel = nullptr;
+    QLabel* m_forecastLabel = nullptr;
     QLabel* m_runLabel = nullptr;
     QAction* m_darkAction = nullptr;
     QString m_runsDirectory;

@@ -197,6 +197,10 @@ const std::vector<Field>& fields()
         f.push_back(numberField("metrics.collapse_drop", "H drop over the window that marks T_collapse", &C::metrics, &MetricsConfig::collapseDrop));
         f.push_back(numberField("metrics.collapse_window_evals", "spectrum evaluations in the T_collapse window", &C::metrics, &MetricsConfig::collapseWindowEvals));
         f.push_back(boolField("metrics.entropy_events_after_memorisation", "detect the H* crossing and T_collapse only after memorisation (phase II)", &C::metrics, &MetricsConfig::entropyEventsAfterMemorisation));
+        f.push_back(numberField("metrics.forecast_c1", "live forecast: C1 of T_grok - t = C1 (H~ - H*)^gamma + C2", &C::metrics, &MetricsConfig::forecastC1));
+        f.push_back(numberField("metrics.forecast_gamma", "live forecast: exponent gamma", &C::metrics, &MetricsConfig::forecastGamma));
+        f.push_back(numberField("metrics.forecast_c2", "live forecast: offset C2 in steps", &C::metrics, &MetricsConfig::forecastC2));
+        f.push_back(numberField("metrics.forecast_residual_sd_steps", "live forecast: residual SD of the fit; the interval is +-1.96 SD", &C::metrics, &MetricsConfig::forecastResidualSdSteps));
         f.push_back(boolField("intervention.mixing", "representation mixing (entropy blocking) scheduled by the config", &C::intervention, &InterventionConfig::mixing));
         f.push_back(numberField("intervention.mixing_alpha", "mixing strength alpha in [0, 1]", &C::intervention, &InterventionConfig::mixingAlpha));
         f.push_back(enumField("intervention.mixing_site", "final_residual, attention_output or embedding", &C::intervention, &InterventionConfig::mixingSite, kSiteNames));
@@ -358,6 +362,9 @@ void validateConfig(const TrainConfig& c)
             "metrics.entropy_threshold: must lie in [0, 1] or be null");
     require(c.metrics.collapseDrop > 0, "metrics.collapse_drop: must be positive");
     require(c.metrics.collapseWindowEvals >= 2, "metrics.collapse_window_evals: must be at least 2");
+    require(c.metrics.forecastC1 > 0, "metrics.forecast_c1: must be positive");
+    require(c.metrics.forecastGamma > 0, "metrics.forecast_gamma: must be positive");
+    require(c.metrics.forecastResidualSdSteps >= 0, "metrics.forecast_residual_sd_steps: must be >= 0");
     require(c.intervention.mixingAlpha >= 0 && c.intervention.mixingAlpha <= 1,
             "intervention.mixing_alpha: must lie in [0, 1]");
     require(c.intervention.mixingFromStep >= 0, "intervention.mixing_from_step: must be >= 0");

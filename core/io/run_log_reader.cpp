@@ -112,7 +112,9 @@ void readMetrics(RunLog& log, const fs::path& dir)
               entropy = column(table, "entropy", path), rank = column(table, "effective_rank", path),
               lr = column(table, "learning_rate", path), elapsed = column(table, "elapsed_ms", path),
               mixing = column(table, "mixing", path), normMatch = column(table, "norm_match", path),
-              entropyFloor = optionalColumn(table, "entropy_floor");
+              entropyFloor = optionalColumn(table, "entropy_floor"),
+              forecast = optionalColumn(table, "forecast_grok_step"),
+              forecastWidth = optionalColumn(table, "forecast_half_width");
     for (size_t r = 0; r < table.rows.size(); ++r) {
         const auto& row = table.rows[r];
         const int line = table.lineNumbers[r];
@@ -133,6 +135,10 @@ void readMetrics(RunLog& log, const fs::path& dir)
         s.mixingActive = row[mixing] == "1";
         s.normMatchActive = row[normMatch] == "1";
         s.entropyFloorActive = entropyFloor >= 0 && row[entropyFloor] == "1";
+        if (forecast >= 0 && !row[forecast].empty())
+            s.forecastGrokStep = number(forecast);
+        if (forecastWidth >= 0 && !row[forecastWidth].empty())
+            s.forecastHalfWidthSteps = number(forecastWidth);
         log.evaluations.push_back(s);
     }
 }

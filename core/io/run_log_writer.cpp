@@ -104,7 +104,7 @@ namespace runlog {
 std::string metricsHeader()
 {
     return "step,train_loss,test_loss,train_accuracy,test_accuracy,weight_norm,entropy,effective_rank,"
-           "learning_rate,elapsed_ms,mixing,norm_match,entropy_floor";
+           "learning_rate,elapsed_ms,mixing,norm_match,entropy_floor,forecast_grok_step,forecast_half_width";
 }
 
 std::string stepFileName(long step, const char* extension)
@@ -154,7 +154,9 @@ void RunLogWriter::onEvaluation(const EvalSnapshot& s)
                        + exact(s.trainAccuracy) + "," + exact(s.testAccuracy) + "," + exact(s.weightNorm) + ","
                        + (s.entropy ? exact(*s.entropy) : "") + "," + (s.effectiveRank ? exact(*s.effectiveRank) : "")
                        + "," + exact(s.learningRate) + "," + exact(s.elapsedMs) + "," + (s.mixingActive ? "1" : "0")
-                       + "," + (s.normMatchActive ? "1" : "0") + "," + (s.entropyFloorActive ? "1" : "0");
+                       + "," + (s.normMatchActive ? "1" : "0") + "," + (s.entropyFloorActive ? "1" : "0") + ","
+                       + (s.forecastGrokStep ? exact(*s.forecastGrokStep) : "") + ","
+                       + (s.forecastHalfWidthSteps ? exact(*s.forecastHalfWidthSteps) : "");
     appendLine(m_metrics, runlog::kMetrics, line);
 }
 

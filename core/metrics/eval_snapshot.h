@@ -20,6 +20,10 @@ struct EvalSnapshot {
     double elapsedMs = 0.0;   // training wall time so far, evaluation excluded
     std::optional<double> entropy;        // H̃, on spectrum evaluations
     std::optional<double> effectiveRank;  // exp(H)
+    // Live forecast of T_grok and its ± (metrics.forecast_*): on spectrum evaluations
+    // after memorisation and before T_grok.
+    std::optional<double> forecastGrokStep;
+    std::optional<double> forecastHalfWidthSteps;
     bool mixingActive = false;
     bool normMatchActive = false;
     bool entropyFloorActive = false;

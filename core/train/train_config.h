@@ -78,6 +78,13 @@ struct MetricsConfig {
     double collapseDrop = 0.05;
     int collapseWindowEvals = 5;
     bool entropyEventsAfterMemorisation = true;  // see EventThresholds
+    // The live forecast T_grok ≈ t + C₁ (H̃ − H̃*)^γ + C₂ (metrics/forecast.h), shown
+    // between memorisation and T_grok. Defaults: the paper's pooled fit (science notes,
+    // "Forecast"); a preset may carry a fit of its own runs (grokscope-cli forecast).
+    double forecastC1 = 2.45e5;
+    double forecastGamma = 1.65;
+    double forecastC2 = 0.0;
+    double forecastResidualSdSteps = 3000.0;  // the ± of the forecast is 1.96 × this
 };
 
 // Entropy-blocking levers and their controls (science notes, "Interventions").

@@ -1,5 +1,6 @@
 #include "train/trainer.h"
 
+#include "metrics/forecast.h"
 #include "metrics/spectrum.h"
 #include "model/grok_model.h"
 #include "tasks/seeded_random.h"
@@ -328,6 +329,7 @@ struct Trainer::Impl {
             const SpectrumSummary summary = summariseRepresentations(zMatrix, config.metrics.centring);
             s.entropy = summary.entropy;
             s.effectiveRank = summary.effectiveRank;
+            addForecast(s);
             SpectrumSnapshot spectrum{step, summary.eigenvalues};
             for (RunObserver* o : observers)
                 o->onSpectrum(spectrum);
@@ -349,6 +351,26 @@ struct Trainer::Impl {
             for (RunObserver* o : observers)
                 o->onRepresentations(sample);
         }
+    }
+
+    // Phase II only: before memorisation H̃ still moves with the fit itself, and after
+    // T_grok there is nothing left to forecast.
+    void addForecast(EvalSnapshot& s) const
+    {
+        const MetricsConfig& m = config.metrics;
+        const bool memorised = detector.memorisedStep() || s.trainAccuracy >= m.memorisationAccuracy;
+        const bool grokked = detector.grokStep() || s.testAccuracy >= m.grokAccuracy;
+        if (!memorised || grokked || !s.entropy || !std::isfinite(*s.entropy))
+            return;
+        ForecastFit fit;
+        fit.entropyThreshold = effectiveEntropyThreshold(config);
+        fit.c1 = m.forecastC1;
+        fit.gamma = m.forecastGamma;
+        fit.c2 = m.forecastC2;
+        fit.residualSdSteps = m.forecastResidualSdSteps;
+        const GrokPrediction prediction = predictGrokStepWithInterval(fit, double(s.step), *s.entropy);
+        s.forecastGrokStep = prediction.grokStep;
+        s.forecastHalfWidthSteps = prediction.halfWidthSteps;
     }
 
     RepresentationSample representationSample()

@@ -18,6 +18,7 @@
 #include <QFile>
 #include <QImage>
 #include <QListWidget>
+#include <QLocale>
 #include <QMimeData>
 #include <QUrl>
 #include <QPushButton>
@@ -221,6 +222,14 @@ private Q_SLOTS:
         QCOMPARE(window.configEditor()->value(QStringLiteral("task.modulus")),
                  QString::number(saved.config.task.modulus));
         QCOMPARE(window.configEditor()->value(QStringLiteral("run.steps")), QString::number(saved.config.run.steps));
+        // The live forecast travels with the log: the last one shows after the replay.
+        const grokscope::EvalSnapshot* lastForecast = nullptr;
+        for (const grokscope::EvalSnapshot& s : saved.evaluations)
+            if (s.forecastGrokStep)
+                lastForecast = &s;
+        QVERIFY2(lastForecast, "the saved run memorised, so it carries forecasts");
+        QVERIFY2(window.board()->forecastText().contains(QLocale().toString(*lastForecast->forecastGrokStep, 'f', 0)),
+                 qPrintable(window.board()->forecastText()));
     }
 
     void closeMidRun()
