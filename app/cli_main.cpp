@@ -2,6 +2,7 @@
 // so it never needs a display.
 
 #include "cli_commands.h"
+#include "cli_forecast.h"
 #include "io/config_json.h"
 #include "io/run_log.h"
 
@@ -20,6 +21,8 @@ commands:
   dataset   export a task's table: grokscope-cli dataset --task s5 --format csv
             options: --task add|sub|mul|div|s2..s6  --modulus P  --data-seed N  --train-fraction F  --format csv|json
   summary   read a run log back and list its events: grokscope-cli summary DIR
+  forecast  fit T_grok - t = C1 (H~ - H*)^gamma + C2 on finished runs, validate leave-one-seed-out:
+            grokscope-cli forecast runs/a runs/b ... [--threshold H] [--all-evaluations]
   config    print the resolved config of a preset plus overrides as JSON
   presets   list the built-in presets
   keys      list every config key with its default and meaning
@@ -33,7 +36,7 @@ int main(int argc, char** argv)
 {
     using namespace grokscope;
     try {
-        const cli::Arguments args = cli::parseArguments(argc, argv, {"quiet", "no-log", "help"});
+        const cli::Arguments args = cli::parseArguments(argc, argv, {"quiet", "no-log", "help", "all-evaluations"});
         if (args.command.empty() || args.command == "help" || args.command == "--help" || args.command == "-h") {
             std::cout << kUsage;
             return args.command.empty() ? 2 : 0;
@@ -47,6 +50,8 @@ int main(int argc, char** argv)
             return cli::datasetCommand(args);
         if (args.command == "summary")
             return cli::summaryCommand(args);
+        if (args.command == "forecast")
+            return cli::forecastCommand(args);
         if (args.command == "config")
             return cli::configCommand(args);
         if (args.command == "presets")

@@ -399,17 +399,20 @@ void ChartPanel::setForecast(double step, double halfWidthSteps, const QString& 
         m_forecastBand->bottomRight->setTypeY(QCPItemPosition::ptAxisRectRatio);
         m_forecastBand->setPen(Qt::NoPen);
         QColor fill = colour;
-        fill.setAlpha(40);
+        fill.setAlpha(18);  // a faint band: with the paper's fit it can span the whole plot
         m_forecastBand->setBrush(fill);
         m_forecastBand->setClipToAxisRect(true);
         m_forecastLine->point1->setTypeY(QCPItemPosition::ptAxisRectRatio);
         m_forecastLine->point2->setTypeY(QCPItemPosition::ptAxisRectRatio);
         m_forecastLine->setPen(QPen(colour, 1.5, Qt::DashLine));
         m_forecastText->position->setType(QCPItemPosition::ptAxisRectRatio);
-        m_forecastText->position->setCoords(0.99, 0.02);
-        m_forecastText->setPositionAlignment(Qt::AlignRight | Qt::AlignTop);
+        // Top left: the legend sits top right, and H̃ starts below its plateau.
+        m_forecastText->position->setCoords(0.01, 0.02);
+        m_forecastText->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+        m_forecastText->setPadding(QMargins(3, 1, 3, 1));
         m_forecastText->setColor(colour.darker(115));
         m_forecastText->setFont(QFont(font().family(), 8, QFont::Bold));
+        applyPalette(m_palette);  // the text's colour and backing follow the palette
     }
     const double halfWidth = std::isfinite(halfWidthSteps) ? halfWidthSteps : 0.0;
     m_forecastBand->topLeft->setCoords(step - halfWidth, 0.0);
@@ -544,6 +547,12 @@ void ChartPanel::applyPalette(const QPalette& palette)
     m_plot->setBackground(background);
     m_plot->setProperty("grokscopeBackground", background);
     m_plot->axisRect()->setBackground(background);
+    if (m_forecastText) {
+        QColor backing = background;
+        backing.setAlpha(215);
+        m_forecastText->setBrush(backing);
+        m_forecastText->setColor(background.lightness() > 128 ? QColor(0, 110, 110) : QColor(90, 210, 210));
+    }
     for (QCPAxis* axis : {m_plot->xAxis, m_plot->yAxis, m_plot->xAxis2, m_plot->yAxis2}) {
         axis->setBasePen(QPen(m_textColor));
         axis->setTickPen(QPen(m_textColor));

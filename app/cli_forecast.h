@@ -1,0 +1,11 @@
+#pragma once
+// `grokscope-cli forecast RUN_DIR...`: fits the grokking forecast on finished runs
+// (issue 4, "Forecast") and validates it leave-one-seed-out.
+
+#include "cli_arguments.h"
+
+namespace grokscope::cli {
+
+int forecastCommand(const Arguments& args);
+
+}  // namespace grokscope::cli
