@@ -133,7 +133,7 @@ public:
         values["preset"] = m_options.preset;
         values["overrides"] = m_options.overrides;
         values["run_threads"] = m_runThreads;
-        values["torch_threads"] = grokscope::engineThreads();
+        values["torch_threads"] = grokscope::torchIntraOpThreads();
         values["openblas_threads"] = openblas_get_num_threads ? openblas_get_num_threads() : -1;
         values["OMP_NUM_THREADS"] = environment("OMP_NUM_THREADS");
         values["OPENBLAS_NUM_THREADS"] = environment("OPENBLAS_NUM_THREADS");

@@ -2,22 +2,37 @@
 
 #include <torch/torch.h>
 
-#include <thread>
-
 extern "C" void openblas_set_num_threads(int) __attribute__((weak));
+extern "C" int openblas_get_num_threads() __attribute__((weak));
 
 namespace grokscope {
 
+// run.threads go to OpenBLAS; LibTorch's own intra-op pool stays at one thread.
+// Measured with grokscope-bench on the 2-core machine, z97-add at batch 512:
+//   torch 1, OpenBLAS 1: 118-130 steps/s (stable)
+//   torch 1, OpenBLAS 2: 124-191 steps/s (depends on the host lending the 2nd vCPU)
+//   torch 2, OpenBLAS 1: 137 steps/s
+//   torch 2, OpenBLAS 2:  41 steps/s (155 with OMP_WAIT_POLICY=passive)
+// Two pools on two cores oversubscribe: libgomp's workers spin while OpenBLAS's
+// threads want the same cores, and the spin policy can only be set before the
+// library loads. At these sizes the matrix products are the work.
+// The default is one thread: the float summation order, and so a seed's whole
+// trajectory, then does not depend on the machine's core count (z97-add seed 0
+// groks at step 6,000 with one thread, 6,600 with two), and the GUI keeps a core.
 void configureEngineThreads(int requested)
 {
-    const int threads = requested > 0 ? requested : 1;
-    torch::set_num_threads(threads);
-    // OpenBLAS runs its own pool beside torch's OpenMP one; two pools on two cores
-    // oversubscribe, so both get the same count.
+    torch::set_num_threads(1);
     if (openblas_set_num_threads)
-        openblas_set_num_threads(threads);
+        openblas_set_num_threads(requested > 0 ? requested : 1);
 }
 
-int engineThreads() { return torch::get_num_threads(); }
+int engineThreads()
+{
+    if (openblas_get_num_threads)
+        return openblas_get_num_threads();
+    return torch::get_num_threads();
+}
+
+int torchIntraOpThreads() { return torch::get_num_threads(); }
 
 }  // namespace grokscope

@@ -3,8 +3,11 @@
 
 namespace grokscope {
 
-// `requested` 0 picks the measured default (see README, "Threads").
+// `requested` threads for OpenBLAS (0 = one); LibTorch's intra-op pool stays at one
+// thread (measurements in engine_threads.cpp).
 void configureEngineThreads(int requested);
+// Threads of the matrix products: OpenBLAS's count, or torch's without OpenBLAS.
 int engineThreads();
+int torchIntraOpThreads();
 
 }  // namespace grokscope
