@@ -45,6 +45,21 @@ void paintPlacements(QCPPainter& painter, const QList<Placement>& placements)
     }
 }
 
+// SVG and PDF: the same vector painting onto another paint device.
+bool paintVectorized(QPaintDevice* device, const QSize& total, const QColor& background,
+                     const QList<Placement>& placements)
+{
+    QCPPainter painter;
+    if (!painter.begin(device))
+        return false;
+    painter.setMode(QCPPainter::pmVectorized);
+    painter.setMode(QCPPainter::pmNoCaching);
+    painter.fillRect(QRect(QPoint(0, 0), total), background);
+    paintPlacements(painter, placements);
+    painter.end();
+    return true;
+}
+
 QString render(const QList<Placement>& placements, QSize total, const QString& path, const QColor& background)
 {
     const QString suffix = QFileInfo(path).suffix().toLower();
@@ -64,14 +79,8 @@ QString render(const QList<Placement>& placements, QSize total, const QString& p
         generator.setSize(total);
         generator.setViewBox(QRect(QPoint(0, 0), total));
         generator.setTitle(QStringLiteral("GrokScope"));
-        QCPPainter painter;
-        if (!painter.begin(&generator))
+        if (!paintVectorized(&generator, total, background, placements))
             return tr("could not write %1").arg(path);
-        painter.setMode(QCPPainter::pmVectorized);
-        painter.setMode(QCPPainter::pmNoCaching);
-        painter.fillRect(QRect(QPoint(0, 0), total), background);
-        paintPlacements(painter, placements);
-        painter.end();
     } else if (suffix == QLatin1String("pdf")) {
         QPdfWriter writer(path);
         writer.setCreator(QStringLiteral("GrokScope"));
@@ -79,14 +88,8 @@ QString render(const QList<Placement>& placements, QSize total, const QString& p
         writer.setResolution(96);
         writer.setPageMargins(QMarginsF(0, 0, 0, 0));
         writer.setPageSize(QPageSize(QSizeF(total) * (72.0 / 96.0), QPageSize::Point, QString(), QPageSize::ExactMatch));
-        QCPPainter painter;
-        if (!painter.begin(&writer))
+        if (!paintVectorized(&writer, total, background, placements))
             return tr("could not write %1").arg(path);
-        painter.setMode(QCPPainter::pmVectorized);
-        painter.setMode(QCPPainter::pmNoCaching);
-        painter.fillRect(QRect(QPoint(0, 0), total), background);
-        paintPlacements(painter, placements);
-        painter.end();
     } else {
         return tr("%1: unknown format \"%2\"; use .png, .svg or .pdf").arg(path, suffix);
     }

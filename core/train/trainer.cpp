@@ -155,6 +155,16 @@ struct Trainer::Impl {
         }
     }
 
+    RunEvent interventionEvent(const std::string& kind, bool enabled) const
+    {
+        RunEvent event;
+        event.step = step;
+        event.type = "intervention";
+        event.labels["kind"] = kind;
+        event.labels["state"] = enabled ? "on" : "off";
+        return event;
+    }
+
     void setEntropyFloor(bool enabled, double target, double weight)
     {
         if (enabled == entropyFloor && target == entropyFloorTarget && weight == entropyFloorWeight)
@@ -162,11 +172,7 @@ struct Trainer::Impl {
         entropyFloor = enabled;
         entropyFloorTarget = target;
         entropyFloorWeight = weight;
-        RunEvent event;
-        event.step = step;
-        event.type = "intervention";
-        event.labels["kind"] = "entropy_floor";
-        event.labels["state"] = enabled ? "on" : "off";
+        RunEvent event = interventionEvent("entropy_floor", enabled);
         event.values["target"] = target;
         event.values["weight"] = weight;
         std::ostringstream message;
@@ -199,11 +205,7 @@ struct Trainer::Impl {
         mixing = enabled;
         mixingAlpha = alpha;
         mixingSite = site;
-        RunEvent event;
-        event.step = step;
-        event.type = "intervention";
-        event.labels["kind"] = "mixing";
-        event.labels["state"] = enabled ? "on" : "off";
+        RunEvent event = interventionEvent("mixing", enabled);
         event.values["alpha"] = alpha;
         const char* siteName = site == MixingSite::FinalResidual ? "final_residual"
                                : site == MixingSite::AttentionOutput ? "attention_output" : "embedding";
