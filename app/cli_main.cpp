@@ -2,6 +2,7 @@
 // so it never needs a display.
 
 #include "cli_commands.h"
+#include "cli_experiment.h"
 #include "cli_forecast.h"
 #include "io/config_json.h"
 #include "io/run_log.h"
@@ -23,6 +24,10 @@ commands:
   summary   read a run log back and list its events: grokscope-cli summary DIR
   forecast  fit T_grok - t = C1 (H~ - H*)^gamma + C2 on finished runs, validate leave-one-seed-out:
             grokscope-cli forecast runs/a runs/b ... [--threshold H] [--all-evaluations]
+  experiment  many seeds x arms as parallel runs, resumable, with a summary per arm:
+            grokscope-cli experiment SPEC.json --out DIR [--jobs N] [--quiet] [--summary-only]
+            rerun the same command to resume; DIR/summary.md, summary.csv, runs.csv
+  experiment-summary  recompute an experiment's summary from its logs: grokscope-cli experiment-summary DIR
   config    print the resolved config of a preset plus overrides as JSON
   presets   list the built-in presets
   keys      list every config key with its default and meaning
@@ -36,7 +41,7 @@ int main(int argc, char** argv)
 {
     using namespace grokscope;
     try {
-        const cli::Arguments args = cli::parseArguments(argc, argv, {"quiet", "no-log", "help", "all-evaluations"});
+        const cli::Arguments args = cli::parseArguments(argc, argv, {"quiet", "no-log", "help", "all-evaluations", "summary-only"});
         if (args.command.empty() || args.command == "help" || args.command == "--help" || args.command == "-h") {
             std::cout << kUsage;
             return args.command.empty() ? 2 : 0;
@@ -52,6 +57,10 @@ int main(int argc, char** argv)
             return cli::summaryCommand(args);
         if (args.command == "forecast")
             return cli::forecastCommand(args);
+        if (args.command == "experiment")
+            return cli::experimentCommand(args);
+        if (args.command == "experiment-summary")
+            return cli::experimentSummaryCommand(args);
         if (args.command == "config")
             return cli::configCommand(args);
         if (args.command == "presets")

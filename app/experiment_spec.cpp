@@ -1,0 +1,267 @@
+#include "experiment_spec.h"
+
+#include "io/config_json.h"
+
+#include <fstream>
+#include <set>
+
+namespace fs = std::filesystem;
+
+namespace grokscope::experiment {
+
+namespace {
+
+// Every error names the file and the key: "spec.json: arms[1].overrides: ...".
+class SpecReader {
+public:
+    explicit SpecReader(std::string origin) : m_origin(std::move(origin)) {}
+
+    [[noreturn]] void fail(const std::string& key, const std::string& what) const
+    {
+        throw ConfigError(m_origin + ": " + key + ": " + what);
+    }
+
+    void onlyKeys(const nlohmann::json& object, const std::string& where, const std::set<std::string>& allowed) const
+    {
+        for (const auto& [key, value] : object.items())
+            if (!allowed.count(key))
+                fail(where.empty() ? key : where + "." + key, "unknown key");
+    }
+
+    std::string text(const nlohmann::json& object, const std::string& key, const std::string& where,
+                     bool required) const
+    {
+        const std::string path = where.empty() ? key : where + "." + key;
+        if (!object.contains(key)) {
+            if (required)
+                fail(path, "missing (a string is required)");
+            return {};
+        }
+        if (!object[key].is_string() || object[key].get<std::string>().empty())
+            fail(path, "expected a non-empty string, got " + object[key].dump());
+        return object[key].get<std::string>();
+    }
+
+    std::vector<std::pair<std::string, nlohmann::json>> overrides(const nlohmann::json& object,
+                                                                  const std::string& where) const
+    {
+        std::vector<std::pair<std::string, nlohmann::json>> result;
+        const std::string path = where.empty() ? "overrides" : where + ".overrides";
+        if (!object.contains("overrides"))
+            return result;
+        const nlohmann::json& map = object["overrides"];
+        if (!map.is_object())
+            fail(path, "expected an object of \"config.key\": value, got " + map.dump());
+        for (const auto& [key, value] : map.items()) {
+            if (value.is_null() || value.is_object())
+                fail(path + "." + key, "expected a number, bool, string or list, got " + value.dump());
+            if (key == "run.model_seed")
+                fail(path + "." + key, "is set per run from \"seeds\"; list the seeds there instead");
+            result.emplace_back(key, value);
+        }
+        return result;
+    }
+
+    const std::string& origin() const { return m_origin; }
+
+private:
+    std::string m_origin;
+};
+
+bool isSafeDirectoryName(const std::string& name)
+{
+    if (name.empty() || name == "." || name == ".." || name.size() > 100)
+        return false;
+    for (char c : name)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '+'))
+            return false;
+    return true;
+}
+
+}  // namespace
+
+ExperimentSpec parseSpec(const nlohmann::json& document, const std::string& origin)
+{
+    const SpecReader r(origin);
+    if (!document.is_object())
+        throw ConfigError(origin + ": expected a JSON object with \"preset\", \"seeds\" and \"arms\"");
+    r.onlyKeys(document, "",
+               {"name", "preset", "seeds", "seed_count", "vary_data_seed", "overrides", "arms", "baseline",
+                "description"});
+    ExperimentSpec spec;
+    spec.source = document;
+    spec.origin = origin;
+    spec.name = r.text(document, "name", "", false);
+    if (spec.name.empty()) {
+        spec.name = fs::path(origin).stem().string();
+        spec.source["name"] = spec.name;  // so DIR/spec.json names it the same way
+    }
+    spec.preset = r.text(document, "preset", "", false);
+
+    if (document.contains("seeds") == document.contains("seed_count"))
+        r.fail("seeds", "give either \"seeds\": [0, 1, ...] or \"seed_count\": N, exactly one of them");
+    if (document.contains("seeds")) {
+        const nlohmann::json& seeds = document["seeds"];
+        if (!seeds.is_array() || seeds.empty())
+            r.fail("seeds", "expected a non-empty list of non-negative integers, got " + seeds.dump());
+        std::set<unsigned long long> seen;
+        for (std::size_t i = 0; i < seeds.size(); ++i) {
+            if (!seeds[i].is_number_unsigned())
+                r.fail("seeds[" + std::to_string(i) + "]", "expected a non-negative integer, got " + seeds[i].dump());
+            const auto seed = seeds[i].get<unsigned long long>();
+            if (!seen.insert(seed).second)
+                r.fail("seeds[" + std::to_string(i) + "]", "seed " + std::to_string(seed) + " is listed twice");
+            spec.seeds.push_back(seed);
+        }
+    } else {
+        const nlohmann::json& count = document["seed_count"];
+        if (!count.is_number_unsigned() || count.get<unsigned long long>() == 0 || count.get<unsigned long long>() > 100000)
+            r.fail("seed_count", "expected a positive integer, got " + count.dump());
+        for (unsigned long long s = 0; s < count.get<unsigned long long>(); ++s)
+            spec.seeds.push_back(s);
+    }
+    if (document.contains("vary_data_seed")) {
+        if (!document["vary_data_seed"].is_boolean())
+            r.fail("vary_data_seed", "expected true or false, got " + document["vary_data_seed"].dump());
+        spec.varyDataSeed = document["vary_data_seed"].get<bool>();
+    }
+    spec.overrides = r.overrides(document, "");
+
+    if (!document.contains("arms") || !document["arms"].is_array() || document["arms"].empty())
+        r.fail("arms", "expected a non-empty list of arms, e.g. [{\"name\": \"baseline\"}]");
+    const nlohmann::json& arms = document["arms"];
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < arms.size(); ++i) {
+        const std::string where = "arms[" + std::to_string(i) + "]";
+        if (!arms[i].is_object())
+            r.fail(where, "expected an object with at least \"name\", got " + arms[i].dump());
+        r.onlyKeys(arms[i], where, {"name", "preset", "overrides", "norm_reference_arm", "description"});
+        ArmSpec arm;
+        arm.name = r.text(arms[i], "name", where, true);
+        if (!isSafeDirectoryName(arm.name))
+            r.fail(where + ".name", "\"" + arm.name + "\" is also a directory name: use letters, digits and - _ . + only");
+        if (!names.insert(arm.name).second)
+            r.fail(where + ".name", "arm \"" + arm.name + "\" is defined twice");
+        arm.preset = r.text(arms[i], "preset", where, false);
+        if (arm.preset.empty() && spec.preset.empty())
+            r.fail(where + ".preset", "arm \"" + arm.name + "\" has no preset, and the experiment sets none");
+        arm.overrides = r.overrides(arms[i], where);
+        arm.normReferenceArm = r.text(arms[i], "norm_reference_arm", where, false);
+        spec.arms.push_back(std::move(arm));
+    }
+
+    auto armIndex = [&](const std::string& name) -> std::optional<std::size_t> {
+        for (std::size_t i = 0; i < spec.arms.size(); ++i)
+            if (spec.arms[i].name == name)
+                return i;
+        return std::nullopt;
+    };
+    for (std::size_t i = 0; i < spec.arms.size(); ++i) {
+        const std::string& reference = spec.arms[i].normReferenceArm;
+        if (reference.empty())
+            continue;
+        const std::string key = "arms[" + std::to_string(i) + "].norm_reference_arm";
+        const auto target = armIndex(reference);
+        if (!target)
+            r.fail(key, "no arm named \"" + reference + "\"");
+        if (*target == i)
+            r.fail(key, "arm \"" + reference + "\" cannot follow its own weight norm");
+        // A chain of references must end: walk it, at most one step per arm.
+        std::size_t at = *target;
+        for (std::size_t hops = 0; !spec.arms[at].normReferenceArm.empty(); ++hops) {
+            if (hops > spec.arms.size())
+                r.fail(key, "the norm references form a cycle through \"" + reference + "\"");
+            const auto next = armIndex(spec.arms[at].normReferenceArm);
+            if (!next)
+                break;  // reported on that arm's own turn
+            at = *next;
+        }
+    }
+    if (document.contains("baseline")) {
+        const std::string baseline = r.text(document, "baseline", "", true);
+        const auto index = armIndex(baseline);
+        if (!index)
+            r.fail("baseline", "no arm named \"" + baseline + "\"");
+        spec.baselineArm = *index;
+    }
+    return spec;
+}
+
+ExperimentSpec loadSpec(const std::string& path)
+{
+    std::ifstream in(path);
+    if (!in)
+        throw ConfigError(path + ": cannot open experiment spec");
+    nlohmann::json document = nlohmann::json::parse(in, nullptr, false);
+    if (document.is_discarded())
+        throw ConfigError(path + ": not valid JSON");
+    return parseSpec(document, path);
+}
+
+std::vector<PlannedRun> planRuns(const ExperimentSpec& spec, const fs::path& outDirectory)
+{
+    const fs::path root = fs::absolute(outDirectory).lexically_normal();
+    std::vector<PlannedRun> runs;
+    for (std::size_t a = 0; a < spec.arms.size(); ++a) {
+        const ArmSpec& arm = spec.arms[a];
+        const std::string where = "arm \"" + arm.name + "\"";
+        TrainConfig base;
+        const std::string preset = arm.preset.empty() ? spec.preset : arm.preset;
+        try {
+            base = loadPreset(preset);
+        } catch (const ConfigError& error) {
+            throw ConfigError(spec.origin + ": " + where + ": preset: " + error.what());
+        }
+        // One thread per run: the experiment parallelises over runs (--jobs).
+        base.run.threads = 1;
+        auto apply = [&](const std::vector<std::pair<std::string, nlohmann::json>>& overrides,
+                         const std::string& scope) {
+            for (const auto& [key, value] : overrides) {
+                try {
+                    base = applyOverride(base, key + "=" + value.dump());
+                } catch (const std::exception& error) {
+                    throw ConfigError(spec.origin + ": " + scope + " overrides: " + error.what());
+                }
+            }
+        };
+        apply(spec.overrides, "experiment");
+        apply(arm.overrides, where);
+        base.name = spec.name + "/" + arm.name;
+        for (const unsigned long long seed : spec.seeds) {
+            PlannedRun run;
+            run.arm = a;
+            run.seed = seed;
+            run.config = base;
+            run.config.run.modelSeed = seed;
+            if (spec.varyDataSeed)
+                run.config.task.dataSeed = seed;
+            const std::string stem = "seed_" + std::to_string(seed);
+            run.directory = root / arm.name / stem;
+            run.configFile = root / arm.name / (stem + ".config.json");
+            run.logFile = root / arm.name / (stem + ".log");
+            runs.push_back(std::move(run));
+        }
+    }
+    // References: same seed, the referenced arm's run directory.
+    for (PlannedRun& run : runs) {
+        const std::string& reference = spec.arms[run.arm].normReferenceArm;
+        if (reference.empty())
+            continue;
+        for (std::size_t i = 0; i < runs.size(); ++i)
+            if (spec.arms[runs[i].arm].name == reference && runs[i].seed == run.seed) {
+                run.reference = i;
+                run.config.intervention.normReferenceRun = runs[i].directory.string();
+            }
+    }
+    for (const PlannedRun& run : runs) {
+        try {
+            validateConfig(run.config);
+        } catch (const std::exception& error) {
+            throw ConfigError(spec.origin + ": arm \"" + spec.arms[run.arm].name + "\", seed " + std::to_string(run.seed) + ": "
+                              + error.what());
+        }
+    }
+    return runs;
+}
+
+}  // namespace grokscope::experiment

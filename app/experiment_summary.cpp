@@ -1,0 +1,324 @@
+#include "experiment_summary.h"
+
+#include "io/run_log.h"
+#include "train/run.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace grokscope::experiment {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::optional<long> eventStep(const RunLog& log, const char* type)
+{
+    const RunEvent* event = log.firstEvent(type);
+    return event ? std::optional<long>(event->step) : std::nullopt;
+}
+
+double meanOf(const std::vector<double>& values) { return values.empty() ? kNaN : mean(values); }
+
+// "n/a" for NaN; otherwise printf with `format`.
+std::string number(double value, const char* format)
+{
+    if (!std::isfinite(value))
+        return "n/a";
+    char text[64];
+    std::snprintf(text, sizeof text, format, value);
+    return text;
+}
+
+std::string optionalNumber(const std::optional<double>& value, const char* format)
+{
+    return value ? number(*value, format) : std::string();
+}
+
+std::string optionalStep(const std::optional<long>& value)
+{
+    return value ? std::to_string(*value) : std::string();
+}
+
+std::string csvField(const std::string& text)
+{
+    if (text.find_first_of(",\"\n") == std::string::npos)
+        return text;
+    std::string quoted = "\"";
+    for (char c : text)
+        quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return quoted + "\"";
+}
+
+std::string methodName(MannWhitneyMethodUsed method)
+{
+    switch (method) {
+    case MannWhitneyMethodUsed::Exact: return "exact";
+    case MannWhitneyMethodUsed::NormalApproximation: return "normal";
+    case MannWhitneyMethodUsed::Undefined: return "n/a";
+    }
+    return "n/a";
+}
+
+std::vector<double> grokTimes(const std::vector<RunRecord>& records, const std::string& arm)
+{
+    std::vector<double> times;
+    for (const RunRecord& r : records)
+        if (r.arm == arm && r.complete() && r.tGrok)
+            times.push_back(static_cast<double>(*r.tGrok));
+    return times;
+}
+
+}  // namespace
+
+std::string statusName(RunStatus status)
+{
+    switch (status) {
+    case RunStatus::Missing: return "missing";
+    case RunStatus::Finished: return "finished";
+    case RunStatus::Failed: return "failed";
+    case RunStatus::Resumable: return "unfinished";
+    case RunStatus::Broken: return "broken";
+    case RunStatus::Skipped: return "skipped";
+    }
+    return "unknown";
+}
+
+RunRecord inspectRun(const std::string& arm, unsigned long long seed, const std::string& directory)
+{
+    RunRecord record;
+    record.arm = arm;
+    record.seed = seed;
+    std::error_code error;
+    if (!fs::exists(fs::path(directory) / runlog::kConfig, error)) {
+        if (fs::is_directory(directory, error) && !fs::is_empty(directory, error)) {
+            record.status = RunStatus::Broken;
+            record.detail = "no " + std::string(runlog::kConfig);
+        }
+        return record;
+    }
+    RunLog log;
+    try {
+        log = readRunLog(directory);
+    } catch (const std::exception& e) {
+        record.status = RunStatus::Broken;
+        record.detail = e.what();
+        return record;
+    }
+    record.tGrok = eventStep(log, "grokked");
+    record.tMemorised = eventStep(log, "memorised");
+    record.tCollapse = eventStep(log, "entropy_collapse");
+    record.tCross = eventStep(log, "entropy_threshold_crossed");
+    for (const EvalSnapshot& s : log.evaluations) {
+        if (!s.entropy || !std::isfinite(*s.entropy))
+            continue;
+        if (!record.hInit)
+            record.hInit = *s.entropy;
+        if (record.tGrok && s.step <= *record.tGrok)
+            record.hAtGrok = *s.entropy;
+    }
+    if (!log.evaluations.empty())
+        record.finalStep = log.evaluations.back().step;
+
+    const RunEvent* end = log.firstEvent("finished");
+    if (!end)
+        end = log.firstEvent("failed");
+    if (end) {
+        record.finalStep = end->step;
+        if (const auto ms = end->values.find("training_ms"); ms != end->values.end())
+            record.trainingSeconds = ms->second / 1000.0;
+    }
+    if (log.firstEvent("finished")) {
+        record.status = RunStatus::Finished;
+    } else if (log.firstEvent("failed") || log.firstEvent("nan")) {
+        record.status = RunStatus::Failed;
+        const RunEvent* failure = log.firstEvent("nan") ? log.firstEvent("nan") : log.firstEvent("failed");
+        record.detail = failure->message;
+    } else if (!Run::latestCheckpoint(directory).empty()) {
+        record.status = RunStatus::Resumable;
+    } else {
+        record.status = RunStatus::Broken;
+        record.detail = "no end event and no checkpoint to resume from";
+    }
+    return record;
+}
+
+std::vector<ArmSummary> summariseArms(const ExperimentSpec& spec, const std::vector<RunRecord>& records)
+{
+    const std::vector<double> baselineTimes = grokTimes(records, spec.arms[spec.baselineArm].name);
+    std::vector<ArmSummary> result;
+    for (std::size_t a = 0; a < spec.arms.size(); ++a) {
+        ArmSummary s;
+        s.arm = spec.arms[a].name;
+        s.isBaseline = a == spec.baselineArm;
+        std::vector<double> hInit, hAtGrok, collapseLeads, crossingLeads;
+        for (const RunRecord& r : records) {
+            if (r.arm != s.arm)
+                continue;
+            ++s.planned;
+            if (!r.complete())
+                continue;
+            ++s.complete;
+            if (r.status == RunStatus::Failed)
+                ++s.failed;
+            if (r.hInit)
+                hInit.push_back(*r.hInit);
+            if (!r.tGrok)
+                continue;
+            ++s.grokked;
+            if (r.hAtGrok)
+                hAtGrok.push_back(*r.hAtGrok);
+            if (r.tCollapse) {
+                ++s.collapseCount;
+                collapseLeads.push_back(static_cast<double>(*r.tGrok - *r.tCollapse));
+                s.collapseBefore += *r.tCollapse < *r.tGrok;
+            }
+            if (r.tCross) {
+                ++s.crossingCount;
+                crossingLeads.push_back(static_cast<double>(*r.tGrok - *r.tCross));
+                s.crossingBefore += *r.tCross < *r.tGrok;
+            }
+        }
+        const std::vector<double> times = grokTimes(records, s.arm);
+        s.tGrok = summariseSample(times);
+        s.hInitMean = meanOf(hInit);
+        s.hAtGrokMean = meanOf(hAtGrok);
+        s.collapseLeadMean = meanOf(collapseLeads);
+        s.crossingLeadMean = meanOf(crossingLeads);
+        if (s.isBaseline) {
+            s.deltaTGrok = kNaN;
+            s.mannWhitney = {kNaN, kNaN, MannWhitneyMethodUsed::Undefined};
+            s.cohensD = kNaN;
+        } else {
+            s.deltaTGrok = meanOf(times) - meanOf(baselineTimes);
+            s.mannWhitney = mannWhitneyU(times, baselineTimes);
+            s.cohensD = cohensD(times, baselineTimes);
+        }
+        result.push_back(s);
+    }
+    return result;
+}
+
+std::string runsCsv(const std::vector<RunRecord>& records)
+{
+    std::ostringstream out;
+    out << "arm,seed,grokked,t_grok,t_memorised,t_collapse,t_cross,h_init,h_at_grok,final_step,training_s,status,"
+           "detail\n";
+    for (const RunRecord& r : records)
+        out << csvField(r.arm) << ',' << r.seed << ',' << (r.tGrok ? 1 : 0) << ',' << optionalStep(r.tGrok) << ','
+            << optionalStep(r.tMemorised) << ',' << optionalStep(r.tCollapse) << ',' << optionalStep(r.tCross) << ','
+            << optionalNumber(r.hInit, "%.6f") << ',' << optionalNumber(r.hAtGrok, "%.6f") << ',' << r.finalStep << ','
+            << number(r.trainingSeconds, "%.3f") << ',' << statusName(r.status) << ',' << csvField(r.detail) << '\n';
+    return out.str();
+}
+
+std::string summaryCsv(const std::vector<ArmSummary>& arms)
+{
+    std::ostringstream out;
+    out << "arm,baseline,planned,complete,failed,grokked,fraction_grokked,t_grok_mean,t_grok_median,t_grok_ci_low,"
+           "t_grok_ci_high,t_grok_sd,h_init_mean,h_at_grok_mean,collapse_lead_mean,collapse_before_grok,"
+           "collapse_runs,crossing_lead_mean,crossing_before_grok,crossing_runs,delta_t_grok,mann_whitney_u,"
+           "mann_whitney_p,mann_whitney_method,cohens_d\n";
+    auto cell = [](double v) { return std::isfinite(v) ? number(v, "%.6g") : std::string(); };
+    for (const ArmSummary& s : arms) {
+        const double fraction = s.complete ? static_cast<double>(s.grokked) / s.complete : kNaN;
+        out << csvField(s.arm) << ',' << (s.isBaseline ? 1 : 0) << ',' << s.planned << ',' << s.complete << ','
+            << s.failed << ',' << s.grokked << ',' << cell(fraction) << ',' << cell(s.tGrok.mean) << ','
+            << cell(s.tGrok.median) << ',' << cell(s.tGrok.meanCi.low) << ',' << cell(s.tGrok.meanCi.high) << ','
+            << cell(s.tGrok.sd) << ',' << cell(s.hInitMean) << ',' << cell(s.hAtGrokMean) << ','
+            << cell(s.collapseLeadMean) << ',' << s.collapseBefore << ',' << s.collapseCount << ','
+            << cell(s.crossingLeadMean) << ',' << s.crossingBefore << ',' << s.crossingCount << ','
+            << cell(s.deltaTGrok) << ',' << cell(s.mannWhitney.u) << ',' << cell(s.mannWhitney.pValue) << ','
+            << (s.isBaseline ? std::string() : methodName(s.mannWhitney.method)) << ',' << cell(s.cohensD) << '\n';
+    }
+    return out.str();
+}
+
+std::string summaryMarkdown(const ExperimentSpec& spec, const std::vector<RunRecord>& records,
+                            const std::vector<ArmSummary>& arms)
+{
+    std::ostringstream out;
+    const std::string baseline = spec.arms[spec.baselineArm].name;
+    out << "# Experiment " << spec.name << "\n\n";
+    out << spec.arms.size() << " arms × " << spec.seeds.size() << " seeds (seeds";
+    for (std::size_t i = 0; i < spec.seeds.size() && i < 20; ++i)
+        out << (i ? ", " : " ") << spec.seeds[i];
+    if (spec.seeds.size() > 20)
+        out << ", …";
+    out << "). A seed sets run.model_seed"
+        << (spec.varyDataSeed ? " and task.data_seed" : "; task.data_seed (the train/test split) is the same for every seed")
+        << ". Baseline arm: **" << baseline << "**.\n\n";
+    std::size_t incomplete = 0;
+    for (const RunRecord& r : records)
+        incomplete += !r.complete();
+    out << "How runs count: *n* is the runs that ended (finished, or failed with a NaN loss). "
+           "Runs that never grokked count in *n* and lower the fraction grokked, and are left out of every "
+           "T_grok statistic, the leads and ΔT_grok. Failed runs count as not grokked unless they grokked "
+           "before failing. Unfinished runs are left out entirely"
+        << (incomplete ? " (" + std::to_string(incomplete) + " of " + std::to_string(records.size())
+                             + " runs are unfinished: rerun the experiment command to complete them)"
+                       : "")
+        << ".\n\n";
+
+    out << "## T_grok\n\n";
+    out << "| arm | n | failed | grokked | T_grok mean | median | 95% CI of mean | ΔT_grok vs " << baseline
+        << " | Mann–Whitney p | Cohen's d |\n";
+    out << "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|\n";
+    for (const ArmSummary& s : arms) {
+        out << "| " << s.arm << (s.isBaseline && s.arm != "baseline" ? " (baseline)" : "") << " | " << s.complete;
+        if (s.complete < s.planned)
+            out << " of " << s.planned;
+        out << " | " << s.failed << " | " << s.grokked << "/" << s.complete << " | " << number(s.tGrok.mean, "%.0f")
+            << " | " << number(s.tGrok.median, "%.0f") << " | ";
+        if (std::isfinite(s.tGrok.meanCi.low))
+            out << "[" << number(s.tGrok.meanCi.low, "%.0f") << ", " << number(s.tGrok.meanCi.high, "%.0f") << "]";
+        else
+            out << "n/a";
+        if (s.isBaseline) {
+            out << " | — | — | — |\n";
+        } else {
+            out << " | " << number(s.deltaTGrok, "%+.0f") << " | " << number(s.mannWhitney.pValue, "%.3g");
+            if (s.mannWhitney.method != MannWhitneyMethodUsed::Undefined)
+                out << " (" << methodName(s.mannWhitney.method) << ")";
+            out << " | " << number(s.cohensD, "%.2f") << " |\n";
+        }
+    }
+    out << "\nΔT_grok = mean T_grok of the arm − mean T_grok of the baseline, over grokked runs. "
+           "Mann–Whitney U is two-sided (exact without ties and for small samples, else the normal "
+           "approximation); Cohen's d is positive when the arm groks later than the baseline. "
+           "The 95% CI is a percentile bootstrap (10,000 resamples, fixed seed).\n\n";
+
+    out << "## Spectral entropy\n\n";
+    auto lead = [](double value, std::size_t n) {
+        return std::isfinite(value) ? number(value, "%.0f") + " (n=" + std::to_string(n) + ")" : std::string("n/a");
+    };
+    out << "| arm | H̃ at init | H̃ at T_grok | T_collapse lead | T_collapse before T_grok | H̃* crossing lead | "
+           "crossing before T_grok |\n";
+    out << "|---|---:|---:|---:|---:|---:|---:|\n";
+    for (const ArmSummary& s : arms)
+        out << "| " << s.arm << " | " << number(s.hInitMean, "%.3f") << " | " << number(s.hAtGrokMean, "%.3f")
+            << " | " << lead(s.collapseLeadMean, s.collapseCount) << " | " << s.collapseBefore << "/" << s.grokked
+            << " | " << lead(s.crossingLeadMean, s.crossingCount) << " | " << s.crossingBefore << "/" << s.grokked
+            << " |\n";
+    out << "\nH̃ at init: the first evaluation with a spectrum. H̃ at T_grok: the last spectrum evaluation at or "
+           "before T_grok. Leads are T_grok − T_event, averaged over the *n* grokked runs that have the event (a "
+           "negative lead means the event came after grokking); \"before\" counts grokked runs whose event came "
+           "strictly before T_grok, out of all grokked runs.\n\n";
+
+    out << "## Runs\n\n| arm | seed | status | T_grok | T_memorised | T_collapse | H̃* crossing | final step | "
+           "training s |\n|---|---:|---|---:|---:|---:|---:|---:|---:|\n";
+    for (const RunRecord& r : records) {
+        out << "| " << r.arm << " | " << r.seed << " | " << statusName(r.status) << " | "
+            << (r.tGrok ? std::to_string(*r.tGrok) : std::string("not grokked")) << " | " << optionalStep(r.tMemorised)
+            << " | " << optionalStep(r.tCollapse) << " | " << optionalStep(r.tCross) << " | " << r.finalStep << " | "
+            << number(r.trainingSeconds, "%.1f") << " |\n";
+    }
+    return out.str();
+}
+
+}  // namespace grokscope::experiment

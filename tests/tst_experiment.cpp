@@ -1,0 +1,501 @@
+// grokscope-cli experiment: spec parsing and its errors, the per-arm statistics,
+// and real experiments on z23-quick run through the built CLI: the summary agrees
+// with the runs' own logs, a rerun skips what ended, an interrupted experiment
+// resumes to the same result as an uninterrupted one, a broken run is moved aside.
+
+#include "experiment_spec.h"
+#include "experiment_summary.h"
+#include "io/config_json.h"
+#include "io/run_log.h"
+
+#include <QtTest>
+#include <QProcess>
+#include <QTemporaryDir>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+using namespace grokscope;
+using namespace grokscope::experiment;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kCli = GROKSCOPE_CLI_PATH;
+
+void writeText(const fs::path& path, const std::string& text)
+{
+    fs::create_directories(path.parent_path());
+    std::ofstream(path) << text;
+}
+
+std::string readText(const fs::path& path)
+{
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+struct CliResult {
+    int exitCode = -1;
+    QString output;
+};
+
+// Runs grokscope-cli with `arguments`; the experiment's children train with one thread each.
+CliResult runCli(const QStringList& arguments, int timeoutMs = 240000)
+{
+    QProcess process;
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    process.start(QString::fromUtf8(kCli), arguments);
+    if (!process.waitForFinished(timeoutMs)) {
+        process.kill();
+        process.waitForFinished();
+    }
+    return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
+            QString::fromUtf8(process.readAll())};
+}
+
+// rows of a CSV without quoting (ours quote only free text, which these columns are not)
+std::vector<std::vector<std::string>> readCsv(const fs::path& path)
+{
+    std::vector<std::vector<std::string>> rows;
+    std::ifstream in(path);
+    std::string line;
+    while (std::getline(in, line)) {
+        std::vector<std::string> cells;
+        std::stringstream fields(line);
+        std::string cell;
+        while (std::getline(fields, cell, ','))
+            cells.push_back(cell);
+        if (!line.empty() && line.back() == ',')
+            cells.push_back("");
+        rows.push_back(cells);
+    }
+    return rows;
+}
+
+std::set<std::string> entriesUnder(const fs::path& root)
+{
+    std::set<std::string> names;
+    for (const auto& entry : fs::recursive_directory_iterator(root))
+        if (entry.path().filename() != "checkpoints" && entry.path().parent_path().filename() != "checkpoints")
+            names.insert(fs::relative(entry.path(), root).string());
+    return names;
+}
+
+// The same metrics, step by step, elapsed wall time (column 10) aside.
+std::string metricsWithoutTiming(const fs::path& runDirectory)
+{
+    std::ifstream in(runDirectory / runlog::kMetrics);
+    std::string line, result;
+    while (std::getline(in, line)) {
+        std::stringstream fields(line);
+        std::string cell;
+        for (int column = 1; std::getline(fields, cell, ','); ++column)
+            if (column != 10)
+                result += cell + ",";
+        result += "\n";
+    }
+    return result;
+}
+
+const char* kQuickSpec = R"({
+  "name": "quick",
+  "preset": "z23-quick",
+  "seeds": [0, 1],
+  "overrides": {"run.stop_at_grok": true, "run.stop_after_grok_steps": 100},
+  "arms": [
+    {"name": "baseline"},
+    {"name": "mixing", "overrides": {"intervention.mixing": true, "intervention.mixing_alpha": 0.3}},
+    {"name": "matched", "overrides": {"intervention.mixing": true}, "norm_reference_arm": "baseline"}
+  ]
+})";
+
+}  // namespace
+
+class TestExperiment : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void resolvesConfigsInOrder();
+    void normReferenceFollowsSameSeed();
+    void malformedSpecsNameTheKey_data();
+    void malformedSpecsNameTheKey();
+    void summaryStatisticsKnownAnswers();
+    void cliRejectsMalformedSpec();
+    void runsSummarisesAndSkipsOnRerun();
+    void interruptedExperimentResumesToTheSameResult();
+    void brokenRunIsMovedAsideAndRestarted();
+};
+
+void TestExperiment::resolvesConfigsInOrder()
+{
+    const auto spec = parseSpec(nlohmann::json::parse(R"({
+      "preset": "z23-quick", "seed_count": 3,
+      "overrides": {"optim.learning_rate": 0.002, "run.steps": 100, "task.kind": "sub"},
+      "arms": [{"name": "a"},
+               {"name": "b", "overrides": {"optim.learning_rate": 0.001, "intervention.mixing": true}},
+               {"name": "c", "preset": "z97-add", "overrides": {"run.threads": 2}}],
+      "baseline": "b"})"),
+                                "spec.json");
+    QCOMPARE(spec.name, std::string("spec"));  // defaults to the file's stem
+    QCOMPARE(spec.seeds, (std::vector<unsigned long long>{0, 1, 2}));
+    QCOMPARE(spec.baselineArm, std::size_t(1));
+    const auto runs = planRuns(spec, "/tmp/exp");
+    QCOMPARE(runs.size(), std::size_t(9));
+    const TrainConfig preset = loadPreset("z23-quick");
+    for (const PlannedRun& run : runs) {
+        QCOMPARE(run.config.run.modelSeed, run.seed);
+        QCOMPARE(run.config.task.dataSeed, preset.task.dataSeed);  // the split stays the preset's
+        QCOMPARE(run.config.run.steps, 100L);
+        QCOMPARE(run.config.task.kind, TaskKind::Sub);
+        QCOMPARE(run.directory.string(),
+                 "/tmp/exp/" + spec.arms[run.arm].name + "/seed_" + std::to_string(run.seed));
+        QVERIFY(!run.reference);
+    }
+    QCOMPARE(runs[0].config.optim.learningRate, 0.002);
+    QCOMPARE(runs[0].config.run.threads, 1);  // one thread per run unless the spec says otherwise
+    QCOMPARE(runs[0].config.task.modulus, 23);
+    QCOMPARE(runs[3].config.optim.learningRate, 0.001);  // arm overrides come after the experiment's
+    QVERIFY(runs[3].config.intervention.mixing);
+    QCOMPARE(runs[6].config.task.modulus, 97);  // arm preset
+    QCOMPARE(runs[6].config.run.threads, 2);
+
+    auto varied = parseSpec(nlohmann::json::parse(
+                                R"({"preset": "z23-quick", "seeds": [5, 7], "vary_data_seed": true, "arms": [{"name": "a"}]})"),
+                            "v.json");
+    const auto variedRuns = planRuns(varied, "/tmp/v");
+    QCOMPARE(variedRuns[1].config.task.dataSeed, 7ULL);
+    QCOMPARE(variedRuns[1].config.run.modelSeed, 7ULL);
+}
+
+void TestExperiment::normReferenceFollowsSameSeed()
+{
+    const auto spec = parseSpec(nlohmann::json::parse(R"({
+      "preset": "z23-quick", "seeds": [3, 4],
+      "arms": [{"name": "matched", "norm_reference_arm": "base", "overrides": {"intervention.mixing": true}},
+               {"name": "base"}]})"),
+                                "s.json");
+    const auto runs = planRuns(spec, "/tmp/e");
+    QCOMPARE(*runs[0].reference, std::size_t(2));
+    QCOMPARE(*runs[1].reference, std::size_t(3));
+    QCOMPARE(runs[1].config.intervention.normReferenceRun, std::string("/tmp/e/base/seed_4"));
+    QVERIFY(runs[2].config.intervention.normReferenceRun.empty());
+}
+
+void TestExperiment::malformedSpecsNameTheKey_data()
+{
+    QTest::addColumn<QString>("spec");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("not an object") << "[1]" << "expected a JSON object";
+    QTest::newRow("no seeds") << R"({"preset": "z23-quick", "arms": [{"name": "a"}]})" << "seeds";
+    QTest::newRow("both seeds") << R"({"preset": "z23-quick", "seeds": [1], "seed_count": 2, "arms": [{"name": "a"}]})"
+                                << "exactly one";
+    QTest::newRow("negative seed") << R"({"preset": "z23-quick", "seeds": [0, -1], "arms": [{"name": "a"}]})"
+                                   << "seeds[1]";
+    QTest::newRow("duplicate seed") << R"({"preset": "z23-quick", "seeds": [2, 2], "arms": [{"name": "a"}]})"
+                                    << "listed twice";
+    QTest::newRow("zero seed_count") << R"({"preset": "z23-quick", "seed_count": 0, "arms": [{"name": "a"}]})"
+                                     << "seed_count";
+    QTest::newRow("typo key") << R"({"preset": "z23-quick", "seed_count": 1, "arm": []})" << "arm: unknown key";
+    QTest::newRow("no arms") << R"({"preset": "z23-quick", "seed_count": 1, "arms": []})" << "arms:";
+    QTest::newRow("arm typo") << R"({"preset": "z23-quick", "seed_count": 1, "arms": [{"name": "a", "overide": {}}]})"
+                              << "arms[0].overide: unknown key";
+    QTest::newRow("arm without name") << R"({"preset": "z23-quick", "seed_count": 1, "arms": [{}]})"
+                                      << "arms[0].name: missing";
+    QTest::newRow("unsafe name") << R"({"preset": "z23-quick", "seed_count": 1, "arms": [{"name": "../x"}]})"
+                                 << "arms[0].name";
+    QTest::newRow("duplicate arm")
+        << R"({"preset": "z23-quick", "seed_count": 1, "arms": [{"name": "a"}, {"name": "a"}]})" << "defined twice";
+    QTest::newRow("no preset") << R"({"seed_count": 1, "arms": [{"name": "a"}]})" << "arms[0].preset";
+    QTest::newRow("unknown reference")
+        << R"({"preset": "z23-quick", "seed_count": 1, "arms": [{"name": "a", "norm_reference_arm": "zz"}]})"
+        << "arms[0].norm_reference_arm: no arm named \"zz\"";
+    QTest::newRow("self reference")
+        << R"({"preset": "z23-quick", "seed_count": 1, "arms": [{"name": "a", "norm_reference_arm": "a"}]})"
+        << "its own";
+    QTest::newRow("reference cycle")
+        << R"({"preset": "z23-quick", "seed_count": 1, "arms": [{"name": "a", "norm_reference_arm": "b"},
+                                                             {"name": "b", "norm_reference_arm": "a"}]})"
+        << "cycle";
+    QTest::newRow("unknown baseline")
+        << R"({"preset": "z23-quick", "seed_count": 1, "arms": [{"name": "a"}], "baseline": "b"})" << "baseline";
+    QTest::newRow("overrides not an object")
+        << R"({"preset": "z23-quick", "seed_count": 1, "overrides": [1], "arms": [{"name": "a"}]})" << "overrides";
+    QTest::newRow("null override")
+        << R"({"preset": "z23-quick", "seed_count": 1, "arms": [{"name": "a", "overrides": {"run.steps": null}}]})"
+        << "arms[0].overrides.run.steps";
+    QTest::newRow("seed in overrides")
+        << R"({"preset": "z23-quick", "seed_count": 1, "overrides": {"run.model_seed": 3}, "arms": [{"name": "a"}]})"
+        << "overrides.run.model_seed";
+    QTest::newRow("unknown config key")
+        << R"({"preset": "z23-quick", "seed_count": 1, "arms": [{"name": "a", "overrides": {"optim.learnin_rate": 1}}]})"
+        << "optim.learnin_rate";
+    QTest::newRow("wrong value type")
+        << R"({"preset": "z23-quick", "seed_count": 1, "overrides": {"optim.learning_rate": "fast"}, "arms": [{"name": "a"}]})"
+        << "optim.learning_rate";
+    QTest::newRow("invalid config")
+        << R"({"preset": "z23-quick", "seed_count": 1, "arms": [{"name": "a", "overrides": {"run.eval_every_steps": 0}}]})"
+        << "run.eval_every_steps";
+    QTest::newRow("unknown preset") << R"({"preset": "nope", "seed_count": 1, "arms": [{"name": "a"}]})" << "nope";
+}
+
+void TestExperiment::malformedSpecsNameTheKey()
+{
+    QFETCH(QString, spec);
+    QFETCH(QString, expected);
+    try {
+        const auto parsed = parseSpec(nlohmann::json::parse(spec.toStdString()), "bad.json");
+        planRuns(parsed, "/tmp/never-created");
+        QFAIL("accepted a malformed spec");
+    } catch (const ConfigError& error) {
+        const QString message = QString::fromUtf8(error.what());
+        QVERIFY2(message.startsWith("bad.json: "), qPrintable(message));
+        QVERIFY2(message.contains(expected), qPrintable(message));
+    }
+    QVERIFY(!fs::exists("/tmp/never-created"));
+}
+
+void TestExperiment::summaryStatisticsKnownAnswers()
+{
+    const auto spec = parseSpec(nlohmann::json::parse(
+                                    R"({"preset": "z23-quick", "seed_count": 4, "arms": [{"name": "b"}, {"name": "x"}]})"),
+                                "k.json");
+    auto record = [](const std::string& arm, unsigned long long seed, std::optional<long> tGrok,
+                     std::optional<long> tCollapse, RunStatus status = RunStatus::Finished) {
+        RunRecord r;
+        r.arm = arm;
+        r.seed = seed;
+        r.status = status;
+        r.tGrok = tGrok;
+        r.tCollapse = tCollapse;
+        r.hInit = 0.8;
+        if (tGrok)
+            r.hAtGrok = 0.6;
+        return r;
+    };
+    const std::vector<RunRecord> records = {
+        record("b", 0, 1000, 700), record("b", 1, 1200, 1300), record("b", 2, 1400, std::nullopt),
+        record("b", 3, std::nullopt, 500),                                     // never grokked
+        record("x", 0, 2000, 1000), record("x", 1, 2600, 2000), record("x", 2, std::nullopt, std::nullopt,
+                                                                                  RunStatus::Failed),
+        record("x", 3, std::nullopt, std::nullopt, RunStatus::Resumable),      // unfinished: left out
+    };
+    const auto arms = summariseArms(spec, records);
+    QCOMPARE(arms.size(), std::size_t(2));
+    const ArmSummary& b = arms[0];
+    const ArmSummary& x = arms[1];
+    QVERIFY(b.isBaseline && !x.isBaseline);
+    QCOMPARE(b.planned, std::size_t(4));
+    QCOMPARE(b.complete, std::size_t(4));
+    QCOMPARE(b.grokked, std::size_t(3));
+    QCOMPARE(b.tGrok.mean, 1200.0);
+    QCOMPARE(b.tGrok.median, 1200.0);
+    QCOMPARE(b.collapseCount, std::size_t(2));   // grokked runs with a collapse
+    QCOMPARE(b.collapseBefore, std::size_t(1));  // 700 < 1000; 1300 > 1200
+    QCOMPARE(b.collapseLeadMean, (300.0 - 100.0) / 2);
+    QCOMPARE(b.hInitMean, 0.8);
+    QVERIFY(std::isnan(b.deltaTGrok));
+    QCOMPARE(x.planned, std::size_t(4));
+    QCOMPARE(x.complete, std::size_t(3));
+    QCOMPARE(x.failed, std::size_t(1));
+    QCOMPARE(x.grokked, std::size_t(2));
+    QCOMPARE(x.tGrok.mean, 2300.0);
+    QCOMPARE(x.deltaTGrok, 1100.0);
+    const auto mw = mannWhitneyU({2000, 2600}, {1000, 1200, 1400});
+    QCOMPARE(x.mannWhitney.u, mw.u);
+    QCOMPARE(x.mannWhitney.u, 6.0);
+    QCOMPARE(x.mannWhitney.pValue, mw.pValue);
+    QCOMPARE(x.cohensD, cohensD({2000, 2600}, {1000, 1200, 1400}));
+    QVERIFY(x.cohensD > 0);
+    QCOMPARE(x.collapseBefore, std::size_t(2));
+
+    const std::string markdown = summaryMarkdown(spec, records, arms);
+    QVERIFY(markdown.find("| x | 3 of 4 | 1 | 2/3 | 2300 | 2300 |") != std::string::npos);
+    QVERIFY(markdown.find("+1100") != std::string::npos);
+    QVERIFY(markdown.find("left out of every T_grok statistic") != std::string::npos);
+    const std::string csv = runsCsv(records);
+    QVERIFY(csv.find("\nb,3,0,,,500,,0.800000,,0,0.000,finished,\n") != std::string::npos);
+}
+
+void TestExperiment::cliRejectsMalformedSpec()
+{
+    QTemporaryDir dir;
+    const fs::path root = dir.path().toStdString();
+    writeText(root / "bad.json",
+              R"({"preset": "z23-quick", "seed_count": 1, "arms": [{"name": "a", "norm_reference_arm": "ghost"}]})");
+    const CliResult result = runCli({"experiment", QString::fromStdString((root / "bad.json").string()), "--out",
+                                     QString::fromStdString((root / "out").string())});
+    QCOMPARE(result.exitCode, 2);
+    QVERIFY2(result.output.contains("bad.json: arms[0].norm_reference_arm: no arm named \"ghost\""),
+             qPrintable(result.output));
+    QVERIFY(!fs::exists(root / "out"));  // nothing launched, nothing written
+
+    const CliResult missing = runCli({"experiment", QString::fromStdString((root / "absent.json").string()), "--out",
+                                      QString::fromStdString((root / "out").string())});
+    QCOMPARE(missing.exitCode, 2);
+    QVERIFY(missing.output.contains("absent.json"));
+}
+
+void TestExperiment::runsSummarisesAndSkipsOnRerun()
+{
+    QTemporaryDir dir;
+    const fs::path root = dir.path().toStdString();
+    writeText(root / "quick.json", kQuickSpec);
+    const QStringList command = {"experiment", QString::fromStdString((root / "quick.json").string()), "--out",
+                                 QString::fromStdString((root / "exp").string()), "--jobs", "2"};
+    const CliResult first = runCli(command);
+    QVERIFY2(first.exitCode == 0, qPrintable(first.output));
+    const fs::path exp = root / "exp";
+    for (const char* file : {"spec.json", "summary.md", "summary.csv", "runs.csv"})
+        QVERIFY2(fs::exists(exp / file), file);
+
+    // runs.csv agrees with each run's own log.
+    const auto runs = readCsv(exp / "runs.csv");
+    QCOMPARE(runs.size(), std::size_t(7));
+    std::map<std::string, std::vector<double>> grokTimes;
+    for (std::size_t i = 1; i < runs.size(); ++i) {
+        const auto& row = runs[i];
+        const fs::path runDirectory = exp / row[0] / ("seed_" + row[1]);
+        const RunLog log = readRunLog(runDirectory.string());
+        QVERIFY(log.firstEvent("finished"));
+        const RunEvent* grokked = log.firstEvent("grokked");
+        QVERIFY2(grokked, "z23-quick groks well within its 4000 steps");
+        QCOMPARE(row[2], std::string("1"));
+        QCOMPARE(row[3], std::to_string(grokked->step));
+        QCOMPARE(row[11], std::string("finished"));
+        QCOMPARE(log.config.run.modelSeed, std::stoull(row[1]));
+        QCOMPARE(log.config.intervention.mixing, row[0] != "baseline");
+        if (row[0] == "matched") {
+            // It followed the baseline run of its own seed, started once that had finished.
+            const fs::path reference = exp / "baseline" / ("seed_" + row[1]);
+            QCOMPARE(fs::path(log.config.intervention.normReferenceRun), fs::absolute(reference));
+            bool normMatched = false;
+            for (const RunEvent& e : log.events)
+                normMatched = normMatched || (e.type == "intervention" && e.labels.count("kind")
+                                              && e.labels.at("kind") == "norm_match");
+            QVERIFY(normMatched);
+            const QString started = "start matched seed " + QString::fromStdString(row[1]);
+            const QString referenceDone = "baseline seed " + QString::fromStdString(row[1]) + ": T_grok";
+            QVERIFY2(first.output.indexOf(referenceDone) >= 0
+                         && first.output.indexOf(referenceDone) < first.output.indexOf(started),
+                     qPrintable(first.output));
+        }
+        grokTimes[row[0]].push_back(grokked->step);
+        QVERIFY(fs::exists(exp / row[0] / ("seed_" + row[1] + ".log")));
+    }
+    // summary.csv: means and ΔT from those same times.
+    const auto summary = readCsv(exp / "summary.csv");
+    QCOMPARE(summary.size(), std::size_t(4));
+    QCOMPARE(summary[1][0], std::string("baseline"));
+    QCOMPARE(std::stod(summary[1][7]), mean(grokTimes["baseline"]));
+    QCOMPARE(std::stod(summary[2][7]), mean(grokTimes["mixing"]));
+    QVERIFY(std::abs(std::stod(summary[2][20]) - (mean(grokTimes["mixing"]) - mean(grokTimes["baseline"]))) < 1e-3);
+
+    // A rerun keeps everything: no new runs, no new files, the same summary.
+    const std::string summaryBefore = readText(exp / "summary.md");
+    const auto entriesBefore = entriesUnder(exp);
+    const CliResult second = runCli(command);
+    QVERIFY2(second.exitCode == 0, qPrintable(second.output));
+    QVERIFY2(second.output.contains("6 already ended, 0 to resume, 0 to start"), qPrintable(second.output));
+    QVERIFY(!second.output.contains("start baseline"));
+    QCOMPARE(entriesUnder(exp), entriesBefore);
+    QCOMPARE(readText(exp / "summary.md"), summaryBefore);
+
+    // experiment-summary recomputes the same text without running anything.
+    fs::remove(exp / "summary.md");
+    const CliResult recomputed = runCli({"experiment-summary", QString::fromStdString(exp.string())});
+    QCOMPARE(recomputed.exitCode, 0);
+    QCOMPARE(readText(exp / "summary.md"), summaryBefore);
+
+    // A different spec on the same directory is refused rather than mixed in.
+    writeText(root / "other.json", R"({"preset": "z23-quick", "seeds": [0], "arms": [{"name": "baseline"}]})");
+    const CliResult other = runCli({"experiment", QString::fromStdString((root / "other.json").string()), "--out",
+                                    QString::fromStdString(exp.string())});
+    QCOMPARE(other.exitCode, 2);
+    QVERIFY2(other.output.contains("different experiment spec"), qPrintable(other.output));
+}
+
+void TestExperiment::interruptedExperimentResumesToTheSameResult()
+{
+    QTemporaryDir dir;
+    const fs::path root = dir.path().toStdString();
+    // Fixed-length runs with frequent checkpoints; one seed, two arms, two at a time.
+    writeText(root / "resume.json", R"({"preset": "z23-quick", "seeds": [1],
+        "overrides": {"run.steps": 1200, "run.checkpoint_every_steps": 200},
+        "arms": [{"name": "baseline"}, {"name": "mixing", "overrides": {"intervention.mixing": true}}]})");
+    auto command = [&](const fs::path& out) {
+        return QStringList{"experiment", QString::fromStdString((root / "resume.json").string()), "--out",
+                           QString::fromStdString(out.string()), "--jobs", "2"};
+    };
+    const CliResult reference = runCli(command(root / "whole"));
+    QVERIFY2(reference.exitCode == 0, qPrintable(reference.output));
+
+    // Stop the experiment once both runs have a checkpoint, as Ctrl-C would.
+    const fs::path cut = root / "cut";
+    QProcess process;
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    process.start(QString::fromUtf8(kCli), command(cut));
+    QVERIFY(process.waitForStarted());
+    QElapsedTimer waited;
+    waited.start();
+    auto hasCheckpoint = [&](const char* arm) {
+        return fs::exists(cut / arm / "seed_1" / runlog::kCheckpoints / runlog::stepFileName(200, "pt"));
+    };
+    while (!(hasCheckpoint("baseline") && hasCheckpoint("mixing")) && waited.elapsed() < 120000)
+        QTest::qWait(20);
+    process.terminate();  // SIGTERM to the experiment, which forwards it to its runs
+    QVERIFY(process.waitForFinished(120000));
+    const QString stoppedOutput = QString::fromUtf8(process.readAll());
+    QVERIFY2(process.exitCode() == 130, qPrintable(stoppedOutput));
+    QVERIFY2(stoppedOutput.contains("rerun the same command to resume"), qPrintable(stoppedOutput));
+    const RunRecord stopped = inspectRun("baseline", 1, (cut / "baseline" / "seed_1").string());
+    if (stopped.status != RunStatus::Resumable)
+        QSKIP("the runs ended before the stop arrived; the machine is faster than this test assumes");
+
+    const CliResult resumed = runCli(command(cut));
+    QVERIFY2(resumed.exitCode == 0, qPrintable(resumed.output));
+    QVERIFY2(resumed.output.contains("resume baseline seed 1"), qPrintable(resumed.output));
+    for (const char* arm : {"baseline", "mixing"}) {
+        const fs::path a = root / "whole" / arm / "seed_1";
+        const fs::path b = cut / arm / "seed_1";
+        QCOMPARE(metricsWithoutTiming(b), metricsWithoutTiming(a));
+        if (std::string(arm) == "baseline")
+            QVERIFY(readRunLog(b.string()).firstEvent("resumed"));
+    }
+    // The tables agree except the training times.
+    auto withoutTimes = [](const fs::path& csv) {
+        std::string text;
+        for (auto row : readCsv(csv)) {
+            row[10] = "";
+            for (const auto& cell : row)
+                text += cell + ",";
+            text += "\n";
+        }
+        return text;
+    };
+    QCOMPARE(withoutTimes(cut / "runs.csv"), withoutTimes(root / "whole" / "runs.csv"));
+}
+
+void TestExperiment::brokenRunIsMovedAsideAndRestarted()
+{
+    QTemporaryDir dir;
+    const fs::path root = dir.path().toStdString();
+    writeText(root / "one.json", R"({"preset": "z23-quick", "seeds": [0],
+        "overrides": {"run.stop_at_grok": true, "run.stop_after_grok_steps": 0},
+        "arms": [{"name": "baseline"}]})");
+    const fs::path run = root / "exp" / "baseline" / "seed_0";
+    writeText(run / runlog::kConfig, "{ truncated");  // as if killed while writing
+    const CliResult result = runCli({"experiment", QString::fromStdString((root / "one.json").string()), "--out",
+                                     QString::fromStdString((root / "exp").string()), "--quiet"});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.output));
+    QVERIFY2(result.output.contains("aside"), qPrintable(result.output));
+    QCOMPARE(readText(root / "exp" / "baseline" / "seed_0.broken-1" / runlog::kConfig), std::string("{ truncated"));
+    QVERIFY(readRunLog(run.string()).firstEvent("finished"));
+}
+
+QTEST_GUILESS_MAIN(TestExperiment)
+#include "tst_experiment.moc"
