@@ -37,6 +37,11 @@ EventStyle eventStyle(const RunEvent& event)
             const QString strength = alpha == event.values.end() ? QString() : QStringLiteral(" α=%1").arg(alpha->second);
             return {true, (on ? tr("mixing on") : tr("mixing off")) + (on ? strength : QString()), QColor(160, 90, 40)};
         }
+        if (kind == "entropy_floor") {
+            const auto target = event.values.find("target");
+            const QString floor = target == event.values.end() ? QString() : QStringLiteral(" H̃≥%1").arg(target->second);
+            return {true, (on ? tr("floor on") : tr("floor off")) + (on ? floor : QString()), QColor(120, 60, 160)};
+        }
         if (kind == "norm_match")
             return {true, on ? tr("norm match on") : tr("norm match off"), QColor(0, 130, 150)};
         return {true, tr("intervention"), QColor(160, 90, 40)};

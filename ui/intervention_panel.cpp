@@ -41,6 +41,27 @@ InterventionPanel::InterventionPanel(QWidget* parent) : QWidget(parent)
     mixingForm->addRow(tr("strength α"), m_alpha);
     mixingForm->addRow(tr("site"), m_site);
 
+    auto* floorBox = new QGroupBox(tr("Entropy floor"), this);
+    m_floor = new QCheckBox(tr("Hold H̃ up"), floorBox);
+    m_floor->setObjectName(QStringLiteral("entropyFloorToggle"));
+    m_floor->setToolTip(tr("Add β·max(0, H̃_floor − H̃_batch) to the training loss: a second way to block "
+                           "the collapse, on the batch's own representation covariance"));
+    m_floorTarget = new QDoubleSpinBox(floorBox);
+    m_floorTarget->setRange(0.05, 1.0);
+    m_floorTarget->setSingleStep(0.01);
+    m_floorTarget->setDecimals(2);
+    m_floorTarget->setValue(0.75);
+    m_floorTarget->setToolTip(tr("H̃_floor: the entropy the batch representation is held above"));
+    m_floorWeight = new QDoubleSpinBox(floorBox);
+    m_floorWeight->setRange(0.0, 1000.0);
+    m_floorWeight->setDecimals(2);
+    m_floorWeight->setValue(1.0);
+    m_floorWeight->setToolTip(tr("Penalty weight β"));
+    auto* floorForm = new QFormLayout(floorBox);
+    floorForm->addRow(m_floor);
+    floorForm->addRow(tr("floor H̃"), m_floorTarget);
+    floorForm->addRow(tr("weight β"), m_floorWeight);
+
     auto* normBox = new QGroupBox(tr("Control"), this);
     m_normMatch = new QCheckBox(tr("Norm-matched control"), normBox);
     m_normMatch->setObjectName(QStringLiteral("normMatchToggle"));
@@ -66,6 +87,7 @@ InterventionPanel::InterventionPanel(QWidget* parent) : QWidget(parent)
     layout->setContentsMargins(2, 2, 2, 2);
     layout->addLayout(armRow);
     layout->addWidget(mixingBox);
+    layout->addWidget(floorBox);
     layout->addWidget(normBox);
     layout->addWidget(m_branch);
     layout->addStretch(1);
@@ -79,6 +101,12 @@ InterventionPanel::InterventionPanel(QWidget* parent) : QWidget(parent)
         if (m_mixing->isChecked())
             emitMixing();
     });
+    connect(m_floor, &QCheckBox::toggled, this, &InterventionPanel::emitEntropyFloor);
+    for (QDoubleSpinBox* spin : {m_floorTarget, m_floorWeight})
+        connect(spin, QOverload<double>::of(&QDoubleSpinBox::valueChanged), this, [this] {
+            if (m_floor->isChecked())
+                emitEntropyFloor();
+        });
     connect(m_normMatch, &QCheckBox::toggled, this, [this](bool on) {
         if (on && m_referenceRun.isEmpty()) {
             Q_EMIT referenceRunNeeded();
@@ -111,9 +139,15 @@ MixingSite InterventionPanel::mixingSite() const { return static_cast<MixingSite
 
 void InterventionPanel::emitMixing() { Q_EMIT mixingChanged(targetArm(), m_mixing->isChecked(), mixingAlpha(), mixingSite()); }
 
+void InterventionPanel::emitEntropyFloor()
+{
+    Q_EMIT entropyFloorChanged(targetArm(), m_floor->isChecked(), m_floorTarget->value(), m_floorWeight->value());
+}
+
 void InterventionPanel::setRunOpen(bool open, int armCount)
 {
     m_mixing->setEnabled(open);
+    m_floor->setEnabled(open);
     m_normMatch->setEnabled(open);
     m_branch->setEnabled(open && armCount < 2);
     while (m_arm->count() < armCount)
@@ -123,20 +157,26 @@ void InterventionPanel::setRunOpen(bool open, int armCount)
     m_arm->setEnabled(armCount > 1);
 }
 
-void InterventionPanel::showActiveState(int arm, bool mixing, bool normMatch)
+void InterventionPanel::showActiveState(int arm, bool mixing, bool normMatch, bool entropyFloor)
 {
     if (arm != targetArm())
         return;
     QSignalBlocker blockMixing(m_mixing);
     QSignalBlocker blockNorm(m_normMatch);
+    QSignalBlocker blockFloor(m_floor);
     m_mixing->setChecked(mixing);
     m_normMatch->setChecked(normMatch);
+    m_floor->setChecked(entropyFloor);
 }
 
 void InterventionPanel::setDefaultsFrom(const TrainConfig& config)
 {
     QSignalBlocker blockAlpha(m_alpha);
     QSignalBlocker blockSite(m_site);
+    QSignalBlocker blockTarget(m_floorTarget);
+    QSignalBlocker blockWeight(m_floorWeight);
+    m_floorTarget->setValue(config.intervention.entropyFloorTarget);
+    m_floorWeight->setValue(config.intervention.entropyFloorWeight);
     m_alpha->setValue(config.intervention.mixingAlpha);
     m_site->setCurrentIndex(m_site->findData(static_cast<int>(config.intervention.mixingSite)));
     if (!config.intervention.normReferenceRun.empty())

@@ -1,6 +1,6 @@
 #pragma once
 // The run-time levers: representation mixing ("Block entropy collapse") with its
-// strength and site, the norm-matched control with its reference run, and
+// strength and site, the entropy floor with its target and weight, the norm-matched control with its reference run, and
 // "Branch from here". Each press becomes an event in the run log.
 
 #include "train/train_config.h"
@@ -22,6 +22,7 @@ public:
 
     QCheckBox* mixingToggle() const { return m_mixing; }
     QCheckBox* normMatchToggle() const { return m_normMatch; }
+    QCheckBox* entropyFloorToggle() const { return m_floor; }
     QPushButton* branchButton() const { return m_branch; }
     QString referenceRun() const { return m_referenceRun; }
     void setReferenceRun(const QString& directory);
@@ -32,22 +33,27 @@ public:
     // Enables the levers while a run is open; lists the arms once branched.
     void setRunOpen(bool open, int armCount);
     // Mirrors the engine's state (e.g. a scheduled mixing window) without emitting.
-    void showActiveState(int arm, bool mixing, bool normMatch);
+    void showActiveState(int arm, bool mixing, bool normMatch, bool entropyFloor);
     void setDefaultsFrom(const grokscope::TrainConfig& config);
 
 Q_SIGNALS:
     void mixingChanged(int arm, bool enabled, double alpha, grokscope::MixingSite site);
     void normMatchChanged(int arm, bool enabled, const QString& referenceDirectory);
+    void entropyFloorChanged(int arm, bool enabled, double target, double weight);
     // Emitted when norm matching is switched on without a reference run.
     void referenceRunNeeded();
     void branchRequested();
 
 private:
     void emitMixing();
+    void emitEntropyFloor();
 
     QCheckBox* m_mixing = nullptr;
     QDoubleSpinBox* m_alpha = nullptr;
     QComboBox* m_site = nullptr;
+    QCheckBox* m_floor = nullptr;
+    QDoubleSpinBox* m_floorTarget = nullptr;
+    QDoubleSpinBox* m_floorWeight = nullptr;
     QCheckBox* m_normMatch = nullptr;
     QLabel* m_reference = nullptr;
     QPushButton* m_chooseReference = nullptr;

@@ -148,6 +148,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     connect(m_controls, &RunControls::changeRunsDirectoryRequested, this, &MainWindow::chooseRunsDirectory);
     connect(m_interventions, &InterventionPanel::mixingChanged, m_session,
             [this](int arm, bool on, double alpha, MixingSite site) { m_session->setMixing(arm, on, alpha, site); });
+    connect(m_interventions, &InterventionPanel::entropyFloorChanged, m_session,
+            [this](int arm, bool on, double target, double weight) { m_session->setEntropyFloor(arm, on, target, weight); });
     connect(m_interventions, &InterventionPanel::normMatchChanged, m_session,
             [this](int arm, bool on, const QString& reference) { m_session->setNormMatch(arm, on, reference); });
     connect(m_interventions, &InterventionPanel::referenceRunNeeded, this, &MainWindow::chooseReferenceRun);
@@ -349,7 +351,7 @@ void MainWindow::onStateChanged(SessionState state)
 
 void MainWindow::onProgress(const SessionProgress& p)
 {
-    m_interventions->showActiveState(p.arm, p.mixingActive, p.normMatchActive);
+    m_interventions->showActiveState(p.arm, p.mixingActive, p.normMatchActive, p.entropyFloorActive);
     if (p.arm != 0)
         return;
     m_stepLabel->setText(tr("step %1 / %2").arg(p.step).arg(p.totalSteps));
@@ -359,6 +361,8 @@ void MainWindow::onProgress(const SessionProgress& p)
     QStringList levers;
     if (p.mixingActive)
         levers << tr("mixing on");
+    if (p.entropyFloorActive)
+        levers << tr("entropy floor on");
     if (p.normMatchActive)
         levers << tr("norm-matched");
     m_leverLabel->setText(levers.join(QStringLiteral(", ")));

@@ -17,6 +17,7 @@ struct SessionProgress {
     double stepsPerSecond = 0.0;
     QString phase;
     bool mixingActive = false;
+    bool entropyFloorActive = false;
     bool normMatchActive = false;
 };
 

@@ -96,6 +96,12 @@ void TrainingSession::setMixing(int arm, bool enabled, double alpha, MixingSite 
     post([worker, arm, enabled, alpha, site] { worker->setMixing(arm, enabled, alpha, site); });
 }
 
+void TrainingSession::setEntropyFloor(int arm, bool enabled, double target, double weight)
+{
+    TrainingWorker* worker = m_worker;
+    post([worker, arm, enabled, target, weight] { worker->setEntropyFloor(arm, enabled, target, weight); });
+}
+
 void TrainingSession::setNormMatch(int arm, bool enabled, const QString& referenceDirectory)
 {
     TrainingWorker* worker = m_worker;

@@ -33,6 +33,7 @@ public:
     void reset();
     void setMixing(int arm, bool enabled, double alpha, grokscope::MixingSite site);
     void setNormMatch(int arm, bool enabled, const QString& referenceDirectory);
+    void setEntropyFloor(int arm, bool enabled, double target, double weight);
     void branch(const QString& directory);
     // Stops training, closes the runs and joins the thread. Called by the destructor.
     void shutdown();

@@ -157,6 +157,16 @@ void TrainingWorker::setMixing(int arm, bool enabled, double alpha, MixingSite s
     });
 }
 
+void TrainingWorker::setEntropyFloor(int arm, bool enabled, double target, double weight)
+{
+    guarded([&] {
+        if (arm < 0 || arm >= static_cast<int>(m_arms.size()) || m_arms[arm]->closed)
+            throw std::runtime_error(tr("no open run to apply the entropy floor to").toStdString());
+        m_arms[arm]->run->trainer().setEntropyFloor(enabled, target, weight);
+        reportProgress(true);
+    });
+}
+
 void TrainingWorker::setNormMatch(int arm, bool enabled, const QString& referenceDirectory)
 {
     guarded([&] {
@@ -300,6 +310,7 @@ void TrainingWorker::reportProgress(bool force)
         progress.stepsPerSecond = m_state == SessionState::Running ? m_stepsPerSecond : 0.0;
         progress.phase = QString::fromStdString(phaseName(trainer.events().phase()));
         progress.mixingActive = trainer.mixingEnabled();
+        progress.entropyFloorActive = trainer.entropyFloorEnabled();
         progress.normMatchActive = trainer.normMatchEnabled();
         Q_EMIT progressed(progress);
     }

@@ -41,6 +41,7 @@ public:
     void reset();
     void setMixing(int arm, bool enabled, double alpha, grokscope::MixingSite site);
     void setNormMatch(int arm, bool enabled, const QString& referenceDirectory);
+    void setEntropyFloor(int arm, bool enabled, double target, double weight);
     void branch(const QString& directory);
     // Closes every open run (as stopped) and ends the thread's event loop.
     void shutdown();
