@@ -147,12 +147,18 @@ void TrainingWorker::reset()
     });
 }
 
+// The arm a lever acts on; a closed or missing one is reported as a failure.
+Run& TrainingWorker::openArm(int arm, const QString& lever)
+{
+    if (arm < 0 || arm >= static_cast<int>(m_arms.size()) || m_arms[arm]->closed)
+        throw std::runtime_error(tr("no open run to apply %1 to").arg(lever).toStdString());
+    return *m_arms[arm]->run;
+}
+
 void TrainingWorker::setMixing(int arm, bool enabled, double alpha, MixingSite site)
 {
     guarded([&] {
-        if (arm < 0 || arm >= static_cast<int>(m_arms.size()) || m_arms[arm]->closed)
-            throw std::runtime_error(tr("no open run to apply mixing to").toStdString());
-        m_arms[arm]->run->trainer().setMixing(enabled, alpha, site);
+        openArm(arm, tr("mixing")).trainer().setMixing(enabled, alpha, site);
         reportProgress(true);
     });
 }
@@ -160,9 +166,7 @@ void TrainingWorker::setMixing(int arm, bool enabled, double alpha, MixingSite s
 void TrainingWorker::setEntropyFloor(int arm, bool enabled, double target, double weight)
 {
     guarded([&] {
-        if (arm < 0 || arm >= static_cast<int>(m_arms.size()) || m_arms[arm]->closed)
-            throw std::runtime_error(tr("no open run to apply the entropy floor to").toStdString());
-        m_arms[arm]->run->trainer().setEntropyFloor(enabled, target, weight);
+        openArm(arm, tr("the entropy floor")).trainer().setEntropyFloor(enabled, target, weight);
         reportProgress(true);
     });
 }
@@ -170,12 +174,11 @@ void TrainingWorker::setEntropyFloor(int arm, bool enabled, double target, doubl
 void TrainingWorker::setNormMatch(int arm, bool enabled, const QString& referenceDirectory)
 {
     guarded([&] {
-        if (arm < 0 || arm >= static_cast<int>(m_arms.size()) || m_arms[arm]->closed)
-            throw std::runtime_error(tr("no open run to apply norm matching to").toStdString());
+        Run& run = openArm(arm, tr("norm matching"));
         if (enabled)
-            m_arms[arm]->run->followNormOf(referenceDirectory.toStdString());
+            run.followNormOf(referenceDirectory.toStdString());
         else
-            m_arms[arm]->run->trainer().setNormTrajectory({}, std::string());
+            run.trainer().setNormTrajectory({}, std::string());
         reportProgress(true);
     });
 }

@@ -61,6 +61,7 @@ private:
 
     void tick();
     void scheduleTick();
+    grokscope::Run& openArm(int arm, const QString& lever);
     void setState(SessionState state);
     void closeAll(bool stoppedByUser);
     void reportProgress(bool force);
