@@ -11,8 +11,8 @@
 #
 # Thread settings, the same for both programs for each N in THREADS:
 #   environment: OMP_NUM_THREADS=N OPENBLAS_NUM_THREADS=N MKL_NUM_THREADS=N;
-#   GrokScope:   --threads N -> run.threads = N -> torch::set_num_threads(N) and
-#                openblas_set_num_threads(N) (core/train/engine_threads.cpp);
+#   GrokScope:   --threads N -> run.threads = N -> openblas_set_num_threads(N), with
+#                torch::set_num_threads(1) (core/train/engine_threads.cpp);
 #   peer:        --threads N -> torch.set_num_threads(N); OpenBLAS reads OPENBLAS_NUM_THREADS.
 # Every JSON line reports the thread counts the program actually ran with.
 # The programs alternate (C++, peer, C++, peer, ...) so that load from other processes
