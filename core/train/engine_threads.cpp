@@ -10,7 +10,8 @@ namespace grokscope {
 // run.threads go to OpenBLAS; LibTorch's own intra-op pool stays at one thread.
 // Measured with grokscope-bench on the 2-core machine, z97-add at batch 512:
 //   torch 1, OpenBLAS 1: 118-130 steps/s (stable)
-//   torch 1, OpenBLAS 2: 124-191 steps/s (depends on the host lending the 2nd vCPU)
+//   torch 1, OpenBLAS 2: 159-183 steps/s (quiet machine; less when another process
+//                        wants the second core)
 //   torch 2, OpenBLAS 1: 137 steps/s
 //   torch 2, OpenBLAS 2:  41 steps/s (155 with OMP_WAIT_POLICY=passive)
 // Two pools on two cores oversubscribe: libgomp's workers spin while OpenBLAS's
