@@ -85,21 +85,22 @@ double parseDouble(const std::string& text, const fs::path& path, int line)
     }
 }
 
-int column(const CsvTable& table, const std::string& name, const fs::path& path)
-{
-    for (size_t i = 0; i < table.header.size(); ++i)
-        if (table.header[i] == name)
-            return static_cast<int>(i);
-    throw RunLogError(path.string() + ": no column \"" + name + "\"");
-}
-
-// A column added in a later version: -1 when an older log lacks it.
+// -1 when the header lacks the column: a column added in a later version is
+// optional, since older logs do not have it.
 int optionalColumn(const CsvTable& table, const std::string& name)
 {
     for (size_t i = 0; i < table.header.size(); ++i)
         if (table.header[i] == name)
             return static_cast<int>(i);
     return -1;
+}
+
+int column(const CsvTable& table, const std::string& name, const fs::path& path)
+{
+    const int index = optionalColumn(table, name);
+    if (index < 0)
+        throw RunLogError(path.string() + ": no column \"" + name + "\"");
+    return index;
 }
 
 void readMetrics(RunLog& log, const fs::path& dir)
