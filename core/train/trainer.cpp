@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cmath>
 #include <numeric>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -141,18 +142,23 @@ struct Trainer::Impl {
     void applyScheduledInterventions(long stepNumber)
     {
         const InterventionConfig& iv = config.intervention;
-        if (iv.mixing) {
-            const bool atStart = stepNumber == iv.mixingFromStep + 1;
-            const bool atEnd = iv.mixingUntilStep >= 0 && stepNumber == iv.mixingUntilStep + 1;
-            if (atStart || atEnd)
-                setMixing(atStart && !atEnd, iv.mixingAlpha, iv.mixingSite);
-        }
-        if (iv.entropyFloor) {
-            const bool atStart = stepNumber == iv.entropyFloorFromStep + 1;
-            const bool atEnd = iv.entropyFloorUntilStep >= 0 && stepNumber == iv.entropyFloorUntilStep + 1;
-            if (atStart || atEnd)
-                setEntropyFloor(atStart && !atEnd, iv.entropyFloorTarget, iv.entropyFloorWeight);
-        }
+        if (const auto on = windowEdge(iv.mixing, iv.mixingFromStep, iv.mixingUntilStep, stepNumber))
+            setMixing(*on, iv.mixingAlpha, iv.mixingSite);
+        if (const auto on = windowEdge(iv.entropyFloor, iv.entropyFloorFromStep, iv.entropyFloorUntilStep, stepNumber))
+            setEntropyFloor(*on, iv.entropyFloorTarget, iv.entropyFloorWeight);
+    }
+
+    // A scheduled lever is active for steps in (from, until]; at the window's first
+    // step it switches on, after its last one off. Nothing elsewhere.
+    static std::optional<bool> windowEdge(bool scheduled, long fromStep, long untilStep, long stepNumber)
+    {
+        if (!scheduled)
+            return std::nullopt;
+        const bool atStart = stepNumber == fromStep + 1;
+        const bool atEnd = untilStep >= 0 && stepNumber == untilStep + 1;
+        if (!atStart && !atEnd)
+            return std::nullopt;
+        return atStart && !atEnd;
     }
 
     RunEvent interventionEvent(const std::string& kind, bool enabled) const
