@@ -14,8 +14,24 @@
 
 namespace grokscope::ui {
 
+namespace {
+
+QDoubleSpinBox* makeSpin(QWidget* parent, double lower, double upper, double step, double value, const QString& tip)
+{
+    auto* spin = new QDoubleSpinBox(parent);
+    spin->setRange(lower, upper);
+    spin->setSingleStep(step);
+    spin->setDecimals(2);
+    spin->setValue(value);
+    spin->setToolTip(tip);
+    return spin;
+}
+
+}  // namespace
+
 InterventionPanel::InterventionPanel(QWidget* parent) : QWidget(parent)
 {
+    const InterventionConfig defaults;  // the struct holds the defaults; the panel shows them
     m_arm = new QComboBox(this);
     m_arm->addItem(tr("main run"));
     m_arm->setToolTip(tr("Which arm the levers act on"));
@@ -25,12 +41,7 @@ InterventionPanel::InterventionPanel(QWidget* parent) : QWidget(parent)
     m_mixing->setObjectName(QStringLiteral("mixingToggle"));
     m_mixing->setToolTip(tr("Mix each representation with another sample's in the batch: "
                             "z_i ← (1−α) z_i + α z_π(i), π a derangement"));
-    m_alpha = new QDoubleSpinBox(mixingBox);
-    m_alpha->setRange(0.01, 1.0);
-    m_alpha->setSingleStep(0.05);
-    m_alpha->setDecimals(2);
-    m_alpha->setValue(0.3);
-    m_alpha->setToolTip(tr("Mixing strength α"));
+    m_alpha = makeSpin(mixingBox, 0.01, 1.0, 0.05, defaults.mixingAlpha, tr("Mixing strength α"));
     m_site = new QComboBox(mixingBox);
     m_site->addItem(tr("final residual"), static_cast<int>(MixingSite::FinalResidual));
     m_site->addItem(tr("attention output"), static_cast<int>(MixingSite::AttentionOutput));
@@ -46,17 +57,9 @@ InterventionPanel::InterventionPanel(QWidget* parent) : QWidget(parent)
     m_floor->setObjectName(QStringLiteral("entropyFloorToggle"));
     m_floor->setToolTip(tr("Add β·max(0, H̃_floor − H̃_batch) to the training loss: a second way to block "
                            "the collapse, on the batch's own representation covariance"));
-    m_floorTarget = new QDoubleSpinBox(floorBox);
-    m_floorTarget->setRange(0.05, 1.0);
-    m_floorTarget->setSingleStep(0.01);
-    m_floorTarget->setDecimals(2);
-    m_floorTarget->setValue(0.75);
-    m_floorTarget->setToolTip(tr("H̃_floor: the entropy the batch representation is held above"));
-    m_floorWeight = new QDoubleSpinBox(floorBox);
-    m_floorWeight->setRange(0.0, 1000.0);
-    m_floorWeight->setDecimals(2);
-    m_floorWeight->setValue(1.0);
-    m_floorWeight->setToolTip(tr("Penalty weight β"));
+    m_floorTarget = makeSpin(floorBox, 0.05, 1.0, 0.01, defaults.entropyFloorTarget,
+                             tr("H̃_floor: the entropy the batch representation is held above"));
+    m_floorWeight = makeSpin(floorBox, 0.0, 1000.0, 1.0, defaults.entropyFloorWeight, tr("Penalty weight β"));
     auto* floorForm = new QFormLayout(floorBox);
     floorForm->addRow(m_floor);
     floorForm->addRow(tr("floor H̃"), m_floorTarget);
