@@ -11,8 +11,6 @@ namespace fs = std::filesystem;
 
 namespace grokscope::cli {
 
-namespace {
-
 std::string thisExecutable()
 {
     std::error_code error;
@@ -21,8 +19,6 @@ std::string thisExecutable()
         throw std::runtime_error("cannot find the grokscope-cli executable (/proc/self/exe): " + error.message());
     return self.string();
 }
-
-}  // namespace
 
 int experimentCommand(const Arguments& args)
 {

@@ -4,9 +4,13 @@
 
 #include "cli_arguments.h"
 
+#include <string>
+
 namespace grokscope::cli {
 
 int experimentCommand(const Arguments& args);
+// The running grokscope-cli binary, which the runner starts once per run.
+std::string thisExecutable();
 // Recomputes DIR/summary.md, summary.csv and runs.csv from the logs, running nothing.
 int experimentSummaryCommand(const Arguments& args);
 

@@ -1,5 +1,7 @@
 #include "cli_forecast.h"
 
+#include "forecast_runs.h"
+
 #include "io/config_json.h"
 #include "io/run_log.h"
 #include "metrics/forecast.h"
@@ -13,22 +15,6 @@
 namespace grokscope::cli {
 
 namespace {
-
-// Phase II only (memorisation to T_grok), as the live forecast: before memorisation
-// H̃ moves with the fit itself, not with the approach of grokking.
-ForecastRun forecastRunOf(const RunLog& log, bool allEvaluations)
-{
-    ForecastRun run;
-    run.seed = log.config.run.modelSeed;
-    const RunEvent* grokked = log.firstEvent("grokked");
-    const RunEvent* memorised = log.firstEvent("memorised");
-    run.grokStep = grokked ? double(grokked->step) : std::nan("");
-    const long from = allEvaluations || !memorised ? 0 : memorised->step;
-    for (const EvalSnapshot& s : log.evaluations)
-        if (s.entropy && s.step >= from)
-            run.evaluations.push_back({double(s.step), *s.entropy});
-    return run;
-}
 
 std::string fixed(double value, int decimals)
 {

@@ -1,9 +1,10 @@
-// grokscope-cli: trains and inspects runs headless. Links only grokscope_core,
-// so it never needs a display.
+// grokscope-cli: trains and inspects runs headless. It never needs a display: the
+// only Qt it links draws the replication report's figures on the offscreen platform.
 
 #include "cli_commands.h"
 #include "cli_experiment.h"
 #include "cli_forecast.h"
+#include "cli_replicate.h"
 #include "io/config_json.h"
 #include "io/run_log.h"
 
@@ -27,6 +28,10 @@ commands:
   experiment  many seeds x arms as parallel runs, resumable, with a summary per arm:
             grokscope-cli experiment SPEC.json --out DIR [--jobs N] [--quiet] [--summary-only]
             rerun the same command to resume; DIR/summary.md, summary.csv, runs.csv
+  replicate the paper's whole protocol (experiments/protocol: levers, norm-matched controls, MLP at
+            p = 41, sub/mul/S5) with seeds 0..N-1, then DIR/report.md with PNG figures:
+            grokscope-cli replicate --seeds 10 --out DIR [--jobs N] [--quiet] [--report-only]
+            rerun the same command to resume; --report-only rewrites the report from what has ended
   experiment-summary  recompute an experiment's summary from its logs: grokscope-cli experiment-summary DIR
   config    print the resolved config of a preset plus overrides as JSON
   presets   list the built-in presets
@@ -41,7 +46,7 @@ int main(int argc, char** argv)
 {
     using namespace grokscope;
     try {
-        const cli::Arguments args = cli::parseArguments(argc, argv, {"quiet", "no-log", "help", "all-evaluations", "summary-only"});
+        const cli::Arguments args = cli::parseArguments(argc, argv, {"quiet", "no-log", "help", "all-evaluations", "summary-only", "report-only"});
         if (args.command.empty() || args.command == "help" || args.command == "--help" || args.command == "-h") {
             std::cout << kUsage;
             return args.command.empty() ? 2 : 0;
@@ -59,6 +64,8 @@ int main(int argc, char** argv)
             return cli::forecastCommand(args);
         if (args.command == "experiment")
             return cli::experimentCommand(args);
+        if (args.command == "replicate")
+            return cli::replicateCommand(args);
         if (args.command == "experiment-summary")
             return cli::experimentSummaryCommand(args);
         if (args.command == "config")

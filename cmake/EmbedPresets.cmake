@@ -1,4 +1,13 @@
-# Usage: cmake -DOUTPUT=file.cpp -DPRESET_DIR=dir -P EmbedPresets.cmake
+# Embeds every *.json of a folder as (name, text) pairs returned by one function.
+# Usage: cmake -DOUTPUT=file.cpp -DPRESET_DIR=dir [-DFUNCTION=name -DHEADER=include/path.h]
+#              -P EmbedPresets.cmake
+# Used for resources/presets (embeddedPresets) and experiments/protocol (embeddedProtocol).
+if(NOT FUNCTION)
+  set(FUNCTION embeddedPresets)
+endif()
+if(NOT HEADER)
+  set(HEADER io/presets_embedded.h)
+endif()
 file(GLOB presets "${PRESET_DIR}/*.json")
 list(SORT presets)
 set(body "")
@@ -7,11 +16,11 @@ foreach(preset ${presets})
   file(READ "${preset}" text)
   string(APPEND body "        {\"${name}\", R\"grokscope_preset(${text})grokscope_preset\"},\n")
 endforeach()
-file(WRITE "${OUTPUT}.tmp" "// Generated from resources/presets by cmake/EmbedPresets.cmake. Do not edit.
-#include \"io/presets_embedded.h\"
+file(WRITE "${OUTPUT}.tmp" "// Generated from ${PRESET_DIR} by cmake/EmbedPresets.cmake. Do not edit.
+#include \"${HEADER}\"
 
 namespace grokscope {
-const std::vector<std::pair<std::string, std::string>>& embeddedPresets()
+const std::vector<std::pair<std::string, std::string>>& ${FUNCTION}()
 {
     static const std::vector<std::pair<std::string, std::string>> presets = {
 ${body}    };

@@ -35,8 +35,12 @@ ChartBoard::ChartBoard(QWidget* parent) : QWidget(parent)
     m_norm = new ChartPanel(tr("Weight norm ‖θ‖₂"), tr("‖θ‖₂"), this);
     m_entropy = new ChartPanel(tr("Normalised spectral entropy H̃"), tr("H̃"), this);
     m_entropy->enableThreshold(tr("H̃*"), 0.609);
+    // Diagnostics beyond the paper (README, "Diagnostics"): the unit-interval ones share a chart.
+    m_alignment = new ChartPanel(tr("Fourier alignment A, log-alignment ratio, saturated share"), tr("value"), this);
+    m_alignment->setFixedValueRange(-0.02, 1.05);
+    m_logits = new ChartPanel(tr("Effective logit scale"), tr("RMS centred logit"), this);
     m_spectrum = new SpectrumPanel(this);
-    m_panels = {m_loss, m_accuracy, m_norm, m_entropy};
+    m_panels = {m_loss, m_accuracy, m_norm, m_entropy, m_alignment, m_logits};
 
     auto* grid = new QGridLayout(this);
     grid->setContentsMargins(2, 2, 2, 2);
@@ -45,10 +49,11 @@ ChartBoard::ChartBoard(QWidget* parent) : QWidget(parent)
     grid->addWidget(m_accuracy, 0, 1);
     grid->addWidget(m_norm, 1, 0);
     grid->addWidget(m_entropy, 1, 1);
-    grid->addWidget(m_spectrum, 2, 0, 1, 2);
-    grid->setRowStretch(0, 1);
-    grid->setRowStretch(1, 1);
-    grid->setRowStretch(2, 1);
+    grid->addWidget(m_alignment, 2, 0);
+    grid->addWidget(m_logits, 2, 1);
+    grid->addWidget(m_spectrum, 3, 0, 1, 2);
+    for (int row = 0; row < 4; ++row)
+        grid->setRowStretch(row, 1);
 
     m_refreshTimer.setSingleShot(true);
     m_refreshTimer.setInterval(kRefreshIntervalMs);
@@ -84,6 +89,10 @@ ChartBoard::SeriesIds ChartBoard::createSeries(const QString& prefix, Qt::PenSty
     ids.testAccuracy = m_accuracy->addSeries(prefix + tr("test"), test, style);
     ids.weightNorm = m_norm->addSeries(prefix + tr("‖θ‖₂"), train, style);
     ids.entropy = m_entropy->addSeries(prefix + tr("H̃"), train, style);
+    ids.fourierAlignment = m_alignment->addSeries(prefix + tr("Fourier A"), train, style);
+    ids.logAlignmentRatio = m_alignment->addSeries(prefix + tr("LAR"), test, style);
+    ids.saturatedFraction = m_alignment->addSeries(prefix + tr("saturated"), kTrainColours[(colourShift + 2) % 4], style);
+    ids.logitScale = m_logits->addSeries(prefix + tr("logit scale"), train, style);
     return ids;
 }
 
@@ -105,6 +114,7 @@ void ChartBoard::clearAll()
     m_spectrum->clear();
     m_spectrum->setAutoRange(true);
     m_entropy->clearForecast();
+    m_norm->clearForecast();
     setForecastText(QString());
     m_arms.clear();
     m_overlays.clear();
@@ -121,6 +131,14 @@ void ChartBoard::appendEvaluation(const SeriesIds& ids, const EvalSnapshot& s)
     m_norm->appendPoint(ids.weightNorm, step, s.weightNorm);
     if (s.entropy)
         m_entropy->appendPoint(ids.entropy, step, *s.entropy);
+    if (s.fourierAlignment)
+        m_alignment->appendPoint(ids.fourierAlignment, step, *s.fourierAlignment);
+    if (s.logAlignmentRatio)
+        m_alignment->appendPoint(ids.logAlignmentRatio, step, *s.logAlignmentRatio);
+    if (s.saturatedFraction)
+        m_alignment->appendPoint(ids.saturatedFraction, step, *s.saturatedFraction);
+    if (s.logitScale)
+        m_logits->appendPoint(ids.logitScale, step, *s.logitScale);
 }
 
 void ChartBoard::addEvaluation(int arm, const EvalSnapshot& snapshot)
@@ -136,6 +154,11 @@ void ChartBoard::addEvaluation(int arm, const EvalSnapshot& snapshot)
 // T_grok marker; evaluations without one (before memorisation) change nothing.
 void ChartBoard::showForecast(const EvalSnapshot& snapshot)
 {
+    if (snapshot.normEtaStep)
+        m_norm->setForecast(*snapshot.normEtaStep, 0.0,
+                            tr("norm-decay ETA at step %L1: ‖θ‖ reaches the target ≈ step %L2")
+                                .arg(snapshot.step)
+                                .arg(*snapshot.normEtaStep, 0, 'f', 0));
     if (!snapshot.forecastGrokStep)
         return;
     const double step = *snapshot.forecastGrokStep;
@@ -212,6 +235,10 @@ void ChartBoard::clearOverlays()
         m_accuracy->removeSeries(ids.testAccuracy);
         m_norm->removeSeries(ids.weightNorm);
         m_entropy->removeSeries(ids.entropy);
+        m_alignment->removeSeries(ids.fourierAlignment);
+        m_alignment->removeSeries(ids.logAlignmentRatio);
+        m_alignment->removeSeries(ids.saturatedFraction);
+        m_logits->removeSeries(ids.logitScale);
     }
     m_overlays.clear();
     m_overlayCount = 0;

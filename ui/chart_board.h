@@ -1,7 +1,8 @@
 #pragma once
-// All charts on one shared step axis: loss, accuracy, weight norm, H̃ and the
-// spectrum. Turns snapshots and events into series and markers, keeps the step
-// axes in sync and coalesces repaints on one 40 ms single-shot timer.
+// All charts on one shared step axis: loss, accuracy, weight norm, H̃, the
+// diagnostics (alignment, logit scale) and the spectrum. Turns snapshots and events
+// into series and markers, keeps the step axes in sync and coalesces repaints on one
+// 40 ms single-shot timer.
 
 #include "metrics/eval_snapshot.h"
 
@@ -69,6 +70,7 @@ Q_SIGNALS:
 private:
     struct SeriesIds {
         int trainLoss = -1, testLoss = -1, trainAccuracy = -1, testAccuracy = -1, weightNorm = -1, entropy = -1;
+        int fourierAlignment = -1, logAlignmentRatio = -1, saturatedFraction = -1, logitScale = -1;
     };
 
     SeriesIds createSeries(const QString& prefix, Qt::PenStyle style, int colourShift);
@@ -84,6 +86,8 @@ private:
     ChartPanel* m_accuracy = nullptr;
     ChartPanel* m_norm = nullptr;
     ChartPanel* m_entropy = nullptr;
+    ChartPanel* m_alignment = nullptr;
+    ChartPanel* m_logits = nullptr;
     SpectrumPanel* m_spectrum = nullptr;
     QList<ChartPanel*> m_panels;
     QMap<int, SeriesIds> m_arms;

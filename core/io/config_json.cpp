@@ -201,6 +201,17 @@ const std::vector<Field>& fields()
         f.push_back(numberField("metrics.forecast_gamma", "live forecast: exponent gamma", &C::metrics, &MetricsConfig::forecastGamma));
         f.push_back(numberField("metrics.forecast_c2", "live forecast: offset C2 in steps", &C::metrics, &MetricsConfig::forecastC2));
         f.push_back(numberField("metrics.forecast_residual_sd_steps", "live forecast: residual SD of the fit; the interval is +-1.96 SD", &C::metrics, &MetricsConfig::forecastResidualSdSteps));
+        f.push_back(numberField("metrics.fourier_directions", "leading covariance eigenvectors in the Fourier alignment", &C::metrics, &MetricsConfig::fourierDirections));
+        f.push_back(numberField("metrics.saturation_epsilon", "an example's softmax is saturated when 1 - max probability < this", &C::metrics, &MetricsConfig::saturationEpsilon));
+        f.push_back(numberField("metrics.norm_decay_window_steps", "steps of the ||theta||^2 history the norm-decay fit uses (never fewer than 3 evaluations)", &C::metrics, &MetricsConfig::normDecayWindowSteps));
+        f.push_back({"metrics.norm_decay_target", "||theta|| the norm-decay ETA aims at (e.g. the norm at T_grok of calibration runs); null = no ETA",
+                     [](const C& c) { return c.metrics.normDecayTarget ? json(*c.metrics.normDecayTarget) : json(nullptr); },
+                     [](C& c, const json& v) {
+                         if (v.is_null())
+                             c.metrics.normDecayTarget.reset();
+                         else
+                             c.metrics.normDecayTarget = expectNumber<double>("metrics.norm_decay_target", v);
+                     }});
         f.push_back(boolField("intervention.mixing", "representation mixing (entropy blocking) scheduled by the config", &C::intervention, &InterventionConfig::mixing));
         f.push_back(numberField("intervention.mixing_alpha", "mixing strength alpha in [0, 1]", &C::intervention, &InterventionConfig::mixingAlpha));
         f.push_back(enumField("intervention.mixing_site", "final_residual, attention_output or embedding", &C::intervention, &InterventionConfig::mixingSite, kSiteNames));
@@ -365,6 +376,10 @@ void validateConfig(const TrainConfig& c)
     require(c.metrics.forecastC1 > 0, "metrics.forecast_c1: must be positive");
     require(c.metrics.forecastGamma > 0, "metrics.forecast_gamma: must be positive");
     require(c.metrics.forecastResidualSdSteps >= 0, "metrics.forecast_residual_sd_steps: must be >= 0");
+    require(c.metrics.fourierDirections >= 1, "metrics.fourier_directions: must be at least 1");
+    require(c.metrics.saturationEpsilon > 0 && c.metrics.saturationEpsilon < 1, "metrics.saturation_epsilon: must lie in (0, 1)");
+    require(c.metrics.normDecayWindowSteps >= 1, "metrics.norm_decay_window_steps: must be at least 1");
+    require(!c.metrics.normDecayTarget || *c.metrics.normDecayTarget > 0, "metrics.norm_decay_target: must be positive or null");
     require(c.intervention.mixingAlpha >= 0 && c.intervention.mixingAlpha <= 1,
             "intervention.mixing_alpha: must lie in [0, 1]");
     require(c.intervention.mixingFromStep >= 0, "intervention.mixing_from_step: must be >= 0");

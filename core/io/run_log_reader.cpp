@@ -116,6 +116,14 @@ void readMetrics(RunLog& log, const fs::path& dir)
               entropyFloor = optionalColumn(table, "entropy_floor"),
               forecast = optionalColumn(table, "forecast_grok_step"),
               forecastWidth = optionalColumn(table, "forecast_half_width");
+    // Diagnostics columns, absent in logs older than them.
+    const std::vector<std::pair<int, std::optional<double> EvalSnapshot::*>> diagnostics = {
+        {optionalColumn(table, "logit_scale"), &EvalSnapshot::logitScale},
+        {optionalColumn(table, "saturated_fraction"), &EvalSnapshot::saturatedFraction},
+        {optionalColumn(table, "fourier_alignment"), &EvalSnapshot::fourierAlignment},
+        {optionalColumn(table, "log_alignment_ratio"), &EvalSnapshot::logAlignmentRatio},
+        {optionalColumn(table, "norm_decay_rate"), &EvalSnapshot::normDecayRate},
+        {optionalColumn(table, "norm_eta_step"), &EvalSnapshot::normEtaStep}};
     for (size_t r = 0; r < table.rows.size(); ++r) {
         const auto& row = table.rows[r];
         const int line = table.lineNumbers[r];
@@ -140,6 +148,9 @@ void readMetrics(RunLog& log, const fs::path& dir)
             s.forecastGrokStep = number(forecast);
         if (forecastWidth >= 0 && !row[forecastWidth].empty())
             s.forecastHalfWidthSteps = number(forecastWidth);
+        for (const auto& [index, field] : diagnostics)
+            if (index >= 0 && !row[index].empty())
+                s.*field = number(index);
         log.evaluations.push_back(s);
     }
 }

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -30,6 +31,16 @@ std::string exact(double value)
     char buffer[32];
     std::snprintf(buffer, sizeof buffer, "%.17g", value);
     return buffer;
+}
+
+// Columns of an existing CSV's header: a run resumed from an older GrokScope keeps
+// its older (shorter) metrics.csv layout instead of gaining a mismatched row width.
+size_t existingColumnCount(const fs::path& path)
+{
+    std::ifstream in(path);
+    std::string header;
+    std::getline(in, header);
+    return static_cast<size_t>(std::count(header.begin(), header.end(), ',')) + 1;
 }
 
 bool isEmptyFile(const fs::path& path)
@@ -104,7 +115,8 @@ namespace runlog {
 std::string metricsHeader()
 {
     return "step,train_loss,test_loss,train_accuracy,test_accuracy,weight_norm,entropy,effective_rank,"
-           "learning_rate,elapsed_ms,mixing,norm_match,entropy_floor,forecast_grok_step,forecast_half_width";
+           "learning_rate,elapsed_ms,mixing,norm_match,entropy_floor,forecast_grok_step,forecast_half_width,"
+           "logit_scale,saturated_fraction,fourier_alignment,log_alignment_ratio,norm_decay_rate,norm_eta_step";
 }
 
 std::string stepFileName(long step, const char* extension)
@@ -131,6 +143,8 @@ RunLogWriter::RunLogWriter(const std::string& directory, const std::vector<std::
     openAppend(m_events, events);
     if (newMetrics)
         appendLine(m_metrics, runlog::kMetrics, runlog::metricsHeader());
+    else
+        m_metricsColumns = existingColumnCount(metrics);
     if (newNorms) {
         std::string header = "step";
         for (const std::string& name : parameterNames)
@@ -150,13 +164,17 @@ void RunLogWriter::appendLine(std::ofstream& stream, const std::string& file, co
 
 void RunLogWriter::onEvaluation(const EvalSnapshot& s)
 {
-    std::string line = std::to_string(s.step) + "," + exact(s.trainLoss) + "," + exact(s.testLoss) + ","
-                       + exact(s.trainAccuracy) + "," + exact(s.testAccuracy) + "," + exact(s.weightNorm) + ","
-                       + (s.entropy ? exact(*s.entropy) : "") + "," + (s.effectiveRank ? exact(*s.effectiveRank) : "")
-                       + "," + exact(s.learningRate) + "," + exact(s.elapsedMs) + "," + (s.mixingActive ? "1" : "0")
-                       + "," + (s.normMatchActive ? "1" : "0") + "," + (s.entropyFloorActive ? "1" : "0") + ","
-                       + (s.forecastGrokStep ? exact(*s.forecastGrokStep) : "") + ","
-                       + (s.forecastHalfWidthSteps ? exact(*s.forecastHalfWidthSteps) : "");
+    auto optional = [](const std::optional<double>& value) { return value ? exact(*value) : std::string(); };
+    const std::vector<std::string> fields = {
+        std::to_string(s.step), exact(s.trainLoss), exact(s.testLoss), exact(s.trainAccuracy),
+        exact(s.testAccuracy), exact(s.weightNorm), optional(s.entropy), optional(s.effectiveRank),
+        exact(s.learningRate), exact(s.elapsedMs), s.mixingActive ? "1" : "0", s.normMatchActive ? "1" : "0",
+        s.entropyFloorActive ? "1" : "0", optional(s.forecastGrokStep), optional(s.forecastHalfWidthSteps),
+        optional(s.logitScale), optional(s.saturatedFraction), optional(s.fourierAlignment),
+        optional(s.logAlignmentRatio), optional(s.normDecayRate), optional(s.normEtaStep)};
+    std::string line;
+    for (size_t i = 0; i < std::min(fields.size(), m_metricsColumns); ++i)
+        line += (i ? "," : "") + fields[i];
     appendLine(m_metrics, runlog::kMetrics, line);
 }
 

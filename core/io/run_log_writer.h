@@ -5,6 +5,7 @@
 #include "io/run_log.h"
 #include "train/run_observer.h"
 
+#include <cstdint>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -32,6 +33,7 @@ private:
     std::string m_directory;
     std::ofstream m_metrics, m_spectra, m_norms, m_events;
     size_t m_parameterCount;
+    size_t m_metricsColumns = SIZE_MAX;  // fewer when appending to an older layout
     bool m_spectraHeaderWritten = false;
 };
 

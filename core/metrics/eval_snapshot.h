@@ -24,6 +24,13 @@ struct EvalSnapshot {
     // after memorisation and before T_grok.
     std::optional<double> forecastGrokStep;
     std::optional<double> forecastHalfWidthSteps;
+    // Diagnostics beyond the paper (metrics/diagnostics.h, README "Diagnostics").
+    std::optional<double> logitScale;          // RMS centred logit over the training split
+    std::optional<double> saturatedFraction;   // share of training examples with 1 − max softmax < ε
+    std::optional<double> fourierAlignment;    // cyclic tasks, on spectrum evaluations
+    std::optional<double> logAlignmentRatio;   // of the unembedding on the probe set, on spectrum evaluations
+    std::optional<double> normDecayRate;       // r of ‖θ‖² ∝ e^{−rt}, per step, after memorisation
+    std::optional<double> normEtaStep;         // step at which the fitted decay reaches metrics.norm_decay_target
     bool mixingActive = false;
     bool normMatchActive = false;
     bool entropyFloorActive = false;

@@ -29,6 +29,9 @@ public:
     virtual ~GrokModel() = default;
     virtual ModelOutput forward(const torch::Tensor& tokens, const MixingRequest* mixing) = 0;
     virtual int representationWidth() const = 0;
+    // The d × classes matrix that maps the representation to the logits (both models
+    // declare it as "unembed"); read by the log-alignment ratio.
+    const torch::Tensor& unembedding() const;
     ParameterStore& parameters() { return m_parameters; }
     const ParameterStore& parameters() const { return m_parameters; }
 

@@ -85,6 +85,11 @@ struct MetricsConfig {
     double forecastGamma = 1.65;
     double forecastC2 = 0.0;
     double forecastResidualSdSteps = 3000.0;  // the ± of the forecast is 1.96 × this
+    // Diagnostics beyond the paper (metrics/diagnostics.h).
+    int fourierDirections = 8;          // K leading eigenvectors in the Fourier alignment
+    double saturationEpsilon = 1e-4;    // an example is saturated when 1 − max softmax < ε
+    int normDecayWindowSteps = 2000;    // the ‖θ‖² decay is fitted over this many recent steps (≥ 3 evaluations)
+    std::optional<double> normDecayTarget;  // ‖θ‖₂ the norm-decay ETA aims at; unset = no ETA
 };
 
 // Entropy-blocking levers and their controls (science notes, "Interventions").

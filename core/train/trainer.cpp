@@ -1,5 +1,6 @@
 #include "train/trainer.h"
 
+#include "metrics/diagnostics.h"
 #include "metrics/forecast.h"
 #include "metrics/spectrum.h"
 #include "model/grok_model.h"
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <deque>
 #include <numeric>
 #include <optional>
 #include <sstream>
@@ -101,6 +103,9 @@ struct Trainer::Impl {
     double entropyFloorTarget = 0.75;
     double entropyFloorWeight = 1.0;
     double lastBatchEntropy = std::nan("");
+    std::optional<AnswerCycle> cycle;          // for the Fourier alignment; none for S_n
+    std::vector<int> probePhases;              // each probe example's answer on that cycle
+    std::deque<std::pair<double, double>> squaredNormHistory;  // (step, ‖θ‖²) since memorisation
 
     explicit Impl(const TrainConfig& c)
         : config(c),
@@ -122,6 +127,10 @@ struct Trainer::Impl {
         mixingSite = c.intervention.mixingSite;
         entropyFloorTarget = c.intervention.entropyFloorTarget;
         entropyFloorWeight = c.intervention.entropyFloorWeight;
+        cycle = answerCycle(data.table);
+        if (cycle)
+            for (int pair : data.probePairs)
+                probePhases.push_back(cycle->phaseOfClass[static_cast<size_t>(data.table.answer[pair])]);
     }
 
     void emit(const RunEvent& event)
@@ -289,7 +298,8 @@ struct Trainer::Impl {
     }
 
     // Mean loss (float64 accumulation) and accuracy over a whole split, in chunks.
-    std::pair<double, double> lossAndAccuracy(const torch::Tensor& tokens, const torch::Tensor& labels)
+    std::pair<double, double> lossAndAccuracy(const torch::Tensor& tokens, const torch::Tensor& labels,
+                                              LogitStatistics* statistics = nullptr)
     {
         constexpr int64_t chunk = 4096;
         double lossSum = 0.0;
@@ -302,8 +312,51 @@ struct Trainer::Impl {
             const torch::Tensor logProbs = logits.log_softmax(-1).gather(1, chunkLabels.unsqueeze(1));
             lossSum -= logProbs.to(torch::kFloat64).sum().item<double>();
             correct += logits.argmax(-1).eq(chunkLabels).sum().item<int64_t>();
+            if (statistics)
+                accumulateLogitStatistics(logits, *statistics);
         }
         return {lossSum / double(total), double(correct) / double(total)};
+    }
+
+    void accumulateLogitStatistics(const torch::Tensor& logits, LogitStatistics& statistics) const
+    {
+        const torch::Tensor centred = logits - logits.mean(-1, true);
+        statistics.sumSquaredCentred += centred.to(torch::kFloat64).pow(2).sum().item<double>();
+        statistics.entries += logits.numel();
+        // 1 − p_max = −expm1(log p_max), exact where p_max is within float rounding of 1.
+        const torch::Tensor shortfall = -torch::expm1(std::get<0>(logits.log_softmax(-1).max(-1)));
+        statistics.saturated += shortfall.lt(config.metrics.saturationEpsilon).sum().item<int64_t>();
+        statistics.examples += logits.size(0);
+    }
+
+    void addNormDecay(EvalSnapshot& s)
+    {
+        const bool memorised = detector.memorisedStep() || s.trainAccuracy >= config.metrics.memorisationAccuracy;
+        if (!memorised)
+            return;
+        squaredNormHistory.emplace_back(double(s.step), s.weightNorm * s.weightNorm);
+        const double window = std::max<double>(config.metrics.normDecayWindowSteps, 2.0 * config.run.evalEverySteps);
+        while (squaredNormHistory.size() > 3 && squaredNormHistory.front().first < s.step - window)
+            squaredNormHistory.pop_front();
+        const std::vector<std::pair<double, double>> points(squaredNormHistory.begin(), squaredNormHistory.end());
+        const bool grokked = detector.grokStep() || s.testAccuracy >= config.metrics.grokAccuracy;
+        if (const auto estimate = estimateNormDecay(points, config.metrics.normDecayTarget)) {
+            s.normDecayRate = estimate->ratePerStep;
+            if (!grokked)
+                s.normEtaStep = estimate->etaStep;
+        }
+    }
+
+    void addRepresentationDiagnostics(EvalSnapshot& s, const Eigen::Ref<const Eigen::MatrixXd>& z)
+    {
+        if (cycle)
+            s.fourierAlignment = fourierAlignment(z, probePhases, cycle->period, config.metrics.fourierDirections);
+        const torch::Tensor unembed = model->unembedding().to(torch::kCPU, torch::kFloat64).contiguous();
+        const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>
+            weights(unembed.data_ptr<double>(), unembed.size(0), unembed.size(1));
+        const double lar = logAlignmentRatio(weights, z);
+        if (std::isfinite(lar))
+            s.logAlignmentRatio = lar;
     }
 
     torch::Tensor probeRepresentation()
@@ -319,7 +372,10 @@ struct Trainer::Impl {
         torch::NoGradGuard noGrad;
         EvalSnapshot s;
         s.step = step;
-        std::tie(s.trainLoss, s.trainAccuracy) = lossAndAccuracy(trainTokens, trainLabels);
+        LogitStatistics logitStatistics;
+        std::tie(s.trainLoss, s.trainAccuracy) = lossAndAccuracy(trainTokens, trainLabels, &logitStatistics);
+        s.logitScale = logitStatistics.scale();
+        s.saturatedFraction = logitStatistics.saturatedFraction();
         std::tie(s.testLoss, s.testAccuracy) = lossAndAccuracy(testTokens, testLabels);
         const torch::Tensor& flat = model->parameters().flatValues();
         s.weightNorm = std::sqrt(flat.to(torch::kFloat64).pow(2).sum().item<double>());
@@ -328,6 +384,7 @@ struct Trainer::Impl {
         s.mixingActive = mixing;
         s.normMatchActive = !normTrajectory.empty();
         s.entropyFloorActive = entropyFloor;
+        addNormDecay(s);
 
         const int spectrumEvery = config.run.spectrumEverySteps;
         if (spectrumEvery > 0 && step % spectrumEvery == 0) {
@@ -338,6 +395,7 @@ struct Trainer::Impl {
             s.entropy = summary.entropy;
             s.effectiveRank = summary.effectiveRank;
             addForecast(s);
+            addRepresentationDiagnostics(s, zMatrix);
             SpectrumSnapshot spectrum{step, summary.eigenvalues};
             for (RunObserver* o : observers)
                 o->onSpectrum(spectrum);
@@ -492,6 +550,12 @@ void Trainer::saveCheckpoint(const std::string& path) const
                                                 orMinusOne(events.crossed), orMinusOne(events.collapsed)},
                                                torch::kFloat64));
     archive.write("recent_entropy", torch::tensor(events.recentEntropy, torch::kFloat64));
+    std::vector<double> normHistory;
+    for (const auto& [s, squared] : d->squaredNormHistory) {
+        normHistory.push_back(s);
+        normHistory.push_back(squared);
+    }
+    archive.write("squared_norm_history", torch::tensor(normHistory, torch::kFloat64));
     // Written beside the target and renamed, so a kill mid-write never leaves a torn checkpoint.
     const std::string temporary = path + ".partial";
     archive.save_to(temporary);
@@ -530,6 +594,11 @@ void Trainer::loadCheckpoint(const std::string& path)
         d->entropyFloorTarget = floor[1].item<double>();
         d->entropyFloorWeight = floor[2].item<double>();
     }
+    torch::Tensor normHistory;
+    d->squaredNormHistory.clear();
+    if (archive.try_read("squared_norm_history", normHistory))  // absent before the norm-decay diagnostic
+        for (int64_t i = 0; i + 1 < normHistory.numel(); i += 2)
+            d->squaredNormHistory.emplace_back(normHistory[i].item<double>(), normHistory[i + 1].item<double>());
     d->normTrajectory.clear();
     for (int64_t i = 0; i + 1 < normCurve.numel(); i += 2)
         d->normTrajectory.emplace_back(static_cast<long>(normCurve[i].item<double>()), normCurve[i + 1].item<double>());
