@@ -112,8 +112,11 @@ bool ConfigEditor::selectPreset(const QString& name)
 void ConfigEditor::showConfig(const TrainConfig& config)
 {
     const int index = m_presets->findText(QString::fromStdString(config.name));
-    if (index >= 0) {
+    {
         const QSignalBlocker quiet(m_presets);  // the preset's defaults must not overwrite the run's values
+        // A config that is no preset (an experiment's run, an edited one) shows no
+        // preset rather than an unrelated one.
+        m_presets->setPlaceholderText(tr("(the run's own config)"));
         m_presets->setCurrentIndex(index);
     }
     loadConfig(config);
