@@ -2,6 +2,7 @@
 
 #include "experiment_summary.h"
 #include "forecast_runs.h"
+#include "metrics/diagnostics.h"
 #include "metrics/forecast.h"
 
 #ifdef GROKSCOPE_REPORT_FIGURES
@@ -14,6 +15,7 @@
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -193,6 +195,92 @@ double meanFourierAtGrok(const std::vector<RunLog>& logs)
     return n ? sum / n : std::nan("");
 }
 
+// The norm-decay ETA as a forecast of T_grok, validated as the H̃ forecast is: each
+// seed's target is the mean ‖θ‖₂ at T_grok of the other seeds, and the ETA is refitted
+// at every evaluation from memorisation to T_grok, exactly as the trainer does live.
+struct NormEtaRun {
+    unsigned long long seed = 0;
+    double grokStep = 0.0, target = 0.0, lastErrorPercent = std::nan(""), warningSteps = 0.0;
+};
+struct NormEtaCheck {
+    std::vector<NormEtaRun> runs;
+    double meanLastErrorPercent = std::nan(""), meanWarningSteps = std::nan("");
+    std::vector<double> normsAtGrok, entropiesAtGrok;
+};
+
+double sampleMean(const std::vector<double>& v)
+{
+    double sum = 0.0;
+    for (double x : v)
+        sum += x;
+    return v.empty() ? std::nan("") : sum / double(v.size());
+}
+
+double sampleSd(const std::vector<double>& v)
+{
+    if (v.size() < 2)
+        return std::nan("");
+    const double m = sampleMean(v);
+    double sum = 0.0;
+    for (double x : v)
+        sum += (x - m) * (x - m);
+    return std::sqrt(sum / double(v.size() - 1));
+}
+
+NormEtaCheck checkNormEta(const std::vector<RunLog>& logs)
+{
+    NormEtaCheck check;
+    std::vector<const RunLog*> grokked;
+    for (const RunLog& log : logs)
+        if (const RunEvent* g = log.firstEvent("grokked"))
+            for (const EvalSnapshot& s : log.evaluations)
+                if (s.step == g->step) {
+                    grokked.push_back(&log);
+                    check.normsAtGrok.push_back(s.weightNorm);
+                    if (const auto h = lastBeforeOrAt(log, g->step, &EvalSnapshot::entropy))
+                        check.entropiesAtGrok.push_back(*h);
+                    break;
+                }
+    if (grokked.size() < 2)
+        return check;
+    std::vector<double> lastErrors, warnings;
+    for (std::size_t i = 0; i < grokked.size(); ++i) {
+        const RunLog& log = *grokked[i];
+        NormEtaRun run;
+        run.seed = log.config.run.modelSeed;
+        run.grokStep = double(log.firstEvent("grokked")->step);
+        double others = 0.0;
+        for (std::size_t j = 0; j < grokked.size(); ++j)
+            others += j == i ? 0.0 : check.normsAtGrok[j];
+        run.target = others / double(grokked.size() - 1);
+        const RunEvent* memorised = log.firstEvent("memorised");
+        NormDecayTracker tracker(std::max<double>(log.config.metrics.normDecayWindowSteps,
+                                                  2.0 * log.config.run.evalEverySteps));
+        std::vector<std::pair<double, double>> errors;  // (step, % error; ∞ without an ETA)
+        for (const EvalSnapshot& s : log.evaluations) {
+            if (!memorised || s.step < memorised->step || double(s.step) >= run.grokStep)
+                continue;
+            const auto estimate = tracker.add(double(s.step), s.weightNorm, run.target);
+            const double error = estimate && estimate->etaStep
+                                     ? 100.0 * std::abs(*estimate->etaStep - run.grokStep) / run.grokStep
+                                     : std::numeric_limits<double>::infinity();
+            errors.emplace_back(double(s.step), error);
+        }
+        if (errors.empty())
+            continue;
+        run.lastErrorPercent = errors.back().second;
+        for (auto e = errors.rbegin(); e != errors.rend() && e->second < 20.0; ++e)
+            run.warningSteps = run.grokStep - e->first;
+        if (std::isfinite(run.lastErrorPercent))
+            lastErrors.push_back(run.lastErrorPercent);
+        warnings.push_back(run.warningSteps);
+        check.runs.push_back(run);
+    }
+    check.meanLastErrorPercent = sampleMean(lastErrors);
+    check.meanWarningSteps = sampleMean(warnings);
+    return check;
+}
+
 // The experiment summary's Markdown, its headings moved two levels down.
 std::string nestedSummary(const ProtocolExperiment& e)
 {
@@ -269,6 +357,7 @@ fs::path writeReplicationReport(const fs::path& directory, const std::vector<Pro
     const LeaveOneSeedOutResult loso = leaveOneSeedOut(forecastRuns, threshold);
     const MlpFacts mlp = mlpFacts(mlpLogs);
     const double fourierAtGrok = meanFourierAtGrok(baselineLogs);
+    const NormEtaCheck normEta = checkNormEta(baselineLogs);
 
     std::size_t planned = 0, complete = 0;
     double trainingSeconds = 0.0;
@@ -332,6 +421,15 @@ fs::path writeReplicationReport(const fs::path& directory, const std::vector<Pro
                       !std::isfinite(loso.meanLastErrorPercent) ? "no data"
                       : loso.meanLastErrorPercent <= 5.0        ? "holds"
                                                                 : "does not hold: error above 5 %"});
+    claims.push_back({"Of seven predictors only the H̃ gap forecasts T_grok (‖θ‖ among those that did not)",
+                      "H̃ gap: 3.21 % MAPE",
+                      "H̃ forecast " + number(loso.meanLastErrorPercent, "%.1f") + " % against the norm-decay ETA " +
+                          number(normEta.meanLastErrorPercent, "%.1f") + " % (leave-one-seed-out, T_grok − 1)",
+                      !std::isfinite(loso.meanLastErrorPercent) || !std::isfinite(normEta.meanLastErrorPercent)
+                          ? "no data"
+                      : loso.meanLastErrorPercent <= normEta.meanLastErrorPercent
+                          ? "holds against the norm-decay ETA"
+                          : "does not hold: the norm-decay ETA forecasts better"});
     claims.push_back({"MLP at p = 41: H̃ collapses, no grokking in 80,000 steps",
                       "H̃ 0.76 → 0.15, test accuracy ≈ 0",
                       mlp.runs == 0 ? "not run"
@@ -533,6 +631,24 @@ fs::path writeReplicationReport(const fs::path& directory, const std::vector<Pro
         md << "Pooled fit for a preset's live forecast: `\"metrics\": {\"forecast_c1\": " << fit.c1
            << ", \"forecast_gamma\": " << fit.gamma << ", \"forecast_c2\": " << fit.c2
            << ", \"forecast_residual_sd_steps\": " << number(fit.residualSdSteps, "%.0f") << "}`\n\n";
+
+    md << "## Beyond the paper: the weight norm at T_grok\n\n"
+       << "Over the " << normEta.normsAtGrok.size() << " grokked baseline runs, ‖θ‖₂ at T_grok is "
+       << number(sampleMean(normEta.normsAtGrok), "%.2f") << " ± " << number(sampleSd(normEta.normsAtGrok), "%.2f")
+       << " (coefficient of variation " << number(100.0 * sampleSd(normEta.normsAtGrok) / sampleMean(normEta.normsAtGrok), "%.1f")
+       << " %), and H̃ at T_grok is " << number(sampleMean(normEta.entropiesAtGrok), "%.3f") << " ± "
+       << number(sampleSd(normEta.entropiesAtGrok), "%.3f") << " (CV "
+       << number(100.0 * sampleSd(normEta.entropiesAtGrok) / sampleMean(normEta.entropiesAtGrok), "%.1f")
+       << " %). The norm-decay ETA (README, \"Diagnostics beyond the paper\") aimed at the other seeds' mean "
+          "norm at T_grok forecasts each held-out seed:\n\n"
+       << "| seed | T_grok | target ‖θ‖₂ | ETA error at T_grok − 1 evaluation | under 20 % from (steps before T_grok) |\n"
+       << "|---:|---:|---:|---:|---:|\n";
+    for (const NormEtaRun& run : normEta.runs)
+        md << "| " << run.seed << " | " << number(run.grokStep, "%.0f") << " | " << number(run.target, "%.2f") << " | "
+           << number(run.lastErrorPercent, "%.1f") << " % | " << number(run.warningSteps, "%.0f") << " |\n";
+    md << "\nMean error " << number(normEta.meanLastErrorPercent, "%.1f") << " % (H̃ forecast: "
+       << number(loso.meanLastErrorPercent, "%.1f") << " %); mean warning " << number(normEta.meanWarningSteps, "%.0f")
+       << " steps (H̃ forecast: " << number(loso.meanWarningSteps, "%.0f") << ").\n\n";
 
     for (const ProtocolExperiment& e : experiments)
         md << "## Detail: experiment `" << e.spec.name << "` (" << e.directory.filename().string() << "/)\n\n"

@@ -189,6 +189,16 @@ std::optional<NormDecayEstimate> estimateNormDecay(const std::vector<std::pair<d
     return estimate;
 }
 
+std::optional<NormDecayEstimate> NormDecayTracker::add(double step, double norm, std::optional<double> targetNorm)
+{
+    m_points.emplace_back(step, norm * norm);
+    std::size_t drop = 0;
+    while (m_points.size() - drop > 3 && m_points[drop].first < step - m_window)
+        ++drop;
+    m_points.erase(m_points.begin(), m_points.begin() + static_cast<std::ptrdiff_t>(drop));
+    return estimateNormDecay(m_points, targetNorm);
+}
+
 double LogitStatistics::scale() const
 {
     return entries > 0 ? std::sqrt(sumSquaredCentred / double(entries)) : std::numeric_limits<double>::quiet_NaN();

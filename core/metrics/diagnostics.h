@@ -57,6 +57,22 @@ struct NormDecayEstimate {
 std::optional<NormDecayEstimate> estimateNormDecay(const std::vector<std::pair<double, double>>& stepAndSquaredNorm,
                                                    std::optional<double> targetNorm);
 
+// The live form: fed one evaluation at a time from memorisation on, it keeps the
+// points of the last `windowSteps` (never fewer than 3) and refits. The trainer and
+// the replication report's leave-one-seed-out check of the ETA share it.
+class NormDecayTracker {
+public:
+    explicit NormDecayTracker(double windowSteps = 2000.0) : m_window(windowSteps) {}
+    std::optional<NormDecayEstimate> add(double step, double norm, std::optional<double> targetNorm);
+    // (step, ‖θ‖²) points kept, for checkpoints.
+    const std::vector<std::pair<double, double>>& points() const { return m_points; }
+    void restore(std::vector<std::pair<double, double>> points) { m_points = std::move(points); }
+
+private:
+    double m_window;
+    std::vector<std::pair<double, double>> m_points;
+};
+
 // Logit statistics of a split:
 //   logit scale s = sqrt( mean over examples and classes of (ℓ_ic − mean_c ℓ_ic)² ),
 //   saturated fraction = share of examples with 1 − max_c softmax(ℓ_i)_c < ε.

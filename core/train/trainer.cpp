@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <deque>
 #include <numeric>
 #include <optional>
 #include <sstream>
@@ -105,7 +104,7 @@ struct Trainer::Impl {
     double lastBatchEntropy = std::nan("");
     std::optional<AnswerCycle> cycle;          // for the Fourier alignment; none for S_n
     std::vector<int> probePhases;              // each probe example's answer on that cycle
-    std::deque<std::pair<double, double>> squaredNormHistory;  // (step, ‖θ‖²) since memorisation
+    NormDecayTracker normDecay;                // ‖θ‖² since memorisation, for the norm-decay ETA
 
     explicit Impl(const TrainConfig& c)
         : config(c),
@@ -127,6 +126,7 @@ struct Trainer::Impl {
         mixingSite = c.intervention.mixingSite;
         entropyFloorTarget = c.intervention.entropyFloorTarget;
         entropyFloorWeight = c.intervention.entropyFloorWeight;
+        normDecay = NormDecayTracker(std::max<double>(c.metrics.normDecayWindowSteps, 2.0 * c.run.evalEverySteps));
         cycle = answerCycle(data.table);
         if (cycle)
             for (int pair : data.probePairs)
@@ -309,22 +309,23 @@ struct Trainer::Impl {
             const int64_t count = std::min(chunk, total - start);
             const torch::Tensor logits = model->forward(tokens.narrow(0, start, count), nullptr).logits;
             const torch::Tensor chunkLabels = labels.narrow(0, start, count);
-            const torch::Tensor logProbs = logits.log_softmax(-1).gather(1, chunkLabels.unsqueeze(1));
-            lossSum -= logProbs.to(torch::kFloat64).sum().item<double>();
+            const torch::Tensor logSoftmax = logits.log_softmax(-1);
+            lossSum -= logSoftmax.gather(1, chunkLabels.unsqueeze(1)).to(torch::kFloat64).sum().item<double>();
             correct += logits.argmax(-1).eq(chunkLabels).sum().item<int64_t>();
             if (statistics)
-                accumulateLogitStatistics(logits, *statistics);
+                accumulateLogitStatistics(logits, logSoftmax, *statistics);
         }
         return {lossSum / double(total), double(correct) / double(total)};
     }
 
-    void accumulateLogitStatistics(const torch::Tensor& logits, LogitStatistics& statistics) const
+    void accumulateLogitStatistics(const torch::Tensor& logits, const torch::Tensor& logSoftmax,
+                                   LogitStatistics& statistics) const
     {
         const torch::Tensor centred = logits - logits.mean(-1, true);
         statistics.sumSquaredCentred += centred.to(torch::kFloat64).pow(2).sum().item<double>();
         statistics.entries += logits.numel();
         // 1 − p_max = −expm1(log p_max), exact where p_max is within float rounding of 1.
-        const torch::Tensor shortfall = -torch::expm1(std::get<0>(logits.log_softmax(-1).max(-1)));
+        const torch::Tensor shortfall = -torch::expm1(std::get<0>(logSoftmax.max(-1)));
         statistics.saturated += shortfall.lt(config.metrics.saturationEpsilon).sum().item<int64_t>();
         statistics.examples += logits.size(0);
     }
@@ -334,13 +335,8 @@ struct Trainer::Impl {
         const bool memorised = detector.memorisedStep() || s.trainAccuracy >= config.metrics.memorisationAccuracy;
         if (!memorised)
             return;
-        squaredNormHistory.emplace_back(double(s.step), s.weightNorm * s.weightNorm);
-        const double window = std::max<double>(config.metrics.normDecayWindowSteps, 2.0 * config.run.evalEverySteps);
-        while (squaredNormHistory.size() > 3 && squaredNormHistory.front().first < s.step - window)
-            squaredNormHistory.pop_front();
-        const std::vector<std::pair<double, double>> points(squaredNormHistory.begin(), squaredNormHistory.end());
         const bool grokked = detector.grokStep() || s.testAccuracy >= config.metrics.grokAccuracy;
-        if (const auto estimate = estimateNormDecay(points, config.metrics.normDecayTarget)) {
+        if (const auto estimate = normDecay.add(double(s.step), s.weightNorm, config.metrics.normDecayTarget)) {
             s.normDecayRate = estimate->ratePerStep;
             if (!grokked)
                 s.normEtaStep = estimate->etaStep;
@@ -551,7 +547,7 @@ void Trainer::saveCheckpoint(const std::string& path) const
                                                torch::kFloat64));
     archive.write("recent_entropy", torch::tensor(events.recentEntropy, torch::kFloat64));
     std::vector<double> normHistory;
-    for (const auto& [s, squared] : d->squaredNormHistory) {
+    for (const auto& [s, squared] : d->normDecay.points()) {
         normHistory.push_back(s);
         normHistory.push_back(squared);
     }
@@ -595,10 +591,11 @@ void Trainer::loadCheckpoint(const std::string& path)
         d->entropyFloorWeight = floor[2].item<double>();
     }
     torch::Tensor normHistory;
-    d->squaredNormHistory.clear();
+    std::vector<std::pair<double, double>> normPoints;
     if (archive.try_read("squared_norm_history", normHistory))  // absent before the norm-decay diagnostic
         for (int64_t i = 0; i + 1 < normHistory.numel(); i += 2)
-            d->squaredNormHistory.emplace_back(normHistory[i].item<double>(), normHistory[i + 1].item<double>());
+            normPoints.emplace_back(normHistory[i].item<double>(), normHistory[i + 1].item<double>());
+    d->normDecay.restore(std::move(normPoints));
     d->normTrajectory.clear();
     for (int64_t i = 0; i + 1 < normCurve.numel(); i += 2)
         d->normTrajectory.emplace_back(static_cast<long>(normCurve[i].item<double>()), normCurve[i + 1].item<double>());
