@@ -25,15 +25,6 @@ std::optional<long> eventStep(const RunLog& log, const char* type)
 
 double meanOf(const std::vector<double>& values) { return values.empty() ? kNaN : mean(values); }
 
-// "n/a" for NaN; otherwise printf with `format`.
-std::string number(double value, const char* format)
-{
-    if (!std::isfinite(value))
-        return "n/a";
-    char text[64];
-    std::snprintf(text, sizeof text, format, value);
-    return text;
-}
 
 std::string optionalNumber(const std::optional<double>& value, const char* format)
 {
@@ -75,6 +66,15 @@ std::vector<double> grokTimes(const std::vector<RunRecord>& records, const std::
 }
 
 }  // namespace
+
+std::string number(double value, const char* format)
+{
+    if (!std::isfinite(value))
+        return "n/a";
+    char text[64];
+    std::snprintf(text, sizeof text, format, value);
+    return text;
+}
 
 std::string statusName(RunStatus status)
 {

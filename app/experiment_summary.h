@@ -54,6 +54,9 @@ struct ArmSummary {
     double cohensD = 0.0;
 };
 
+// "n/a" for NaN or ±∞; otherwise printf with `format` (e.g. "%.0f").
+std::string number(double value, const char* format);
+
 std::vector<ArmSummary> summariseArms(const ExperimentSpec& spec, const std::vector<RunRecord>& records);
 
 std::string runsCsv(const std::vector<RunRecord>& records);

@@ -4,6 +4,7 @@
 #include "forecast_runs.h"
 #include "metrics/diagnostics.h"
 #include "metrics/forecast.h"
+#include "metrics/statistics.h"
 
 #ifdef GROKSCOPE_REPORT_FIGURES
 #include "report_figure.h"
@@ -25,16 +26,8 @@ namespace grokscope::cli {
 namespace {
 
 using experiment::ArmSummary;
+using experiment::number;
 using experiment::RunRecord;
-
-std::string number(double value, const char* format)
-{
-    if (!std::isfinite(value))
-        return "n/a";
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, format, value);
-    return buffer;
-}
 
 std::string utcNow()
 {
@@ -70,9 +63,7 @@ Spread entropyAtGrok(const ProtocolExperiment* e, const std::string& arm)
     if (values.empty())
         return s;
     s.n = values.size();
-    s.mean = 0.0;
-    for (double v : values)
-        s.mean += v / double(values.size());
+    s.mean = mean(values);
     s.low = *std::min_element(values.begin(), values.end());
     s.high = *std::max_element(values.begin(), values.end());
     return s;
@@ -124,6 +115,15 @@ struct ClaimRow {
     std::string claim, paper, ours, verdict;
 };
 
+// Rule: an event that comes before T_grok in every grokked run holds.
+ClaimRow leadClaim(const std::string& claim, const std::string& paper, std::size_t before, std::size_t grokked,
+                   double meanLead)
+{
+    return {claim, paper,
+            std::to_string(before) + "/" + std::to_string(grokked) + ", mean lead " + number(meanLead, "%.0f"),
+            grokked == 0 ? "no data" : before == grokked ? "holds" : "does not hold in every run"};
+}
+
 // Values of an evaluation field along a log, with their steps.
 template <typename Field>
 void trajectory(const RunLog& log, Field field, std::vector<double>& steps, std::vector<double>& values)
@@ -147,13 +147,13 @@ std::optional<double> lastBeforeOrAt(const RunLog& log, long step, std::optional
 struct MlpFacts {
     std::size_t runs = 0, grokked = 0;
     double entropyInit = std::nan(""), entropyFinal = std::nan(""), testFinal = std::nan(""),
-           fourierFinal = std::nan(""), lastStep = std::nan("");
+           fourierFinal = std::nan("");
 };
 
 MlpFacts mlpFacts(const std::vector<RunLog>& logs)
 {
     MlpFacts f;
-    std::vector<double> init, final, test, fourier, last;
+    std::vector<double> init, final, test, fourier;
     for (const RunLog& log : logs) {
         std::vector<double> steps, entropy;
         trajectory(log, [](const EvalSnapshot& s) { return s.entropy; }, steps, entropy);
@@ -164,21 +164,13 @@ MlpFacts mlpFacts(const std::vector<RunLog>& logs)
         init.push_back(entropy.front());
         final.push_back(entropy.back());
         test.push_back(log.evaluations.back().testAccuracy);
-        last.push_back(double(log.evaluations.back().step));
         if (const auto a = lastBeforeOrAt(log, log.evaluations.back().step, &EvalSnapshot::fourierAlignment))
             fourier.push_back(*a);
     }
-    auto average = [](const std::vector<double>& v) {
-        double sum = 0.0;
-        for (double x : v)
-            sum += x;
-        return v.empty() ? std::nan("") : sum / double(v.size());
-    };
-    f.entropyInit = average(init);
-    f.entropyFinal = average(final);
-    f.testFinal = average(test);
-    f.fourierFinal = average(fourier);
-    f.lastStep = average(last);
+    f.entropyInit = mean(init);
+    f.entropyFinal = mean(final);
+    f.testFinal = mean(test);
+    f.fourierFinal = mean(fourier);
     return f;
 }
 
@@ -207,25 +199,6 @@ struct NormEtaCheck {
     double meanLastErrorPercent = std::nan(""), meanWarningSteps = std::nan("");
     std::vector<double> normsAtGrok, entropiesAtGrok;
 };
-
-double sampleMean(const std::vector<double>& v)
-{
-    double sum = 0.0;
-    for (double x : v)
-        sum += x;
-    return v.empty() ? std::nan("") : sum / double(v.size());
-}
-
-double sampleSd(const std::vector<double>& v)
-{
-    if (v.size() < 2)
-        return std::nan("");
-    const double m = sampleMean(v);
-    double sum = 0.0;
-    for (double x : v)
-        sum += (x - m) * (x - m);
-    return std::sqrt(sum / double(v.size() - 1));
-}
 
 NormEtaCheck checkNormEta(const std::vector<RunLog>& logs)
 {
@@ -276,8 +249,8 @@ NormEtaCheck checkNormEta(const std::vector<RunLog>& logs)
         warnings.push_back(run.warningSteps);
         check.runs.push_back(run);
     }
-    check.meanLastErrorPercent = sampleMean(lastErrors);
-    check.meanWarningSteps = sampleMean(warnings);
+    check.meanLastErrorPercent = mean(lastErrors);
+    check.meanWarningSteps = mean(warnings);
     return check;
 }
 
@@ -380,20 +353,10 @@ fs::path writeReplicationReport(const fs::path& directory, const std::vector<Pro
     const Spread s5 = entropyAtGrok(tasks, "s5");
     claims.push_back({"H̃ at T_grok, S5 (ours at 40 % train)", "0.655", spreadText(s5), rangeVerdict(0.655, s5)});
     if (baseline) {
-        claims.push_back({"T_collapse precedes T_grok", "10/10, mean lead 1,020 steps",
-                          std::to_string(baseline->collapseBefore) + "/" + std::to_string(baseline->grokked) +
-                              ", mean lead " + number(baseline->collapseLeadMean, "%.0f"),
-                          baseline->grokked == 0 ? "no data"
-                          : baseline->collapseBefore == baseline->grokked
-                              ? "holds"
-                              : "does not hold in every run"});
-        claims.push_back({"H̃ crosses H̃* before T_grok", "\"100 % of runs\" (abstract)",
-                          std::to_string(baseline->crossingBefore) + "/" + std::to_string(baseline->grokked) +
-                              ", mean lead " + number(baseline->crossingLeadMean, "%.0f"),
-                          baseline->grokked == 0 ? "no data"
-                          : baseline->crossingBefore == baseline->grokked
-                              ? "holds"
-                              : "does not hold in every run"});
+        claims.push_back(leadClaim("T_collapse precedes T_grok", "10/10, mean lead 1,020 steps",
+                                   baseline->collapseBefore, baseline->grokked, baseline->collapseLeadMean));
+        claims.push_back(leadClaim("H̃ crosses H̃* before T_grok", "\"100 % of runs\" (abstract)",
+                                   baseline->crossingBefore, baseline->grokked, baseline->crossingLeadMean));
         claims.push_back({"Mean T_grok, a+b mod 97", "14,360 (recipe unpublished)",
                           number(baseline->tGrok.mean, "%.0f") + " (median " + number(baseline->tGrok.median, "%.0f") +
                               ")",
@@ -634,11 +597,11 @@ fs::path writeReplicationReport(const fs::path& directory, const std::vector<Pro
 
     md << "## Beyond the paper: the weight norm at T_grok\n\n"
        << "Over the " << normEta.normsAtGrok.size() << " grokked baseline runs, ‖θ‖₂ at T_grok is "
-       << number(sampleMean(normEta.normsAtGrok), "%.2f") << " ± " << number(sampleSd(normEta.normsAtGrok), "%.2f")
-       << " (coefficient of variation " << number(100.0 * sampleSd(normEta.normsAtGrok) / sampleMean(normEta.normsAtGrok), "%.1f")
-       << " %), and H̃ at T_grok is " << number(sampleMean(normEta.entropiesAtGrok), "%.3f") << " ± "
-       << number(sampleSd(normEta.entropiesAtGrok), "%.3f") << " (CV "
-       << number(100.0 * sampleSd(normEta.entropiesAtGrok) / sampleMean(normEta.entropiesAtGrok), "%.1f")
+       << number(mean(normEta.normsAtGrok), "%.2f") << " ± " << number(sampleStandardDeviation(normEta.normsAtGrok), "%.2f")
+       << " (coefficient of variation " << number(100.0 * sampleStandardDeviation(normEta.normsAtGrok) / mean(normEta.normsAtGrok), "%.1f")
+       << " %), and H̃ at T_grok is " << number(mean(normEta.entropiesAtGrok), "%.3f") << " ± "
+       << number(sampleStandardDeviation(normEta.entropiesAtGrok), "%.3f") << " (CV "
+       << number(100.0 * sampleStandardDeviation(normEta.entropiesAtGrok) / mean(normEta.entropiesAtGrok), "%.1f")
        << " %). The norm-decay ETA (README, \"Diagnostics beyond the paper\") aimed at the other seeds' mean "
           "norm at T_grok forecasts each held-out seed:\n\n"
        << "| seed | T_grok | target ‖θ‖₂ | ETA error at T_grok − 1 evaluation | under 20 % from (steps before T_grok) |\n"
