@@ -6,6 +6,7 @@
 
 #include <QtTest>
 #include <QTemporaryDir>
+#include <algorithm>
 #include <cmath>
 
 using namespace grokscope;
@@ -39,9 +40,13 @@ void compareEvaluations(const std::vector<EvalSnapshot>& a, const std::vector<Ev
         QCOMPARE(a[i].trainAccuracy, b[i].trainAccuracy);
         QCOMPARE(a[i].testAccuracy, b[i].testAccuracy);
         QCOMPARE(a[i].weightNorm, b[i].weightNorm);
-        QCOMPARE(a[i].entropy.has_value(), b[i].entropy.has_value());
-        if (a[i].entropy)
-            QCOMPARE(*a[i].entropy, *b[i].entropy);
+        for (auto field : {&EvalSnapshot::entropy, &EvalSnapshot::logitScale, &EvalSnapshot::saturatedFraction,
+                           &EvalSnapshot::fourierAlignment, &EvalSnapshot::logAlignmentRatio,
+                           &EvalSnapshot::normDecayRate, &EvalSnapshot::normEtaStep}) {
+            QCOMPARE((a[i].*field).has_value(), (b[i].*field).has_value());
+            if ((a[i].*field).has_value())
+                QCOMPARE(*(a[i].*field), *(b[i].*field));
+        }
     }
 }
 
@@ -54,7 +59,10 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const std::string whole = dir.filePath("whole").toStdString(), killed = dir.filePath("killed").toStdString();
-        const TrainConfig config = quickConfig(400);
+        TrainConfig config = quickConfig(400);
+        // A target the norm has not reached yet, so the norm-decay ETA, whose fit
+        // window crosses the checkpoint at step 200, is live and must resume exactly.
+        config.metrics.normDecayTarget = 1.0;
         {
             auto run = Run::start(config, whole);
             trainToEnd(*run);
@@ -74,6 +82,9 @@ private Q_SLOTS:
         QCOMPARE(a.spectra.back().eigenvalues, b.spectra.back().eigenvalues);
         QCOMPARE(a.parameterNorms.back().norms, b.parameterNorms.back().norms);
         QVERIFY(b.firstEvent("resumed"));
+        const auto withEta = std::count_if(b.evaluations.begin(), b.evaluations.end(),
+                                           [](const EvalSnapshot& s) { return s.normEtaStep.has_value(); });
+        QVERIFY2(withEta > 0, "the comparison must cover the norm-decay ETA");
     }
 
     void sameSeedsSameRunOtherSeedOtherRun()

@@ -115,6 +115,8 @@ void ChartBoard::clearAll()
     m_spectrum->setAutoRange(true);
     m_entropy->clearForecast();
     m_norm->clearForecast();
+    m_entropyForecastText.clear();
+    m_normEtaText.clear();
     setForecastText(QString());
     m_arms.clear();
     m_overlays.clear();
@@ -154,21 +156,28 @@ void ChartBoard::addEvaluation(int arm, const EvalSnapshot& snapshot)
 // T_grok marker; evaluations without one (before memorisation) change nothing.
 void ChartBoard::showForecast(const EvalSnapshot& snapshot)
 {
-    if (snapshot.normEtaStep)
+    if (snapshot.normEtaStep) {
+        m_normEtaText = tr("norm-decay ETA step %L1").arg(*snapshot.normEtaStep, 0, 'f', 0);
         m_norm->setForecast(*snapshot.normEtaStep, 0.0,
                             tr("norm-decay ETA at step %L1: ‖θ‖ reaches the target ≈ step %L2")
                                 .arg(snapshot.step)
                                 .arg(*snapshot.normEtaStep, 0, 'f', 0));
-    if (!snapshot.forecastGrokStep)
-        return;
-    const double step = *snapshot.forecastGrokStep;
-    const double halfWidth = snapshot.forecastHalfWidthSteps.value_or(0.0);
-    const QString text = tr("grokking expected at step %L1 (± %L2)").arg(step, 0, 'f', 0).arg(halfWidth, 0, 'f', 0);
-    m_entropy->setForecast(step, halfWidth, tr("forecast at step %L1: T_grok ≈ %L2 ± %L3")
-                                                 .arg(snapshot.step)
-                                                 .arg(step, 0, 'f', 0)
-                                                 .arg(halfWidth, 0, 'f', 0));
-    setForecastText(text);
+    }
+    if (snapshot.forecastGrokStep) {
+        const double step = *snapshot.forecastGrokStep;
+        const double halfWidth = snapshot.forecastHalfWidthSteps.value_or(0.0);
+        m_entropyForecastText =
+            tr("grokking expected at step %L1 (± %L2)").arg(step, 0, 'f', 0).arg(halfWidth, 0, 'f', 0);
+        m_entropy->setForecast(step, halfWidth, tr("forecast at step %L1: T_grok ≈ %L2 ± %L3")
+                                                     .arg(snapshot.step)
+                                                     .arg(step, 0, 'f', 0)
+                                                     .arg(halfWidth, 0, 'f', 0));
+    }
+    QStringList parts;
+    for (const QString& part : {m_entropyForecastText, m_normEtaText})
+        if (!part.isEmpty())
+            parts << part;
+    setForecastText(parts.join(QStringLiteral(" · ")));
 }
 
 void ChartBoard::setForecastText(const QString& text)

@@ -44,7 +44,8 @@ public:
     void setSmoothing(bool enabled);
     void setEntropyThreshold(double value);
     double entropyThreshold() const;
-    // "grokking expected at step X (± Y)" from the main arm's latest forecast; "" without one.
+    // "grokking expected at step X (± Y) · norm-decay ETA step Z" from the main arm's
+    // latest forecasts, either part alone when only one exists; "" without any.
     QString forecastText() const { return m_forecastText; }
 
     QList<ChartPanel*> chartPanels() const { return m_panels; }
@@ -88,6 +89,7 @@ private:
     ChartPanel* m_entropy = nullptr;
     ChartPanel* m_alignment = nullptr;
     ChartPanel* m_logits = nullptr;
+    QString m_entropyForecastText, m_normEtaText;  // the parts of m_forecastText
     SpectrumPanel* m_spectrum = nullptr;
     QList<ChartPanel*> m_panels;
     QMap<int, SeriesIds> m_arms;
