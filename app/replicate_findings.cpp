@@ -109,8 +109,7 @@ NormEtaCheck checkNormEta(const std::vector<RunLog>& logs)
             others += j == i ? 0.0 : check.normsAtGrok[j];
         run.target = others / double(grokked.size() - 1);
         const RunEvent* memorised = log.firstEvent("memorised");
-        NormDecayTracker tracker(std::max<double>(log.config.metrics.normDecayWindowSteps,
-                                                  2.0 * log.config.run.evalEverySteps));
+        NormDecayTracker tracker = NormDecayTracker::forConfig(log.config);
         std::vector<std::pair<double, double>> errors;  // (step, % error; ∞ without an ETA)
         for (const EvalSnapshot& s : log.evaluations) {
             if (!memorised || s.step < memorised->step || double(s.step) >= run.grokStep)

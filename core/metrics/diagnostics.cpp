@@ -189,6 +189,11 @@ std::optional<NormDecayEstimate> estimateNormDecay(const std::vector<std::pair<d
     return estimate;
 }
 
+NormDecayTracker NormDecayTracker::forConfig(const TrainConfig& config)
+{
+    return NormDecayTracker(std::max<double>(config.metrics.normDecayWindowSteps, 2.0 * config.run.evalEverySteps));
+}
+
 std::optional<NormDecayEstimate> NormDecayTracker::add(double step, double norm, std::optional<double> targetNorm)
 {
     m_points.emplace_back(step, norm * norm);

@@ -4,6 +4,7 @@
 // them on its evaluations; nothing here knows about models or torch.
 
 #include "tasks/group_table.h"
+#include "train/train_config.h"
 
 #include <Eigen/Core>
 #include <optional>
@@ -63,6 +64,8 @@ std::optional<NormDecayEstimate> estimateNormDecay(const std::vector<std::pair<d
 class NormDecayTracker {
 public:
     explicit NormDecayTracker(double windowSteps = 2000.0) : m_window(windowSteps) {}
+    // metrics.norm_decay_window_steps, widened to two evaluation intervals.
+    static NormDecayTracker forConfig(const TrainConfig& config);
     std::optional<NormDecayEstimate> add(double step, double norm, std::optional<double> targetNorm);
     // (step, ‖θ‖²) points kept, for checkpoints.
     const std::vector<std::pair<double, double>>& points() const { return m_points; }

@@ -126,7 +126,7 @@ struct Trainer::Impl {
         mixingSite = c.intervention.mixingSite;
         entropyFloorTarget = c.intervention.entropyFloorTarget;
         entropyFloorWeight = c.intervention.entropyFloorWeight;
-        normDecay = NormDecayTracker(std::max<double>(c.metrics.normDecayWindowSteps, 2.0 * c.run.evalEverySteps));
+        normDecay = NormDecayTracker::forConfig(c);
         cycle = answerCycle(data.table);
         if (cycle)
             for (int pair : data.probePairs)
@@ -330,20 +330,29 @@ struct Trainer::Impl {
         statistics.examples += logits.size(0);
     }
 
+    // Whether the run has memorised / grokked by this evaluation, counting the
+    // evaluation itself before the detector has seen it.
+    bool memorisedBy(const EvalSnapshot& s) const
+    {
+        return detector.memorisedStep() || s.trainAccuracy >= config.metrics.memorisationAccuracy;
+    }
+    bool grokkedBy(const EvalSnapshot& s) const
+    {
+        return detector.grokStep() || s.testAccuracy >= config.metrics.grokAccuracy;
+    }
+
     void addNormDecay(EvalSnapshot& s)
     {
-        const bool memorised = detector.memorisedStep() || s.trainAccuracy >= config.metrics.memorisationAccuracy;
-        if (!memorised)
+        if (!memorisedBy(s))
             return;
-        const bool grokked = detector.grokStep() || s.testAccuracy >= config.metrics.grokAccuracy;
         if (const auto estimate = normDecay.add(double(s.step), s.weightNorm, config.metrics.normDecayTarget)) {
             s.normDecayRate = estimate->ratePerStep;
-            if (!grokked)
+            if (!grokkedBy(s))
                 s.normEtaStep = estimate->etaStep;
         }
     }
 
-    void addRepresentationDiagnostics(EvalSnapshot& s, const Eigen::Ref<const Eigen::MatrixXd>& z)
+    void addRepresentationDiagnostics(EvalSnapshot& s, const Eigen::MatrixXd& z)
     {
         if (cycle)
             s.fourierAlignment = fourierAlignment(z, probePhases, cycle->period, config.metrics.fourierDirections);
@@ -385,8 +394,9 @@ struct Trainer::Impl {
         const int spectrumEvery = config.run.spectrumEverySteps;
         if (spectrumEvery > 0 && step % spectrumEvery == 0) {
             const torch::Tensor z = probeRepresentation();
-            const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>
-                zMatrix(z.data_ptr<double>(), z.size(0), z.size(1));
+            // One column-major copy that the spectrum and the diagnostics all read.
+            using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+            const Eigen::MatrixXd zMatrix = Eigen::Map<const RowMajor>(z.data_ptr<double>(), z.size(0), z.size(1));
             const SpectrumSummary summary = summariseRepresentations(zMatrix, config.metrics.centring);
             s.entropy = summary.entropy;
             s.effectiveRank = summary.effectiveRank;
@@ -420,9 +430,7 @@ struct Trainer::Impl {
     void addForecast(EvalSnapshot& s) const
     {
         const MetricsConfig& m = config.metrics;
-        const bool memorised = detector.memorisedStep() || s.trainAccuracy >= m.memorisationAccuracy;
-        const bool grokked = detector.grokStep() || s.testAccuracy >= m.grokAccuracy;
-        if (!memorised || grokked || !s.entropy || !std::isfinite(*s.entropy))
+        if (!memorisedBy(s) || grokkedBy(s) || !s.entropy || !std::isfinite(*s.entropy))
             return;
         ForecastFit fit;
         fit.entropyThreshold = effectiveEntropyThreshold(config);
