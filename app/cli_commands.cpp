@@ -4,7 +4,6 @@
 #include "io/config_json.h"
 #include "io/run_log.h"
 #include "tasks/dataset.h"
-#include "train/engine_threads.h"
 #include "train/run.h"
 
 #include <nlohmann/json.hpp>
@@ -74,7 +73,8 @@ int runCommand(const Arguments& args)
                                                              : "mod " + std::to_string(config.task.modulus))
               << ", " << run->trainer().dataset().trainPairs.size() << " train / "
               << run->trainer().dataset().testPairs.size() << " test pairs, " << run->trainer().parameterCount()
-              << " parameters, " << engineThreads() << " thread(s), H* " << effectiveEntropyThreshold(config) << "\n";
+              << " parameters, " << run->trainer().threads() << " thread(s)"
+              << (run->trainer().fusedPath() ? " (fused step)" : " (autograd)") << ", H* " << effectiveEntropyThreshold(config) << "\n";
     ProgressPrinter progress(config.run.steps, args.has("quiet"));
     return drive(*run, progress);
 }

@@ -1,5 +1,6 @@
 #include "model/grok_model.h"
 
+#include "model/fused_transformer.h"
 #include "model/mlp_model.h"
 #include "model/transformer_model.h"
 #include "tasks/dataset.h"
@@ -21,6 +22,49 @@ const torch::Tensor& GrokModel::unembedding() const
     if (found == names.end())
         throw std::logic_error("model declares no \"unembed\" parameter");
     return m_parameters.view(static_cast<int>(found - names.begin()));
+}
+
+bool fusedTransformerApplies(const ModelConfig& config, torch::Device device, const Dataset& data)
+{
+    return config.architecture == Architecture::Transformer && config.layers == 1
+           && config.layerNorm == LayerNormPlacement::None && !config.finalLayerNorm && config.lookupTables
+           && device.is_cpu() && data.sequenceLength <= 16;
+}
+
+std::unique_ptr<FusedTransformer> createFusedTransformer(const GrokModel& model, const Dataset& data,
+                                                         const ModelConfig& config, WorkerPool& pool)
+{
+    const ParameterStore& store = model.parameters();
+    const float* base = store.flatValues().data_ptr<float>();
+    auto offset = [&](const std::string& name) -> int64_t {
+        const auto& names = store.names();
+        const auto found = std::find(names.begin(), names.end(), name);
+        if (found == names.end())
+            throw std::logic_error("FusedTransformer: the model has no parameter " + name);
+        return store.view(static_cast<int>(found - names.begin())).data_ptr<float>() - base;
+    };
+    FusedTransformerShape shape;
+    shape.vocabulary = data.vocabularySize;
+    shape.length = data.sequenceLength;
+    shape.dModel = config.dModel;
+    shape.heads = config.heads;
+    shape.dMlp = config.dMlp;
+    shape.classes = data.table.numClasses;
+    shape.activation = config.activation;
+    FusedTransformerOffsets o;
+    o.embed = offset("embed");
+    o.position = offset("position");
+    o.wQ = offset("layer0.attn.W_Q");
+    o.wK = offset("layer0.attn.W_K");
+    o.wV = offset("layer0.attn.W_V");
+    o.wO = offset("layer0.attn.W_O");
+    o.wIn = offset("layer0.mlp.W_in");
+    o.bIn = offset("layer0.mlp.b_in");
+    o.wOut = offset("layer0.mlp.W_out");
+    o.bOut = offset("layer0.mlp.b_out");
+    o.unembed = offset("unembed");
+    o.total = store.count();
+    return std::make_unique<FusedTransformer>(shape, o, pool);
 }
 
 std::unique_ptr<GrokModel> createModel(const ModelConfig& config, const Dataset& data, uint64_t seed,

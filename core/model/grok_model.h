@@ -44,4 +44,13 @@ std::unique_ptr<GrokModel> createModel(const ModelConfig& config, const Dataset&
 
 torch::Tensor applyMixing(const torch::Tensor& values, const MixingRequest& mixing);
 
+class FusedTransformer;
+class WorkerPool;
+// Whether FusedTransformer can train this model: a 1-layer Transformer without
+// LayerNorm, on the CPU, with model.lookup_tables (false selects the plain path).
+bool fusedTransformerApplies(const ModelConfig& config, torch::Device device, const Dataset& data);
+// A FusedTransformer over `model`'s parameter store (which must outlive it).
+std::unique_ptr<FusedTransformer> createFusedTransformer(const GrokModel& model, const Dataset& data,
+                                                         const ModelConfig& config, WorkerPool& pool);
+
 }  // namespace grokscope

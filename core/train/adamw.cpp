@@ -1,5 +1,7 @@
 #include "train/adamw.h"
 
+#include "compute/worker_pool.h"
+
 #include <cmath>
 
 namespace grokscope {
@@ -44,10 +46,20 @@ void AdamW::step(double learningRate)
     const double biasCorrection2 = 1.0 - std::pow(beta2, double(m_stepCount));
     const double stepSize = learningRate / biasCorrection1;
     if (param.is_cpu()) {
-        fusedAdamWStep(param.data_ptr<float>(), grad.data_ptr<float>(), m_expAvg.data_ptr<float>(),
-                       m_expAvgSq.data_ptr<float>(), param.numel(), float(1.0 - learningRate * m_config.weightDecay),
-                       float(beta1), float(beta2), float(stepSize), float(std::sqrt(biasCorrection2)),
-                       float(m_config.epsilon));
+        // Elementwise, so any split across threads gives the same numbers.
+        const int parts = m_pool ? m_pool->threads() : 1;
+        const int64_t count = param.numel(), share = (count + parts - 1) / parts;
+        auto part = [&](int index) {
+            const int64_t begin = std::min(count, index * share), end = std::min(count, begin + share);
+            fusedAdamWStep(param.data_ptr<float>() + begin, grad.data_ptr<float>() + begin,
+                           m_expAvg.data_ptr<float>() + begin, m_expAvgSq.data_ptr<float>() + begin, end - begin,
+                           float(1.0 - learningRate * m_config.weightDecay), float(beta1), float(beta2),
+                           float(stepSize), float(std::sqrt(biasCorrection2)), float(m_config.epsilon));
+        };
+        if (m_pool)
+            m_pool->run(parts, part);
+        else
+            part(0);
         return;
     }
     param.mul_(1.0 - learningRate * m_config.weightDecay);

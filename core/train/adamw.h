@@ -8,10 +8,14 @@
 
 namespace grokscope {
 
+class WorkerPool;
+
 class AdamW {
 public:
     AdamW(ParameterStore& parameters, const OptimConfig& config);
     void step(double learningRate);
+    // Splits the CPU update across this pool's threads (it must outlive the optimiser).
+    void setPool(WorkerPool* pool) { m_pool = pool; }
     void save(torch::serialize::OutputArchive& archive) const;
     void load(torch::serialize::InputArchive& archive, torch::Device device);
 
@@ -20,6 +24,7 @@ private:
     OptimConfig m_config;
     torch::Tensor m_expAvg, m_expAvgSq, m_denominator;
     long m_stepCount = 0;
+    WorkerPool* m_pool = nullptr;
 };
 
 }  // namespace grokscope

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <thread>
+
 extern "C" void openblas_set_num_threads(int) __attribute__((weak));
 extern "C" int openblas_get_num_threads() __attribute__((weak));
 
@@ -20,11 +22,21 @@ namespace grokscope {
 // The default is one thread: the float summation order, and so a seed's whole
 // trajectory, then does not depend on the machine's core count (z97-add seed 0
 // groks at step 6,000 with one thread, 6,600 with two), and the GUI keeps a core.
-void configureEngineThreads(int requested)
+int configureEngineThreads(int requested, bool fusedPath)
 {
     torch::set_num_threads(1);
+    if (fusedPath) {
+        if (openblas_set_num_threads)
+            openblas_set_num_threads(1);
+        if (requested > 0)
+            return requested;
+        const unsigned cores = std::thread::hardware_concurrency();
+        return cores >= 2 ? 2 : 1;
+    }
+    const int blasThreads = requested > 0 ? requested : 1;
     if (openblas_set_num_threads)
-        openblas_set_num_threads(requested > 0 ? requested : 1);
+        openblas_set_num_threads(blasThreads);
+    return blasThreads;
 }
 
 int engineThreads()

@@ -3,9 +3,13 @@
 
 namespace grokscope {
 
-// `requested` threads for OpenBLAS (0 = one); LibTorch's intra-op pool stays at one
-// thread (measurements in engine_threads.cpp).
-void configureEngineThreads(int requested);
+// Sets the process's thread pools for a run and returns how many threads the engine
+// uses. LibTorch's intra-op pool always stays at one thread.
+// - fusedPath: `requested` threads run the FusedTransformer's chunks (0 = up to two,
+//   one per core); OpenBLAS gets one thread, since each chunk calls it.
+// - otherwise: `requested` OpenBLAS threads (0 = one).
+// Measurements in engine_threads.cpp.
+int configureEngineThreads(int requested, bool fusedPath);
 // Threads of the matrix products: OpenBLAS's count, or torch's without OpenBLAS.
 int engineThreads();
 int torchIntraOpThreads();

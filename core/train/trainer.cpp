@@ -3,6 +3,8 @@
 #include "metrics/diagnostics.h"
 #include "metrics/forecast.h"
 #include "metrics/spectrum.h"
+#include "compute/worker_pool.h"
+#include "model/fused_transformer.h"
 #include "model/grok_model.h"
 #include "tasks/seeded_random.h"
 #include "train/adamw.h"
@@ -86,6 +88,9 @@ struct Trainer::Impl {
     torch::Device device{torch::kCPU};
     std::unique_ptr<GrokModel> model;
     std::unique_ptr<AdamW> optimiser;
+    std::unique_ptr<WorkerPool> pool;
+    std::unique_ptr<FusedTransformer> fused;  // null where the autograd path runs
+    int threads = 1;
     torch::Tensor trainTokens, trainLabels, testTokens, testLabels, probeTokens;
     EventDetector detector;
     std::vector<RunObserver*> observers;
@@ -114,9 +119,15 @@ struct Trainer::Impl {
                                    effectiveEntropyThreshold(c), c.metrics.collapseDrop,
                                    c.metrics.collapseWindowEvals, c.metrics.entropyEventsAfterMemorisation})
     {
-        configureEngineThreads(c.run.threads);
+        const bool fusedPath = fusedTransformerApplies(c.model, device, data);
+        threads = configureEngineThreads(c.run.threads, fusedPath);
         model = createModel(c.model, data, c.run.modelSeed, device);
         optimiser = std::make_unique<AdamW>(model->parameters(), c.optim);
+        if (fusedPath) {
+            pool = std::make_unique<WorkerPool>(threads);
+            fused = createFusedTransformer(*model, data, c.model, *pool);
+            optimiser->setPool(pool.get());
+        }
         trainTokens = tokenTensor(data, data.trainPairs, device);
         trainLabels = labelTensor(data, data.trainPairs, device);
         testTokens = tokenTensor(data, data.testPairs, device);
@@ -253,9 +264,12 @@ struct Trainer::Impl {
             tokens = trainTokens.index_select(0, index);
             labels = trainLabels.index_select(0, index);
         }
+        const bool mixingOn = mixing && mixingAlpha > 0.0 && tokens.size(0) > 1;
+        if (fused && !(mixingOn && mixingSite == MixingSite::Embedding))
+            return trainOneFusedStep(stepNumber, tokens, labels, mixingOn);
         MixingRequest request;
         const MixingRequest* mixingRequest = nullptr;
-        if (mixing && mixingAlpha > 0.0 && tokens.size(0) > 1) {
+        if (mixingOn) {
             request.alpha = mixingAlpha;
             request.site = mixingSite;
             request.permutation = randomDerangement(tokens.size(0),
@@ -267,6 +281,20 @@ struct Trainer::Impl {
         const ModelOutput output = model->forward(tokens, mixingRequest);
         torch::Tensor loss = torch::nn::functional::cross_entropy(output.logits, labels);
         const double lossValue = loss.item<double>();
+        if (!acceptLoss(lossValue, stepNumber))
+            return false;
+        if (entropyFloorApplies(output.representation.size(0)))
+            loss = loss + entropyFloorPenalty(output.representation);
+        loss.backward();
+        finishStep(stepNumber);
+        return true;
+    }
+
+    bool entropyFloorApplies(int64_t batch) const { return entropyFloor && entropyFloorWeight > 0.0 && batch > 1; }
+
+    // Records the minibatch loss, or stops the run on a non-finite one.
+    bool acceptLoss(double lossValue, long stepNumber)
+    {
         if (!std::isfinite(lossValue)) {
             std::ostringstream message;
             message << "training loss became " << lossValue << " at step " << stepNumber
@@ -281,9 +309,45 @@ struct Trainer::Impl {
             return false;
         }
         lastLoss = lossValue;  // the cross-entropy alone, comparable across arms
-        if (entropyFloor && entropyFloorWeight > 0.0 && output.representation.size(0) > 1)
-            loss = loss + entropyFloorPenalty(output.representation);
-        loss.backward();
+        return true;
+    }
+
+    // The same step as trainOneStep's autograd path, by FusedTransformer (issue 5).
+    bool trainOneFusedStep(long stepNumber, const torch::Tensor& tokens, const torch::Tensor& labels, bool mixingOn)
+    {
+        const int64_t batch = tokens.size(0);
+        std::vector<int64_t> permutation;
+        FusedMixing mixingPlan;
+        if (mixingOn) {
+            const torch::Tensor p = randomDerangement(batch, streamSeed(config.run.modelSeed, kMixingStream, stepNumber));
+            permutation.assign(p.data_ptr<int64_t>(), p.data_ptr<int64_t>() + batch);
+            mixingPlan = FusedMixing{mixingAlpha, mixingSite, permutation.data()};
+        }
+        FusedTransformer::RepresentationGradient floorGradient;
+        if (entropyFloorApplies(batch))
+            floorGradient = [this](const float* z, float* dz, int64_t rows, int64_t width) {
+                const torch::Tensor representation =
+                    torch::from_blob(const_cast<float*>(z), {rows, width}, torch::kFloat32).clone().requires_grad_(true);
+                entropyFloorPenalty(representation).backward();
+                const torch::Tensor gradient = representation.grad().contiguous();
+                const float* g = gradient.data_ptr<float>();
+                for (int64_t i = 0; i < rows * width; ++i)
+                    dz[i] += g[i];
+            };
+        ParameterStore& store = model->parameters();
+        const double lossValue =
+            fused->trainStep(store.flatValues().data_ptr<float>(), store.flatGradients().data_ptr<float>(),
+                             tokens.contiguous().data_ptr<int64_t>(), labels.contiguous().data_ptr<int64_t>(), batch,
+                             mixingOn ? &mixingPlan : nullptr, floorGradient);
+        // torch's cross-entropy is a float: round the same way before comparing or logging.
+        if (!acceptLoss(double(float(lossValue)), stepNumber))
+            return false;
+        finishStep(stepNumber);
+        return true;
+    }
+
+    void finishStep(long stepNumber)
+    {
         optimiser->step(learningRateAt(stepNumber));
         if (!normTrajectory.empty()) {
             torch::NoGradGuard noGrad;
@@ -294,13 +358,24 @@ struct Trainer::Impl {
                 flat.mul_(target / current);
         }
         step = stepNumber;
-        return true;
     }
 
     // Mean loss (float64 accumulation) and accuracy over a whole split, in chunks.
     std::pair<double, double> lossAndAccuracy(const torch::Tensor& tokens, const torch::Tensor& labels,
                                               LogitStatistics* statistics = nullptr)
     {
+        if (fused) {
+            const SplitSums sums =
+                fused->evaluate(model->parameters().flatValues().data_ptr<float>(), tokens.data_ptr<int64_t>(),
+                                labels.data_ptr<int64_t>(), tokens.size(0), config.metrics.saturationEpsilon);
+            if (statistics) {
+                statistics->sumSquaredCentred += sums.sumSquaredCentred;
+                statistics->entries += sums.entries;
+                statistics->saturated += sums.saturated;
+                statistics->examples += sums.examples;
+            }
+            return {sums.lossSum / double(sums.examples), double(sums.correct) / double(sums.examples)};
+        }
         constexpr int64_t chunk = 4096;
         double lossSum = 0.0;
         int64_t correct = 0;
@@ -364,10 +439,20 @@ struct Trainer::Impl {
             s.logAlignmentRatio = lar;
     }
 
-    torch::Tensor probeRepresentation()
+    // Final-position representations of the probe set, N × d, float32 on the CPU.
+    torch::Tensor probeRepresentationFloat()
     {
-        return model->forward(probeTokens, nullptr).representation.to(torch::kCPU, torch::kFloat64).contiguous();
+        torch::NoGradGuard noGrad;
+        if (fused) {
+            torch::Tensor z = torch::empty({probeTokens.size(0), model->representationWidth()}, torch::kFloat32);
+            fused->representations(model->parameters().flatValues().data_ptr<float>(), probeTokens.data_ptr<int64_t>(),
+                                   probeTokens.size(0), z.data_ptr<float>());
+            return z;
+        }
+        return model->forward(probeTokens, nullptr).representation.to(torch::kCPU, torch::kFloat32).contiguous();
     }
+
+    torch::Tensor probeRepresentation() { return probeRepresentationFloat().to(torch::kFloat64).contiguous(); }
 
     void evaluate()
     {
@@ -445,8 +530,7 @@ struct Trainer::Impl {
 
     RepresentationSample representationSample()
     {
-        torch::NoGradGuard noGrad;
-        const torch::Tensor z = model->forward(probeTokens, nullptr).representation.to(torch::kCPU, torch::kFloat32).contiguous();
+        const torch::Tensor z = probeRepresentationFloat();
         RepresentationSample sample;
         sample.step = step;
         sample.rows = static_cast<int>(z.size(0));
@@ -474,6 +558,8 @@ void Trainer::addObserver(RunObserver* observer) { d->observers.push_back(observ
 const TrainConfig& Trainer::config() const { return d->config; }
 const Dataset& Trainer::dataset() const { return d->data; }
 long Trainer::step() const { return d->step; }
+int Trainer::threads() const { return d->threads; }
+bool Trainer::fusedPath() const { return d->fused != nullptr; }
 bool Trainer::finished() const { return d->finished(); }
 const std::string& Trainer::failure() const { return d->failure; }
 const EventDetector& Trainer::events() const { return d->detector; }

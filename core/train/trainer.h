@@ -27,6 +27,10 @@ public:
     const TrainConfig& config() const;
     const Dataset& dataset() const;
     long step() const;
+    // Threads the engine computes with (run.threads resolved), and whether the
+    // hand-written Transformer step runs (FusedTransformer) or the autograd path.
+    int threads() const;
+    bool fusedPath() const;
     // True once config.run.steps is reached, after a NaN/Inf loss, or after T_grok
     // (plus the configured margin) when run.stop_at_grok is set.
     bool finished() const;

@@ -1,0 +1,600 @@
+#include "model/fused_transformer.h"
+
+#include "compute/sgemm.h"
+#include "compute/worker_pool.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace grokscope {
+
+namespace {
+
+constexpr int kMaxLength = 16;
+
+// pre += bias (per row of `width`), then hidden = act(pre): torch's ReLU or exact
+// GELU. One loop per kind so that ReLU's vectorises.
+void biasAndActivate(Activation kind, const float* bias, float* pre, float* hidden, int64_t rows, int64_t width)
+{
+    for (int64_t b = 0; b < rows; ++b) {
+        float* x = pre + b * width;
+        float* y = hidden + b * width;
+        if (kind == Activation::Relu) {
+            for (int64_t i = 0; i < width; ++i) {
+                x[i] += bias[i];
+                y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+            }
+            continue;
+        }
+        for (int64_t i = 0; i < width; ++i) {
+            x[i] += bias[i];
+            y[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * float(M_SQRT1_2)));
+        }
+    }
+}
+
+// gradient *= act'(pre).
+void scaleByActivationSlope(Activation kind, const float* pre, float* gradient, int64_t count)
+{
+    if (kind == Activation::Relu) {
+        for (int64_t i = 0; i < count; ++i)
+            gradient[i] = pre[i] > 0.0f ? gradient[i] : 0.0f;
+        return;
+    }
+    for (int64_t i = 0; i < count; ++i) {
+        const float x = pre[i];
+        const float cdf = 0.5f * (1.0f + std::erf(x * float(M_SQRT1_2)));
+        const float pdf = std::exp(-0.5f * x * x) * float(0.5 * M_2_SQRTPI * M_SQRT1_2);
+        gradient[i] *= cdf + x * pdf;
+    }
+}
+
+float dot(const float* a, const float* b, int64_t n)
+{
+    float sum = 0.0f;
+    for (int64_t i = 0; i < n; ++i)
+        sum += a[i] * b[i];
+    return sum;
+}
+
+void axpy(float alpha, const float* x, float* y, int64_t n)
+{
+    for (int64_t i = 0; i < n; ++i)
+        y[i] += alpha * x[i];
+}
+
+// out_i = (1 − α) x_i + α x_π(i): representation mixing (grok_model.h).
+void mixRows(const float* x, float* out, const int64_t* permutation, int64_t rows, int64_t width, double alpha)
+{
+    const float keep = float(1.0 - alpha), take = float(alpha);
+    for (int64_t i = 0; i < rows; ++i) {
+        const float* own = x + i * width;
+        const float* other = x + permutation[i] * width;
+        for (int64_t k = 0; k < width; ++k)
+            out[i * width + k] = own[k] * keep + other[k] * take;
+    }
+}
+
+// Its adjoint: dx_i = (1 − α) dout_i, then dx_π(k) += α dout_k.
+void unmixRows(const float* dOut, float* dx, const int64_t* permutation, int64_t rows, int64_t width, double alpha)
+{
+    const float keep = float(1.0 - alpha), take = float(alpha);
+    for (int64_t i = 0; i < rows * width; ++i)
+        dx[i] = dOut[i] * keep;
+    for (int64_t k = 0; k < rows; ++k)
+        axpy(take, dOut + k * width, dx + permutation[k] * width, width);
+}
+
+// Rows [begin, end) of chunk `index` when `total` rows are cut into `chunks`.
+std::pair<int64_t, int64_t> chunkRange(int64_t total, int chunks, int index)
+{
+    const int64_t base = total / chunks, extra = total % chunks;
+    const int64_t begin = index * base + std::min<int64_t>(index, extra);
+    return {begin, begin + base + (index < extra ? 1 : 0)};
+}
+
+}  // namespace
+
+// Pointers into an Activations' arrays from one row on: what one chunk works on.
+struct FusedTransformer::RowView {
+    float *weights, *mixed, *attended, *attendedMixed, *residual, *pre, *hidden, *z, *zMixed, *logits;
+    float *dzMixed, *dz, *dHidden, *dResidual, *dAttended, *dMixed;
+};
+
+// Per-row activations and their gradients for up to `capacity` rows.
+struct FusedTransformer::Activations {
+    int64_t capacity = 0;
+    std::vector<float> weights;   // attention probabilities, rows × heads × length
+    std::vector<float> mixed;     // Σ_j a_j v_j per head, rows × d
+    std::vector<float> attended;  // mixed · W_O
+    std::vector<float> attendedMixed;
+    std::vector<float> residual;  // final position's x + attended
+    std::vector<float> pre, hidden;        // MLP pre-activation (GELU only) and activation, rows × d_mlp
+    std::vector<float> z, zMixed, logits;  // representation, unembedding input, logits
+    std::vector<float> dzMixed, dz, dHidden, dResidual, dAttended, dMixed;
+
+    void reserve(int64_t rows, const FusedTransformerShape& s, bool training)
+    {
+        if (rows <= capacity)
+            return;
+        capacity = rows;
+        const int64_t d = s.dModel;
+        weights.resize(rows * s.heads * s.length);
+        for (auto* v : {&mixed, &attended, &residual, &z})
+            v->resize(rows * d);
+        // ReLU's slope is readable from its output, so its pre-activation shares the
+        // hidden array: 512 KB less per chunk to stream through the cache.
+        if (s.activation != Activation::Relu)
+            pre.resize(rows * s.dMlp);
+        hidden.resize(rows * s.dMlp);
+        logits.resize(rows * s.classes);
+        if (!training)
+            return;
+        for (auto* v : {&attendedMixed, &zMixed, &dzMixed, &dz, &dResidual, &dAttended, &dMixed})
+            v->resize(rows * d);
+        dHidden.resize(rows * s.dMlp);
+    }
+
+    // The same arrays from row `begin` on: what one chunk works on.
+    RowView view(int64_t begin, const FusedTransformerShape& s)
+    {
+        const int64_t d = s.dModel, mlp = s.dMlp;
+        auto at = [begin](std::vector<float>& v, int64_t width) { return v.empty() ? nullptr : v.data() + begin * width; };
+        RowView r;
+        r.weights = at(weights, int64_t(s.heads) * s.length);
+        r.mixed = at(mixed, d);
+        r.attended = at(attended, d);
+        r.attendedMixed = at(attendedMixed, d);
+        r.residual = at(residual, d);
+        r.hidden = at(hidden, mlp);
+        r.pre = s.activation == Activation::Relu ? r.hidden : at(pre, mlp);
+        r.z = at(z, d);
+        r.zMixed = at(zMixed, d);
+        r.logits = at(logits, s.classes);
+        r.dzMixed = at(dzMixed, d);
+        r.dz = at(dz, d);
+        r.dHidden = at(dHidden, mlp);
+        r.dResidual = at(dResidual, d);
+        r.dAttended = at(dAttended, d);
+        r.dMixed = at(dMixed, d);
+        return r;
+    }
+};
+
+struct FusedTransformer::Parameters {
+    const float *embed, *position, *wQ, *wK, *wV, *wO, *wIn, *bIn, *wOut, *bOut, *unembed;
+    Parameters(const float* base, const FusedTransformerOffsets& o)
+        : embed(base + o.embed), position(base + o.position), wQ(base + o.wQ), wK(base + o.wK), wV(base + o.wV),
+          wO(base + o.wO), wIn(base + o.wIn), bIn(base + o.bIn), wOut(base + o.wOut), bOut(base + o.bOut),
+          unembed(base + o.unembed)
+    {
+    }
+};
+
+FusedTransformer::FusedTransformer(const FusedTransformerShape& shape, const FusedTransformerOffsets& offsets,
+                                   WorkerPool& pool)
+    : m_shape(shape), m_offsets(offsets), m_pool(pool)
+{
+    if (shape.length < 1 || shape.length > kMaxLength || shape.heads < 1 || shape.dModel % shape.heads != 0)
+        throw std::invalid_argument("FusedTransformer: unsupported shape");
+    // The chunks' partial gradients cover W_O … unembed as one contiguous range.
+    const int64_t tail = offsets.wO;
+    for (int64_t o : {offsets.wIn, offsets.bIn, offsets.wOut, offsets.bOut, offsets.unembed})
+        if (o < tail)
+            throw std::invalid_argument("FusedTransformer: W_O … unembed must follow the embeddings and W_Q/W_K/W_V");
+    for (int64_t o : {offsets.embed, offsets.position, offsets.wQ, offsets.wK, offsets.wV})
+        if (o >= tail)
+            throw std::invalid_argument("FusedTransformer: embeddings and W_Q/W_K/W_V must precede W_O");
+    const int64_t d = shape.dModel;
+    m_tableRows = int64_t(shape.vocabulary) * shape.length;
+    for (auto* v : {&m_x, &m_keys, &m_values, &m_dxKeys, &m_dxValues})
+        v->resize(m_tableRows * d);
+    m_queries.resize(int64_t(shape.vocabulary) * d);
+    m_dxQueries.resize(int64_t(shape.vocabulary) * d);
+    // W_O … unembed, then dQueries (V×d), dKeys, dValues and the residual rows (VL×d each).
+    m_partialSize = (offsets.total - tail) + int64_t(shape.vocabulary) * d + 3 * m_tableRows * d;
+    m_partials.assign(kChunks, std::vector<float>(m_partialSize));
+    m_batch.resize(1);
+    m_blocks.resize(pool.threads());
+}
+
+FusedTransformer::~FusedTransformer() = default;
+
+// X[v·L + j] = embed[v] + position[j]; keys and values of every row; queries of the
+// final position's rows only (rows v·L + L − 1, stride L·d).
+void FusedTransformer::buildTables(const Parameters& p)
+{
+    const int64_t d = m_shape.dModel, length = m_shape.length;
+    for (int64_t v = 0; v < m_shape.vocabulary; ++v)
+        for (int64_t j = 0; j < length; ++j) {
+            float* row = m_x.data() + (v * length + j) * d;
+            for (int64_t k = 0; k < d; ++k)
+                row[k] = p.embed[v * d + k] + p.position[j * d + k];
+        }
+    const float* lastRows = m_x.data() + (length - 1) * d;
+    m_pool.run(2, [&](int task) {
+        if (task == 0) {
+            sgemm(Op::None, Op::None, m_tableRows, d, d, 1.0f, m_x.data(), d, p.wK, d, 0.0f, m_keys.data(), d);
+            sgemm(Op::None, Op::None, m_shape.vocabulary, d, d, 1.0f, lastRows, length * d, p.wQ, d, 0.0f,
+                  m_queries.data(), d);
+        } else {
+            sgemm(Op::None, Op::None, m_tableRows, d, d, 1.0f, m_x.data(), d, p.wV, d, 0.0f, m_values.data(), d);
+        }
+    });
+}
+
+// Attention of the final position over all positions (no mask is needed: the query
+// is last), then W_O: attended = (Σ_j softmax_j(q·k_j/√d_h) v_j) · W_O, per head.
+__attribute__((target_clones("avx2", "default"))) void FusedTransformer::attendRows(const Parameters& p, const int64_t* tokens, int64_t rows, const RowView& r) const
+{
+    const int64_t d = m_shape.dModel, length = m_shape.length, heads = m_shape.heads, dHead = d / heads;
+    const float scale = std::sqrt(float(dHead));
+    for (int64_t b = 0; b < rows; ++b) {
+        const int64_t* t = tokens + b * length;
+        const float* query = m_queries.data() + t[length - 1] * d;
+        float* mixed = r.mixed + b * d;
+        std::fill(mixed, mixed + d, 0.0f);
+        for (int64_t h = 0; h < heads; ++h) {
+            float* weight = r.weights + (b * heads + h) * length;
+            float largest = -INFINITY;
+            for (int64_t j = 0; j < length; ++j) {
+                const float* key = m_keys.data() + (t[j] * length + j) * d + h * dHead;
+                weight[j] = dot(query + h * dHead, key, dHead) / scale;
+                largest = std::max(largest, weight[j]);
+            }
+            float total = 0.0f;
+            for (int64_t j = 0; j < length; ++j)
+                total += weight[j] = std::exp(weight[j] - largest);
+            for (int64_t j = 0; j < length; ++j) {
+                weight[j] /= total;
+                axpy(weight[j], m_values.data() + (t[j] * length + j) * d + h * dHead, mixed + h * dHead, dHead);
+            }
+        }
+    }
+    sgemm(Op::None, Op::None, rows, d, d, 1.0f, r.mixed, d, p.wO, d, 0.0f, r.attended, d);
+}
+
+// residual = x_final + attended; z = residual + act(residual·W_in + b_in)·W_out + b_out.
+void FusedTransformer::mlpRows(const Parameters& p, const int64_t* tokens, int64_t rows, const float* attended,
+                               const RowView& r) const
+{
+    const int64_t d = m_shape.dModel, length = m_shape.length, mlp = m_shape.dMlp;
+    for (int64_t b = 0; b < rows; ++b) {
+        const float* x = m_x.data() + (tokens[b * length + length - 1] * length + length - 1) * d;
+        for (int64_t k = 0; k < d; ++k)
+            r.residual[b * d + k] = x[k] + attended[b * d + k];
+    }
+    sgemm(Op::None, Op::None, rows, mlp, d, 1.0f, r.residual, d, p.wIn, mlp, 0.0f, r.pre, mlp);
+    biasAndActivate(m_shape.activation, p.bIn, r.pre, r.hidden, rows, mlp);
+    for (int64_t b = 0; b < rows; ++b)
+        for (int64_t k = 0; k < d; ++k)
+            r.z[b * d + k] = r.residual[b * d + k] + p.bOut[k];
+    sgemm(Op::None, Op::None, rows, d, mlp, 1.0f, r.hidden, mlp, p.wOut, d, 1.0f, r.z, d);
+}
+
+double FusedTransformer::crossEntropyRows(float* logits, const int64_t* labels, int64_t rows,
+                                          float gradientScale) const
+{
+    const int64_t classes = m_shape.classes;
+    double lossSum = 0.0;
+    for (int64_t b = 0; b < rows; ++b) {
+        float* row = logits + b * classes;
+        const float largest = *std::max_element(row, row + classes);
+        const float labelLogit = row[labels[b]];
+        float total = 0.0f;
+        for (int64_t c = 0; c < classes; ++c)
+            total += row[c] = std::exp(row[c] - largest);
+        lossSum += double(largest + std::log(total) - labelLogit);
+        const float factor = gradientScale / total;
+        for (int64_t c = 0; c < classes; ++c)
+            row[c] *= factor;
+        row[labels[b]] -= gradientScale;
+    }
+    return lossSum;
+}
+
+// From dz (rows × d, before any final-residual mixing) through the MLP to dResidual,
+// with the chunk's partial dW_in, db_in, dW_out, db_out and its residual-row gradients.
+void FusedTransformer::mlpBackwardRows(const Parameters& p, const int64_t* tokens, int64_t rows, const RowView& r,
+                                       float* partial) const
+{
+    const int64_t d = m_shape.dModel, length = m_shape.length, mlp = m_shape.dMlp;
+    const int64_t tail = m_offsets.wO;
+    float* dbOut = partial + (m_offsets.bOut - tail);
+    float* dbIn = partial + (m_offsets.bIn - tail);
+    std::fill(dbOut, dbOut + d, 0.0f);
+    std::fill(dbIn, dbIn + mlp, 0.0f);
+    for (int64_t b = 0; b < rows; ++b)
+        axpy(1.0f, r.dz + b * d, dbOut, d);
+    sgemm(Op::Transpose, Op::None, mlp, d, rows, 1.0f, r.hidden, mlp, r.dz, d, 0.0f, partial + (m_offsets.wOut - tail), d);
+    sgemm(Op::None, Op::Transpose, rows, mlp, d, 1.0f, r.dz, d, p.wOut, d, 0.0f, r.dHidden, mlp);
+    scaleByActivationSlope(m_shape.activation, r.pre, r.dHidden, rows * mlp);
+    for (int64_t b = 0; b < rows; ++b)
+        axpy(1.0f, r.dHidden + b * mlp, dbIn, mlp);
+    sgemm(Op::Transpose, Op::None, d, mlp, rows, 1.0f, r.residual, d, r.dHidden, mlp, 0.0f, partial + (m_offsets.wIn - tail), mlp);
+    std::copy(r.dz, r.dz + rows * d, r.dResidual);
+    sgemm(Op::None, Op::Transpose, rows, d, mlp, 1.0f, r.dHidden, mlp, p.wIn, mlp, 1.0f, r.dResidual, d);
+    float* dResidualRows = partial + (m_offsets.total - tail) + int64_t(m_shape.vocabulary) * d + 2 * m_tableRows * d;
+    for (int64_t b = 0; b < rows; ++b) {
+        const int64_t row = tokens[b * length + length - 1] * length + length - 1;
+        axpy(1.0f, r.dResidual + b * d, dResidualRows + row * d, d);
+    }
+}
+
+// From dAttended (rows × d) to the chunk's partial dW_O and its query, key and value
+// table gradients.
+__attribute__((target_clones("avx2", "default"))) void FusedTransformer::attentionBackwardRows(const Parameters& p, const int64_t* tokens, int64_t rows,
+                                             const float* dAttended, const RowView& r, float* partial) const
+{
+    const int64_t d = m_shape.dModel, length = m_shape.length, heads = m_shape.heads, dHead = d / heads;
+    const float scale = std::sqrt(float(dHead));
+    const int64_t tail = m_offsets.wO;
+    float* dQueries = partial + (m_offsets.total - tail);
+    float* dKeys = dQueries + int64_t(m_shape.vocabulary) * d;
+    float* dValues = dKeys + m_tableRows * d;
+    sgemm(Op::Transpose, Op::None, d, d, rows, 1.0f, r.mixed, d, dAttended, d, 0.0f, partial + (m_offsets.wO - tail), d);
+    sgemm(Op::None, Op::Transpose, rows, d, d, 1.0f, dAttended, d, p.wO, d, 0.0f, r.dMixed, d);
+    float dWeight[kMaxLength];
+    for (int64_t b = 0; b < rows; ++b) {
+        const int64_t* t = tokens + b * length;
+        const float* query = m_queries.data() + t[length - 1] * d;
+        float* dQuery = dQueries + t[length - 1] * d;
+        for (int64_t h = 0; h < heads; ++h) {
+            const float* weight = r.weights + (b * heads + h) * length;
+            const float* dm = r.dMixed + b * d + h * dHead;
+            float weighted = 0.0f;
+            for (int64_t j = 0; j < length; ++j) {
+                const int64_t row = (t[j] * length + j) * d + h * dHead;
+                dWeight[j] = dot(dm, m_values.data() + row, dHead);
+                weighted += weight[j] * dWeight[j];
+                axpy(weight[j], dm, dValues + row, dHead);
+            }
+            for (int64_t j = 0; j < length; ++j) {
+                const int64_t row = (t[j] * length + j) * d + h * dHead;
+                const float dScore = weight[j] * (dWeight[j] - weighted) / scale;
+                axpy(dScore, m_keys.data() + row, dQuery + h * dHead, dHead);
+                axpy(dScore, query + h * dHead, dKeys + row, dHead);
+            }
+        }
+    }
+}
+
+// Partial 0 += partials 1 … K−1 in chunk order; then W_O … unembed into the gradients.
+void FusedTransformer::reducePartials(float* gradients)
+{
+    const int64_t tailSize = m_offsets.total - m_offsets.wO;
+    const int parts = m_pool.threads();
+    m_pool.run(parts, [&](int part) {
+        const auto [begin, end] = chunkRange(m_partialSize, parts, part);
+        float* sum = m_partials[0].data();
+        for (int c = 1; c < kChunks; ++c) {
+            const float* add = m_partials[c].data();
+            for (int64_t i = begin; i < end; ++i)
+                sum[i] += add[i];
+        }
+        const int64_t copyEnd = std::min(end, tailSize);
+        if (begin < copyEnd)
+            std::copy(sum + begin, sum + copyEnd, gradients + m_offsets.wO + begin);
+    });
+}
+
+// dW_Q, dW_K, dW_V from the reduced table gradients, and the embedding and position
+// gradients from dX = residual rows + the three projections' input gradients.
+void FusedTransformer::finishTableGradients(const Parameters& p, float* gradients)
+{
+    const int64_t d = m_shape.dModel, length = m_shape.length, vocabulary = m_shape.vocabulary;
+    const float* dQueries = m_partials[0].data() + (m_offsets.total - m_offsets.wO);
+    const float* dKeys = dQueries + vocabulary * d;
+    const float* dValues = dKeys + m_tableRows * d;
+    const float* dResidualRows = dValues + m_tableRows * d;
+    const float* lastRows = m_x.data() + (length - 1) * d;
+    m_pool.run(2, [&](int task) {
+        if (task == 0) {
+            sgemm(Op::Transpose, Op::None, d, d, m_tableRows, 1.0f, m_x.data(), d, dKeys, d, 0.0f,
+                  gradients + m_offsets.wK, d);
+            sgemm(Op::None, Op::Transpose, m_tableRows, d, d, 1.0f, dKeys, d, p.wK, d, 0.0f, m_dxKeys.data(), d);
+            sgemm(Op::Transpose, Op::None, d, d, vocabulary, 1.0f, lastRows, length * d, dQueries, d, 0.0f,
+                  gradients + m_offsets.wQ, d);
+        } else {
+            sgemm(Op::Transpose, Op::None, d, d, m_tableRows, 1.0f, m_x.data(), d, dValues, d, 0.0f,
+                  gradients + m_offsets.wV, d);
+            sgemm(Op::None, Op::Transpose, m_tableRows, d, d, 1.0f, dValues, d, p.wV, d, 0.0f, m_dxValues.data(), d);
+            sgemm(Op::None, Op::Transpose, vocabulary, d, d, 1.0f, dQueries, d, p.wQ, d, 0.0f, m_dxQueries.data(), d);
+        }
+    });
+    float* dEmbed = gradients + m_offsets.embed;
+    float* dPosition = gradients + m_offsets.position;
+    std::fill(dEmbed, dEmbed + vocabulary * d, 0.0f);
+    std::fill(dPosition, dPosition + length * d, 0.0f);
+    for (int64_t v = 0; v < vocabulary; ++v)
+        for (int64_t j = 0; j < length; ++j) {
+            const int64_t row = (v * length + j) * d;
+            for (int64_t k = 0; k < d; ++k) {
+                float dx = dResidualRows[row + k] + m_dxKeys[row + k] + m_dxValues[row + k];
+                if (j == length - 1)
+                    dx += m_dxQueries[v * d + k];
+                dEmbed[v * d + k] += dx;
+                dPosition[j * d + k] += dx;
+            }
+        }
+}
+
+double FusedTransformer::trainStep(const float* parameters, float* gradients, const int64_t* tokens,
+                                   const int64_t* labels, int64_t batch, const FusedMixing* mixing,
+                                   const RepresentationGradient& extra)
+{
+    const Parameters p(parameters, m_offsets);
+    const int64_t d = m_shape.dModel, length = m_shape.length, classes = m_shape.classes;
+    const int64_t tail = m_offsets.wO;
+    const bool mixAttention = mixing && mixing->site == MixingSite::AttentionOutput;
+    const bool mixFinal = mixing && mixing->site == MixingSite::FinalResidual;
+    if (mixing && !mixAttention && !mixFinal)
+        throw std::logic_error("FusedTransformer: embedding mixing runs on the autograd path");
+    Activations& a = m_batch[0];
+    a.reserve(batch, m_shape, true);
+    // Each region below runs the chunks in parallel; between regions, steps that read
+    // across chunks (mixing, the extra loss terms) run on the whole batch.
+    struct Chunk {
+        const int64_t* tokens;
+        const int64_t* labels;
+        int64_t rows;
+        RowView r;
+        float* partial;
+        int index;
+    };
+    auto forEachChunk = [&](const std::function<void(const Chunk&)>& body) {
+        m_pool.run(kChunks, [&](int chunk) {
+            const auto [begin, end] = chunkRange(batch, kChunks, chunk);
+            body(Chunk{tokens + begin * length, labels + begin, end - begin, a.view(begin, m_shape),
+                       m_partials[chunk].data(), chunk});
+        });
+    };
+    // Stages per chunk. A stage that reads across chunks (mixing, the extra terms) needs
+    // the previous stages done for the whole batch first; the others share a region.
+    std::vector<double> chunkLoss(kChunks, 0.0);
+    const float gradientScale = 1.0f / float(batch);
+    auto attend = [&](const Chunk& c) {
+        // W_O … unembed are overwritten below; the table gradients are scattered into.
+        std::fill(c.partial + (m_offsets.total - tail), c.partial + m_partialSize, 0.0f);
+        attendRows(p, c.tokens, c.rows, c.r);
+    };
+    auto mlp = [&](const Chunk& c) {
+        mlpRows(p, c.tokens, c.rows, mixAttention ? c.r.attendedMixed : c.r.attended, c.r);
+    };
+    // Logits, loss and dz of the unembedding's input.
+    auto unembed = [&](const Chunk& c) {
+        const float* zIn = mixFinal ? c.r.zMixed : c.r.z;
+        float* dzIn = mixFinal ? c.r.dzMixed : c.r.dz;
+        float* logits = c.r.logits;
+        sgemm(Op::None, Op::None, c.rows, classes, d, 1.0f, zIn, d, p.unembed, classes, 0.0f, logits, classes);
+        chunkLoss[c.index] = crossEntropyRows(logits, c.labels, c.rows, gradientScale);
+        sgemm(Op::Transpose, Op::None, d, classes, c.rows, 1.0f, zIn, d, logits, classes, 0.0f,
+              c.partial + (m_offsets.unembed - tail), classes);
+        sgemm(Op::None, Op::Transpose, c.rows, d, classes, 1.0f, logits, classes, p.unembed, classes, 0.0f, dzIn, d);
+    };
+    auto mlpBackward = [&](const Chunk& c) { mlpBackwardRows(p, c.tokens, c.rows, c.r, c.partial); };
+    auto attentionBackward = [&](const Chunk& c) {
+        attentionBackwardRows(p, c.tokens, c.rows, mixAttention ? c.r.dAttended : c.r.dResidual, c.r, c.partial);
+    };
+    using Stage = std::function<void(const Chunk&)>;
+    auto region = [&](const std::vector<Stage>& stages) {
+        forEachChunk([&](const Chunk& c) {
+            for (const Stage& stage : stages)
+                stage(c);
+        });
+    };
+
+    buildTables(p);
+    // Without mixing or extra terms every chunk runs forward and backward in one region.
+    std::vector<Stage> pending{attend};
+    if (mixAttention) {
+        region(pending);
+        mixRows(a.attended.data(), a.attendedMixed.data(), mixing->permutation, batch, d, mixing->alpha);
+        pending.clear();
+    }
+    pending.push_back(mlp);
+    if (mixFinal) {
+        region(pending);
+        mixRows(a.z.data(), a.zMixed.data(), mixing->permutation, batch, d, mixing->alpha);
+        pending.clear();
+    }
+    pending.push_back(unembed);
+    if (mixFinal || extra) {
+        region(pending);
+        if (extra)
+            extra(mixFinal ? a.zMixed.data() : a.z.data(), mixFinal ? a.dzMixed.data() : a.dz.data(), batch, d);
+        if (mixFinal)
+            unmixRows(a.dzMixed.data(), a.dz.data(), mixing->permutation, batch, d, mixing->alpha);
+        pending.clear();
+    }
+    pending.push_back(mlpBackward);
+    if (mixAttention) {
+        region(pending);
+        unmixRows(a.dResidual.data(), a.dAttended.data(), mixing->permutation, batch, d, mixing->alpha);
+        pending.clear();
+    }
+    pending.push_back(attentionBackward);
+    region(pending);
+    double lossSum = 0.0;
+    for (double l : chunkLoss)
+        lossSum += l;
+    reducePartials(gradients);
+    finishTableGradients(p, gradients);
+    return lossSum / double(batch);
+}
+
+void FusedTransformer::inferBlock(const Parameters& p, const int64_t* tokens, int64_t rows, Activations& a) const
+{
+    a.reserve(kEvalBlockRows, m_shape, false);
+    const RowView r = a.view(0, m_shape);
+    attendRows(p, tokens, rows, r);
+    mlpRows(p, tokens, rows, r.attended, r);
+}
+
+void FusedTransformer::representations(const float* parameters, const int64_t* tokens, int64_t count, float* out)
+{
+    const Parameters p(parameters, m_offsets);
+    buildTables(p);
+    const int64_t d = m_shape.dModel, length = m_shape.length;
+    const int blocks = int((count + kEvalBlockRows - 1) / kEvalBlockRows);
+    const int threads = m_pool.threads();
+    m_pool.run(blocks, [&](int block) {
+        const int64_t begin = block * kEvalBlockRows, rows = std::min(kEvalBlockRows, count - begin);
+        Activations& a = m_blocks[block % threads];
+        inferBlock(p, tokens + begin * length, rows, a);
+        std::copy(a.z.data(), a.z.data() + rows * d, out + begin * d);
+    });
+}
+
+SplitSums FusedTransformer::evaluate(const float* parameters, const int64_t* tokens, const int64_t* labels,
+                                     int64_t count, double saturationEpsilon)
+{
+    const Parameters p(parameters, m_offsets);
+    buildTables(p);
+    const int64_t d = m_shape.dModel, length = m_shape.length, classes = m_shape.classes;
+    const int blocks = int((count + kEvalBlockRows - 1) / kEvalBlockRows);
+    const int threads = m_pool.threads();
+    std::vector<SplitSums> sums(blocks);
+    m_pool.run(blocks, [&](int block) {
+        const int64_t begin = block * kEvalBlockRows, rows = std::min(kEvalBlockRows, count - begin);
+        Activations& a = m_blocks[block % threads];
+        inferBlock(p, tokens + begin * length, rows, a);
+        sgemm(Op::None, Op::None, rows, classes, d, 1.0f, a.z.data(), d, p.unembed, classes, 0.0f, a.logits.data(),
+              classes);
+        SplitSums& s = sums[block];
+        for (int64_t b = 0; b < rows; ++b) {
+            const float* row = a.logits.data() + b * classes;
+            const int64_t label = labels[begin + b];
+            const int64_t best = std::max_element(row, row + classes) - row;  // first maximum, as argmax
+            const float largest = row[best];
+            float total = 0.0f, mean = 0.0f;
+            for (int64_t c = 0; c < classes; ++c) {
+                total += std::exp(row[c] - largest);
+                mean += row[c];
+            }
+            mean /= float(classes);
+            const float logTotal = std::log(total);
+            s.lossSum += double(largest + logTotal - row[label]);
+            s.correct += best == label;
+            for (int64_t c = 0; c < classes; ++c)
+                s.sumSquaredCentred += double(row[c] - mean) * double(row[c] - mean);
+            // 1 − p_max = −expm1(log p_max), exact where p_max is within float rounding of 1.
+            s.saturated += -std::expm1(-double(logTotal)) < saturationEpsilon;
+        }
+        s.entries = rows * classes;
+        s.examples = rows;
+    });
+    SplitSums total;
+    for (const SplitSums& s : sums) {
+        total.lossSum += s.lossSum;
+        total.correct += s.correct;
+        total.sumSquaredCentred += s.sumSquaredCentred;
+        total.entries += s.entries;
+        total.saturated += s.saturated;
+        total.examples += s.examples;
+    }
+    return total;
+}
+
+}  // namespace grokscope

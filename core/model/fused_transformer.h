@@ -1,0 +1,113 @@
+#pragma once
+// Training step and inference of the 1-layer Transformer without LayerNorm (every
+// Transformer preset) written out by hand: forward, backward and the loss in a few
+// single-threaded GEMMs per batch chunk, no autograd graph, no allocation per step.
+//
+// What it exploits (issue 5): only the final position reaches the loss, so queries,
+// W_O, the MLP and the unembedding run at that position alone; keys and values are
+// functions of (token, position), so they are computed once per table row and
+// gathered. The arithmetic is that of TransformerModel; the summation order is not,
+// which tst_fused_transformer bounds.
+//
+// The batch is always cut into the same chunks, whatever the thread count, and chunk
+// partials are summed in chunk order: a seed's trajectory is the same on 1 thread or 2.
+// No torch in this header.
+
+#include "train/train_config.h"
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace grokscope {
+
+class WorkerPool;
+
+struct FusedTransformerShape {
+    int vocabulary = 0, length = 0, dModel = 0, heads = 0, dMlp = 0, classes = 0;
+    Activation activation = Activation::Relu;
+};
+
+// Offsets of each parameter in the flat parameter (and gradient) vector.
+struct FusedTransformerOffsets {
+    int64_t embed = -1, position = -1, wQ = -1, wK = -1, wV = -1, wO = -1, wIn = -1, bIn = -1, wOut = -1,
+            bOut = -1, unembed = -1, total = 0;
+};
+
+struct FusedMixing {
+    double alpha = 0.0;
+    MixingSite site = MixingSite::FinalResidual;  // Embedding is not supported here
+    const int64_t* permutation = nullptr;         // batch entries
+};
+
+// Sums over a split, in float64; the trainer turns them into loss, accuracy and the
+// logit statistics.
+struct SplitSums {
+    double lossSum = 0.0;
+    int64_t correct = 0;
+    double sumSquaredCentred = 0.0;  // Σ (logit − row mean)²
+    int64_t entries = 0;
+    int64_t saturated = 0;           // rows with 1 − p_max < ε
+    int64_t examples = 0;
+};
+
+class FusedTransformer {
+public:
+    // Batches are cut into this many chunks for training.
+    static constexpr int kChunks = 2;
+    // Evaluation blocks: fixed rows per block, so the sums do not depend on threads.
+    static constexpr int64_t kEvalBlockRows = 256;
+
+    FusedTransformer(const FusedTransformerShape& shape, const FusedTransformerOffsets& offsets, WorkerPool& pool);
+    ~FusedTransformer();
+
+    // Adds gradients of extra loss terms with respect to the representation z (rows × d)
+    // that feeds the unembedding, into dz. Called once per step with the whole batch.
+    using RepresentationGradient = std::function<void(const float* z, float* dz, int64_t rows, int64_t width)>;
+
+    // Mean cross-entropy of the batch; writes the gradient of (that + extra terms) into
+    // `gradients` (all `offsets.total` entries overwritten). tokens: batch × length.
+    double trainStep(const float* parameters, float* gradients, const int64_t* tokens, const int64_t* labels,
+                     int64_t batch, const FusedMixing* mixing, const RepresentationGradient& extra);
+    // Final-position representations (count × dModel) without mixing.
+    void representations(const float* parameters, const int64_t* tokens, int64_t count, float* out);
+    SplitSums evaluate(const float* parameters, const int64_t* tokens, const int64_t* labels, int64_t count,
+                       double saturationEpsilon);
+
+private:
+    struct Parameters;
+    struct RowView;
+    struct Activations;
+    void buildTables(const Parameters& p);
+    void attendRows(const Parameters& p, const int64_t* tokens, int64_t rows, const RowView& r) const;
+    void mlpRows(const Parameters& p, const int64_t* tokens, int64_t rows, const float* attended,
+                 const RowView& r) const;
+    // Softmax cross-entropy of rows of logits: returns the rows' loss sum and replaces
+    // the logits by the gradient of the loss sum times `gradientScale` (1 / batch).
+    double crossEntropyRows(float* logits, const int64_t* labels, int64_t rows, float gradientScale) const;
+    void mlpBackwardRows(const Parameters& p, const int64_t* tokens, int64_t rows, const RowView& r,
+                         float* partial) const;
+    void attentionBackwardRows(const Parameters& p, const int64_t* tokens, int64_t rows, const float* dAttended,
+                               const RowView& r, float* partial) const;
+    void reducePartials(float* gradients);
+    void finishTableGradients(const Parameters& p, float* gradients);
+    // Forward of rows [begin, begin + rows) of an inference block into thread-local arrays.
+    void inferBlock(const Parameters& p, const int64_t* tokens, int64_t rows, Activations& a) const;
+
+    FusedTransformerShape m_shape;
+    FusedTransformerOffsets m_offsets;
+    WorkerPool& m_pool;
+    int64_t m_tableRows;  // vocabulary × length
+    // Shared per step: X = embed ⊕ position rows, their key/value projections, and the
+    // query projection of the final position's rows.
+    std::vector<float> m_x, m_keys, m_values, m_queries;
+    // Backward of the tables: dX from the key, value and query paths.
+    std::vector<float> m_dxKeys, m_dxValues, m_dxQueries;
+    // Per chunk: partial gradients of W_O … unembed, then the table gradients.
+    std::vector<std::vector<float>> m_partials;
+    int64_t m_partialSize = 0;
+    std::vector<Activations> m_batch;    // one: the whole training batch
+    std::vector<Activations> m_blocks;   // one per thread, for inference
+};
+
+}  // namespace grokscope

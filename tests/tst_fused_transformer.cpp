@@ -1,0 +1,219 @@
+// The hand-written Transformer step (FusedTransformer) against autograd on the same
+// model: gradients, loss, representations and evaluation sums, with every lever it
+// supports; and the same numbers on 1 thread and on 2.
+
+#include "compute/worker_pool.h"
+#include "model/fused_transformer.h"
+#include "model/grok_model.h"
+#include "tasks/dataset.h"
+
+#include <torch/torch.h>
+
+#include <QtTest>
+#include <cmath>
+
+using namespace grokscope;
+
+namespace {
+
+struct Fixture {
+    Dataset data;
+    ModelConfig config;
+    std::unique_ptr<GrokModel> model;
+    torch::Tensor tokens, labels;
+
+    explicit Fixture(Activation activation, int64_t batch = 64)
+    {
+        TaskConfig task;
+        task.modulus = 23;
+        task.trainFraction = 0.5;
+        data = buildDataset(task, MetricsConfig{});
+        config.dModel = 32;
+        config.heads = 4;
+        config.dMlp = 64;
+        config.activation = activation;
+        model = createModel(config, data, 7, torch::kCPU);
+        // Larger weights than at initialisation, so attention is far from uniform and
+        // ReLUs are mixed: a wrong term would not hide behind symmetry.
+        torch::NoGradGuard noGrad;
+        model->parameters().flatValues().mul_(3.0);
+        tokens = torch::empty({batch, data.sequenceLength}, torch::kInt64);
+        labels = torch::empty({batch}, torch::kInt64);
+        for (int64_t i = 0; i < batch; ++i) {
+            const int pair = data.trainPairs[static_cast<size_t>((i * 37) % data.trainPairs.size())];
+            std::vector<int> t(data.sequenceLength);
+            data.tokensOf(pair, t.data());
+            for (int j = 0; j < data.sequenceLength; ++j)
+                tokens[i][j] = t[j];
+            labels[i] = data.table.answer[pair];
+        }
+    }
+
+    std::unique_ptr<FusedTransformer> fused(WorkerPool& pool) const
+    {
+        return createFusedTransformer(*model, data, config, pool);
+    }
+    float* values() const { return model->parameters().flatValues().data_ptr<float>(); }
+};
+
+// An extra loss term with a known gradient: c/2 · Σ z², d/dz = c · z.
+constexpr float kExtra = 0.05f;
+
+torch::Tensor autogradGradient(Fixture& f, const MixingRequest* mixing, bool extra, double* loss)
+{
+    ParameterStore& store = f.model->parameters();
+    store.flatGradients().zero_();
+    const ModelOutput out = f.model->forward(f.tokens, mixing);
+    torch::Tensor total = torch::nn::functional::cross_entropy(out.logits, f.labels);
+    *loss = total.item<double>();
+    if (extra)
+        total = total + out.representation.pow(2).sum() * (kExtra / 2.0);
+    total.backward();
+    return store.flatGradients().clone();
+}
+
+torch::Tensor fusedGradient(Fixture& f, int threads, const FusedMixing* mixing, bool extra, double* loss)
+{
+    WorkerPool pool(threads);
+    const auto fused = f.fused(pool);
+    torch::Tensor gradients = torch::full_like(f.model->parameters().flatValues(), std::nanf(""));
+    FusedTransformer::RepresentationGradient addExtra;
+    if (extra)
+        addExtra = [](const float* z, float* dz, int64_t rows, int64_t width) {
+            for (int64_t i = 0; i < rows * width; ++i)
+                dz[i] += kExtra * z[i];
+        };
+    *loss = fused->trainStep(f.values(), gradients.data_ptr<float>(), f.tokens.data_ptr<int64_t>(),
+                             f.labels.data_ptr<int64_t>(), f.tokens.size(0), mixing, addExtra);
+    return gradients;
+}
+
+// Largest difference per parameter tensor, relative to that tensor's largest gradient.
+void compareGradients(const Fixture& f, const torch::Tensor& expected, const torch::Tensor& got)
+{
+    QVERIFY(torch::isfinite(got).all().item<bool>());  // every entry written
+    const ParameterStore& store = f.model->parameters();
+    int64_t offset = 0;
+    for (size_t i = 0; i < store.views().size(); ++i) {
+        const int64_t n = store.views()[i].numel();
+        const torch::Tensor e = expected.narrow(0, offset, n), g = got.narrow(0, offset, n);
+        const double scale = e.abs().max().item<double>(), error = (e - g).abs().max().item<double>();
+        QVERIFY2(scale > 0.0, qPrintable(QString::fromStdString(store.names()[i]) + " has no gradient"));
+        QVERIFY2(error <= 1e-4 * scale, qPrintable(QString("%1: error %2 of scale %3")
+                                                       .arg(QString::fromStdString(store.names()[i]))
+                                                       .arg(error)
+                                                       .arg(scale)));
+        offset += n;
+    }
+}
+
+torch::Tensor derangement(int64_t n)
+{
+    torch::Tensor p = torch::arange(n, torch::kInt64);
+    return torch::cat({p.narrow(0, 5, n - 5), p.narrow(0, 0, 5)});  // i → i + 5 mod n
+}
+
+}  // namespace
+
+class TestFusedTransformer : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void gradientsEqualAutograd_data()
+    {
+        QTest::addColumn<bool>("gelu");
+        QTest::addColumn<int>("site");  // -1: no mixing, else MixingSite
+        QTest::addColumn<bool>("extra");
+        QTest::addColumn<int>("batch");
+        QTest::newRow("ReLU") << false << -1 << false << 64;
+        QTest::newRow("GELU") << true << -1 << false << 64;
+        QTest::newRow("odd batch, uneven chunks") << false << -1 << false << 37;
+        QTest::newRow("mixing at the final residual") << false << int(MixingSite::FinalResidual) << false << 64;
+        QTest::newRow("mixing at the attention output") << false << int(MixingSite::AttentionOutput) << false << 64;
+        QTest::newRow("extra loss term on z") << false << -1 << true << 64;
+        QTest::newRow("extra term and final mixing") << true << int(MixingSite::FinalResidual) << true << 64;
+    }
+
+    void gradientsEqualAutograd()
+    {
+        QFETCH(bool, gelu);
+        QFETCH(int, site);
+        QFETCH(bool, extra);
+        QFETCH(int, batch);
+        Fixture f(gelu ? Activation::Gelu : Activation::Relu, batch);
+        const torch::Tensor permutation = derangement(batch);
+        MixingRequest request{0.3, MixingSite(site < 0 ? 0 : site), permutation};
+        FusedMixing plan{0.3, MixingSite(site < 0 ? 0 : site), permutation.data_ptr<int64_t>()};
+        double expectedLoss = 0.0, loss = 0.0;
+        const torch::Tensor expected = autogradGradient(f, site < 0 ? nullptr : &request, extra, &expectedLoss);
+        const torch::Tensor got = fusedGradient(f, 2, site < 0 ? nullptr : &plan, extra, &loss);
+        QVERIFY2(std::abs(loss - expectedLoss) <= 1e-5 * expectedLoss,
+                 qPrintable(QString("loss %1 vs %2").arg(loss).arg(expectedLoss)));
+        compareGradients(f, expected, got);
+    }
+
+    void oneThreadAndTwoGiveIdenticalNumbers()
+    {
+        // Fixed chunks, reduced in chunk order: the thread count must not change a bit.
+        Fixture f(Activation::Relu, 64);
+        double lossOne = 0.0, lossTwo = 0.0;
+        const torch::Tensor one = fusedGradient(f, 1, nullptr, false, &lossOne);
+        const torch::Tensor two = fusedGradient(f, 2, nullptr, false, &lossTwo);
+        QCOMPARE(lossOne, lossTwo);
+        QVERIFY(torch::equal(one, two));
+        WorkerPool poolOne(1), poolTwo(2);
+        const SplitSums a = f.fused(poolOne)->evaluate(f.values(), f.tokens.data_ptr<int64_t>(),
+                                                        f.labels.data_ptr<int64_t>(), f.tokens.size(0), 1e-4);
+        const SplitSums b = f.fused(poolTwo)->evaluate(f.values(), f.tokens.data_ptr<int64_t>(),
+                                                        f.labels.data_ptr<int64_t>(), f.tokens.size(0), 1e-4);
+        QCOMPARE(a.lossSum, b.lossSum);
+        QCOMPARE(a.sumSquaredCentred, b.sumSquaredCentred);
+    }
+
+    void evaluationSumsEqualTorch()
+    {
+        // Every pair of the task, in more than one evaluation block.
+        Fixture f(Activation::Relu, 0);
+        std::vector<int> pairs = f.data.trainPairs;
+        pairs.insert(pairs.end(), f.data.testPairs.begin(), f.data.testPairs.end());
+        const int64_t n = static_cast<int64_t>(pairs.size()), length = f.data.sequenceLength;
+        QVERIFY(n > FusedTransformer::kEvalBlockRows);
+        torch::Tensor tokens = torch::empty({n, length}, torch::kInt64), labels = torch::empty({n}, torch::kInt64);
+        std::vector<int> t(length);
+        for (int64_t i = 0; i < n; ++i) {
+            f.data.tokensOf(pairs[static_cast<size_t>(i)], t.data());
+            for (int64_t j = 0; j < length; ++j)
+                tokens[i][j] = t[static_cast<size_t>(j)];
+            labels[i] = f.data.table.answer[pairs[static_cast<size_t>(i)]];
+        }
+        torch::NoGradGuard noGrad;
+        const ModelOutput out = f.model->forward(tokens, nullptr);
+        const torch::Tensor logSoftmax = out.logits.log_softmax(-1);
+        const double lossSum = -logSoftmax.gather(1, labels.unsqueeze(1)).to(torch::kFloat64).sum().item<double>();
+        const int64_t correct = out.logits.argmax(-1).eq(labels).sum().item<int64_t>();
+        const double squares =
+            (out.logits - out.logits.mean(-1, true)).to(torch::kFloat64).pow(2).sum().item<double>();
+        // A threshold that splits the rows, so the count is not trivially 0 or n.
+        const torch::Tensor shortfall = -torch::expm1(std::get<0>(logSoftmax.max(-1)).to(torch::kFloat64));
+        const double epsilon = shortfall.median().item<double>();
+        const int64_t saturated = shortfall.lt(epsilon).sum().item<int64_t>();
+
+        WorkerPool pool(2);
+        const SplitSums s = f.fused(pool)->evaluate(f.values(), tokens.data_ptr<int64_t>(), labels.data_ptr<int64_t>(),
+                                                    n, epsilon);
+        QCOMPARE(s.examples, n);
+        QCOMPARE(s.entries, n * f.data.table.numClasses);
+        QVERIFY(std::abs(s.lossSum - lossSum) <= 1e-5 * lossSum);
+        QCOMPARE(s.correct, correct);
+        QVERIFY(correct > 0 && correct < n);
+        QVERIFY(std::abs(s.sumSquaredCentred - squares) <= 1e-5 * squares);
+        QVERIFY(std::abs(s.saturated - saturated) <= 2);  // rows at the threshold may round either way
+
+        torch::Tensor z = torch::empty({n, f.config.dModel}, torch::kFloat32);
+        f.fused(pool)->representations(f.values(), tokens.data_ptr<int64_t>(), n, z.data_ptr<float>());
+        const double scale = out.representation.abs().max().item<double>();
+        QVERIFY((z - out.representation).abs().max().item<double>() <= 1e-5 * scale);
+    }
+};
+
+QTEST_APPLESS_MAIN(TestFusedTransformer)
+#include "tst_fused_transformer.moc"
