@@ -6,6 +6,7 @@
 
 #include "io/config_json.h"
 #include "metrics/spectrum.h"
+#include "compute/sgemm.h"
 #include "train/engine_threads.h"
 #include "train/trainer.h"
 
@@ -54,7 +55,7 @@ struct Options {
                  "                       [--dump-losses N FILE]\n"
                  "  --quick           skip the run to T_grok (about 90 s)\n"
                  "  --steps-only      only the steps/s figures (batch 512 and full batch)\n"
-                 "  --threads N       run.threads for every figure (LibTorch and OpenBLAS threads)\n"
+                 "  --threads N       run.threads for every figure (engine threads; see README)\n"
                  "  --steps N         timed steps at batch 512 (full batch: N / 4); default 300\n"
                  "  --eval-repeats N  evaluations timed with and without the spectrum; default 20\n"
                  "  --overhead-steps N  steps at the default cadence for the overhead with --quick\n"
@@ -133,6 +134,9 @@ public:
         values["preset"] = m_options.preset;
         values["overrides"] = m_options.overrides;
         values["run_threads"] = m_runThreads;
+        values["engine_threads"] = m_engineThreads;
+        values["engine_path"] = m_enginePath;
+        values["sgemm"] = grokscope::sgemmUsesBlas() ? "cblas_sgemm" : "eigen";
         values["torch_threads"] = grokscope::torchIntraOpThreads();
         values["openblas_threads"] = openblas_get_num_threads ? openblas_get_num_threads() : -1;
         values["OMP_NUM_THREADS"] = environment("OMP_NUM_THREADS");
@@ -142,10 +146,18 @@ public:
         std::cout << values.dump() << std::endl;
     }
     void setRunThreads(int threads) { m_runThreads = threads; }
+    // What the trainer resolved: thread count and which step runs.
+    void setEngine(const Trainer& trainer)
+    {
+        m_engineThreads = trainer.threads();
+        m_enginePath = trainer.fusedPath() ? "fused" : "autograd";
+    }
 
 private:
     const Options& m_options;
     int m_runThreads = 0;
+    int m_engineThreads = 0;
+    std::string m_enginePath = "unknown";
 };
 
 TrainConfig baseConfig(const Options& options)
@@ -376,6 +388,7 @@ int main(int argc, char** argv)
     Reporter reporter(options);
     try {
         reporter.setRunThreads(baseConfig(options).run.threads);
+        reporter.setEngine(Trainer(baseConfig(options)));
         if (options.dumpLosses > 0)
             return dumpLosses(options, reporter);
         measureSteps(options, reporter, grokscope::BatchMode::SampledWithReplacement, options.steps);

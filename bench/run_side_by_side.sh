@@ -11,9 +11,12 @@
 #
 # Thread settings, the same for both programs for each N in THREADS:
 #   environment: OMP_NUM_THREADS=N OPENBLAS_NUM_THREADS=N MKL_NUM_THREADS=N;
-#   GrokScope:   --threads N -> run.threads = N -> openblas_set_num_threads(N), with
+#   GrokScope:   --threads N -> run.threads = N -> N threads each running a chunk of the
+#                batch through FusedTransformer, openblas_set_num_threads(1) and
 #                torch::set_num_threads(1) (core/train/engine_threads.cpp);
 #   peer:        --threads N -> torch.set_num_threads(N); OpenBLAS reads OPENBLAS_NUM_THREADS.
+# A third column runs the peer as fast as it goes here: torch.set_num_threads(1) with
+# OPENBLAS_NUM_THREADS=N (its OpenMP and OpenBLAS pools then do not fight).
 # Every JSON line reports the thread counts the program actually ran with.
 # The programs alternate (C++, peer, C++, peer, ...) so that load from other processes
 # falls on both; the ratio is taken between the medians of the rounds.
@@ -94,6 +97,7 @@ for n in $threads_list; do
     for ((r = 1; r <= rounds; ++r)); do
         "$bench" --threads "$n" --steps "$steps" --steps-only | tee -a "$work/cpp_$n.jsonl"
         "$python" "$peer" --threads "$n" --steps "$steps" "${peer_args[@]}" | tee -a "$work/peer_$n.jsonl"
+        "$python" "$peer" --threads 1 --steps "$steps" "${peer_args[@]}" | tee -a "$work/peerblas_$n.jsonl"
     done
 done
 unset OMP_NUM_THREADS OPENBLAS_NUM_THREADS MKL_NUM_THREADS
@@ -102,7 +106,9 @@ unset OMP_NUM_THREADS OPENBLAS_NUM_THREADS MKL_NUM_THREADS
 import json, statistics, sys
 work, threads = sys.argv[1], sys.argv[2:]
 print("# median steps/s over the rounds; ratio = GrokScope / PyTorch")
-print("%-8s %-6s %6s %12s %12s %7s" % ("threads", "batch", "rounds", "grokscope", "pytorch", "ratio"))
+print("# pytorch: torch.set_num_threads(N); pytorch-blas: torch 1 thread, OpenBLAS N")
+print("%-8s %-6s %6s %12s %12s %7s %13s %7s" % ("threads", "batch", "rounds", "grokscope", "pytorch", "ratio",
+                                              "pytorch-blas", "ratio"))
 for n in threads:
     def load(side):
         rows = [json.loads(l) for l in open("%s/%s_%s.jsonl" % (work, side, n))]
@@ -114,11 +120,15 @@ for n in threads:
         return values, batches
     cpp, batches = load("cpp")
     peer, _ = load("peer")
+    blas, _ = load("peerblas")
     for mode in ("sampled", "full"):
-        c, p = statistics.median(cpp[mode]), statistics.median(peer[mode])
-        print("%-8s %-6s %6d %12.2f %12.2f %7.2f" % (n, batches[mode], len(cpp[mode]), c, p, c / p))
+        c, p, b = (statistics.median(x[mode]) for x in (cpp, peer, blas))
+        print("%-8s %-6s %6d %12.2f %12.2f %7.2f %13.2f %7.2f" % (n, batches[mode], len(cpp[mode]), c, p, c / p,
+                                                                b, c / b))
         print(json.dumps({"figure": "side_by_side", "threads": int(n), "batch_mode": mode,
                           "batch": batches[mode], "grokscope_steps_per_s": c,
                           "pytorch_steps_per_s": p, "ratio": c / p,
-                          "grokscope_rounds": cpp[mode], "pytorch_rounds": peer[mode]}))
+                          "pytorch_torch1_openblasN_steps_per_s": b, "ratio_vs_torch1_openblasN": c / b,
+                          "grokscope_rounds": cpp[mode], "pytorch_rounds": peer[mode],
+                          "pytorch_torch1_openblasN_rounds": blas[mode]}))
 EOF

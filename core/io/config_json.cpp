@@ -170,7 +170,7 @@ const std::vector<Field>& fields()
         f.push_back(boolField("run.stop_at_grok", "stop once test accuracy reaches metrics.grok_accuracy", &C::run, &RunConfig::stopAtGrok));
         f.push_back(numberField("run.stop_after_grok_steps", "with stop_at_grok: steps to keep training after T_grok", &C::run, &RunConfig::stopAfterGrokSteps));
         f.push_back(stringField("run.device", "cpu or cuda", &C::run, &RunConfig::device));
-        f.push_back(numberField("run.threads", "OpenBLAS threads of the matrix products (0 = 1); LibTorch's own pool stays at 1. Results are reproducible per thread count", &C::run, &RunConfig::threads));
+        f.push_back(numberField("run.threads", "Threads of the engine (0 = up to 2, one per core). Transformer presets: the batch runs as 2 fixed chunks, so results do not depend on the count; other models: OpenBLAS threads, results reproducible per count", &C::run, &RunConfig::threads));
         f.push_back({"run.save_representations_at_steps", "steps at which the probe representations are written as .npy",
                      [](const C& c) { return json(c.run.saveRepresentationsAtSteps); },
                      [](C& c, const json& v) {

@@ -487,33 +487,32 @@ double FusedTransformer::trainStep(const float* parameters, float* gradients, co
 
     buildTables(p);
     // Without mixing or extra terms every chunk runs forward and backward in one region.
-    std::vector<Stage> pending{attend};
-    if (mixAttention) {
+    // A step over the whole batch first finishes the stages queued so far.
+    std::vector<Stage> pending;
+    auto wholeBatch = [&](const std::function<void()>& step) {
         region(pending);
-        mixRows(a.attended.data(), a.attendedMixed.data(), mixing->permutation, batch, d, mixing->alpha);
         pending.clear();
-    }
+        step();
+    };
+    const double alpha = mixing ? mixing->alpha : 0.0;
+    const int64_t* permutation = mixing ? mixing->permutation : nullptr;
+    pending.push_back(attend);
+    if (mixAttention)
+        wholeBatch([&] { mixRows(a.attended.data(), a.attendedMixed.data(), permutation, batch, d, alpha); });
     pending.push_back(mlp);
-    if (mixFinal) {
-        region(pending);
-        mixRows(a.z.data(), a.zMixed.data(), mixing->permutation, batch, d, mixing->alpha);
-        pending.clear();
-    }
+    if (mixFinal)
+        wholeBatch([&] { mixRows(a.z.data(), a.zMixed.data(), permutation, batch, d, alpha); });
     pending.push_back(unembed);
-    if (mixFinal || extra) {
-        region(pending);
-        if (extra)
-            extra(mixFinal ? a.zMixed.data() : a.z.data(), mixFinal ? a.dzMixed.data() : a.dz.data(), batch, d);
-        if (mixFinal)
-            unmixRows(a.dzMixed.data(), a.dz.data(), mixing->permutation, batch, d, mixing->alpha);
-        pending.clear();
-    }
+    if (mixFinal || extra)
+        wholeBatch([&] {
+            if (extra)
+                extra(mixFinal ? a.zMixed.data() : a.z.data(), mixFinal ? a.dzMixed.data() : a.dz.data(), batch, d);
+            if (mixFinal)
+                unmixRows(a.dzMixed.data(), a.dz.data(), permutation, batch, d, alpha);
+        });
     pending.push_back(mlpBackward);
-    if (mixAttention) {
-        region(pending);
-        unmixRows(a.dResidual.data(), a.dAttended.data(), mixing->permutation, batch, d, mixing->alpha);
-        pending.clear();
-    }
+    if (mixAttention)
+        wholeBatch([&] { unmixRows(a.dResidual.data(), a.dAttended.data(), permutation, batch, d, alpha); });
     pending.push_back(attentionBackward);
     region(pending);
     double lossSum = 0.0;
