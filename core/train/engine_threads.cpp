@@ -9,8 +9,12 @@ extern "C" int openblas_get_num_threads() __attribute__((weak));
 
 namespace grokscope {
 
-// run.threads go to OpenBLAS; LibTorch's own intra-op pool stays at one thread.
-// Measured with grokscope-bench on the 2-core machine, z97-add at batch 512:
+// Fused path (FusedTransformer, the Transformer presets): run.threads is the number of
+// chunk threads, each calling a single-threaded sgemm; the numbers do not depend on it.
+// 2-core AMD EPYC, z97-add at batch 512: 138 steps/s with 1 thread, 237-274 with 2.
+//
+// Autograd path: run.threads go to OpenBLAS; LibTorch's own intra-op pool stays at one
+// thread. Measured with grokscope-bench on the 2-core Intel machine, z97-add at batch 512:
 //   torch 1, OpenBLAS 1: 118-130 steps/s (stable)
 //   torch 1, OpenBLAS 2: 159-183 steps/s (quiet machine; less when another process
 //                        wants the second core)
@@ -19,9 +23,9 @@ namespace grokscope {
 // Two pools on two cores oversubscribe: libgomp's workers spin while OpenBLAS's
 // threads want the same cores, and the spin policy can only be set before the
 // library loads. At these sizes the matrix products are the work.
-// The default is one thread: the float summation order, and so a seed's whole
+// There the default is one thread: the float summation order, and so a seed's whole
 // trajectory, then does not depend on the machine's core count (z97-add seed 0
-// groks at step 6,000 with one thread, 6,600 with two), and the GUI keeps a core.
+// grokked at step 6,000 with one thread, 6,600 with two).
 int configureEngineThreads(int requested, bool fusedPath)
 {
     torch::set_num_threads(1);
