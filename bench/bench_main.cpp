@@ -181,12 +181,14 @@ TrainConfig timingConfig(const Options& options)
     return c;
 }
 
-void measureSteps(const Options& options, const Reporter& reporter, grokscope::BatchMode mode, long steps)
+// Runs first, so its trainer tells the reporter which engine every later figure uses.
+void measureSteps(const Options& options, Reporter& reporter, grokscope::BatchMode mode, long steps)
 {
     TrainConfig c = timingConfig(options);
     c.optim.batchMode = mode;
     grokscope::validateConfig(c);
     Trainer trainer(c);
+    reporter.setEngine(trainer);
     trainer.advance(options.warmupSteps);  // includes the evaluation of the initial state
     const double trainingBefore = trainer.trainingMs();
     const auto start = Clock::now();
@@ -350,12 +352,13 @@ void measureTimeToGrok(const Options& options, const Reporter& reporter)
     emitOverhead(reporter, c, r, "run to T_grok");
 }
 
-int dumpLosses(const Options& options, const Reporter& reporter)
+int dumpLosses(const Options& options, Reporter& reporter)
 {
     TrainConfig c = timingConfig(options);
     c.run.modelSeed = 0;
     grokscope::validateConfig(c);
     Trainer trainer(c);
+    reporter.setEngine(trainer);
     std::ofstream out(options.dumpFile);
     if (!out) {
         std::cerr << "grokscope-bench: cannot write " << options.dumpFile << "\n";
@@ -388,7 +391,6 @@ int main(int argc, char** argv)
     Reporter reporter(options);
     try {
         reporter.setRunThreads(baseConfig(options).run.threads);
-        reporter.setEngine(Trainer(baseConfig(options)));
         if (options.dumpLosses > 0)
             return dumpLosses(options, reporter);
         measureSteps(options, reporter, grokscope::BatchMode::SampledWithReplacement, options.steps);

@@ -96,6 +96,22 @@ std::pair<int64_t, int64_t> chunkRange(int64_t total, int chunks, int index)
 
 }  // namespace
 
+// Where a chunk's partial keeps its table gradients, after W_O … unembed.
+struct FusedTransformer::TableGradients {
+    float *queries, *keys, *values, *residualRows;
+};
+
+FusedTransformer::TableGradients FusedTransformer::tableGradients(float* partial) const
+{
+    const int64_t d = m_shape.dModel;
+    TableGradients t;
+    t.queries = partial + (m_offsets.total - m_offsets.wO);
+    t.keys = t.queries + int64_t(m_shape.vocabulary) * d;
+    t.values = t.keys + m_tableRows * d;
+    t.residualRows = t.values + m_tableRows * d;
+    return t;
+}
+
 // Pointers into an Activations' arrays from one row on: what one chunk works on.
 struct FusedTransformer::RowView {
     float *weights, *mixed, *attended, *attendedMixed, *residual, *pre, *hidden, *z, *zMixed, *logits;
@@ -195,7 +211,7 @@ FusedTransformer::FusedTransformer(const FusedTransformerShape& shape, const Fus
     // W_O … unembed, then dQueries (V×d), dKeys, dValues and the residual rows (VL×d each).
     m_partialSize = (offsets.total - tail) + int64_t(shape.vocabulary) * d + 3 * m_tableRows * d;
     m_partials.assign(kChunks, std::vector<float>(m_partialSize));
-    m_batch.resize(1);
+    m_batch = std::make_unique<Activations>();
     m_blocks.resize(pool.threads());
 }
 
@@ -315,7 +331,7 @@ void FusedTransformer::mlpBackwardRows(const Parameters& p, const int64_t* token
     sgemm(Op::Transpose, Op::None, d, mlp, rows, 1.0f, r.residual, d, r.dHidden, mlp, 0.0f, partial + (m_offsets.wIn - tail), mlp);
     std::copy(r.dz, r.dz + rows * d, r.dResidual);
     sgemm(Op::None, Op::Transpose, rows, d, mlp, 1.0f, r.dHidden, mlp, p.wIn, mlp, 1.0f, r.dResidual, d);
-    float* dResidualRows = partial + (m_offsets.total - tail) + int64_t(m_shape.vocabulary) * d + 2 * m_tableRows * d;
+    float* dResidualRows = tableGradients(partial).residualRows;
     for (int64_t b = 0; b < rows; ++b) {
         const int64_t row = tokens[b * length + length - 1] * length + length - 1;
         axpy(1.0f, r.dResidual + b * d, dResidualRows + row * d, d);
@@ -330,9 +346,8 @@ __attribute__((target_clones("avx2", "default"))) void FusedTransformer::attenti
     const int64_t d = m_shape.dModel, length = m_shape.length, heads = m_shape.heads, dHead = d / heads;
     const float scale = std::sqrt(float(dHead));
     const int64_t tail = m_offsets.wO;
-    float* dQueries = partial + (m_offsets.total - tail);
-    float* dKeys = dQueries + int64_t(m_shape.vocabulary) * d;
-    float* dValues = dKeys + m_tableRows * d;
+    const TableGradients tables = tableGradients(partial);
+    float *dQueries = tables.queries, *dKeys = tables.keys, *dValues = tables.values;
     sgemm(Op::Transpose, Op::None, d, d, rows, 1.0f, r.mixed, d, dAttended, d, 0.0f, partial + (m_offsets.wO - tail), d);
     sgemm(Op::None, Op::Transpose, rows, d, d, 1.0f, dAttended, d, p.wO, d, 0.0f, r.dMixed, d);
     float dWeight[kMaxLength];
@@ -384,10 +399,9 @@ void FusedTransformer::reducePartials(float* gradients)
 void FusedTransformer::finishTableGradients(const Parameters& p, float* gradients)
 {
     const int64_t d = m_shape.dModel, length = m_shape.length, vocabulary = m_shape.vocabulary;
-    const float* dQueries = m_partials[0].data() + (m_offsets.total - m_offsets.wO);
-    const float* dKeys = dQueries + vocabulary * d;
-    const float* dValues = dKeys + m_tableRows * d;
-    const float* dResidualRows = dValues + m_tableRows * d;
+    const TableGradients tables = tableGradients(m_partials[0].data());
+    const float *dQueries = tables.queries, *dKeys = tables.keys, *dValues = tables.values;
+    const float* dResidualRows = tables.residualRows;
     const float* lastRows = m_x.data() + (length - 1) * d;
     m_pool.run(2, [&](int task) {
         if (task == 0) {
@@ -431,7 +445,7 @@ double FusedTransformer::trainStep(const float* parameters, float* gradients, co
     const bool mixFinal = mixing && mixing->site == MixingSite::FinalResidual;
     if (mixing && !mixAttention && !mixFinal)
         throw std::logic_error("FusedTransformer: embedding mixing runs on the autograd path");
-    Activations& a = m_batch[0];
+    Activations& a = *m_batch;
     a.reserve(batch, m_shape, true);
     // Each region below runs the chunks in parallel; between regions, steps that read
     // across chunks (mixing, the extra loss terms) run on the whole batch.
@@ -456,7 +470,7 @@ double FusedTransformer::trainStep(const float* parameters, float* gradients, co
     const float gradientScale = 1.0f / float(batch);
     auto attend = [&](const Chunk& c) {
         // W_O … unembed are overwritten below; the table gradients are scattered into.
-        std::fill(c.partial + (m_offsets.total - tail), c.partial + m_partialSize, 0.0f);
+        std::fill(tableGradients(c.partial).queries, c.partial + m_partialSize, 0.0f);
         attendRows(p, c.tokens, c.rows, c.r);
     };
     auto mlp = [&](const Chunk& c) {

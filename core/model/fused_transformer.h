@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 namespace grokscope {
@@ -78,6 +79,8 @@ private:
     struct Parameters;
     struct RowView;
     struct Activations;
+    struct TableGradients;
+    TableGradients tableGradients(float* partial) const;
     void buildTables(const Parameters& p);
     void attendRows(const Parameters& p, const int64_t* tokens, int64_t rows, const RowView& r) const;
     void mlpRows(const Parameters& p, const int64_t* tokens, int64_t rows, const float* attended,
@@ -106,7 +109,7 @@ private:
     // Per chunk: partial gradients of W_O … unembed, then the table gradients.
     std::vector<std::vector<float>> m_partials;
     int64_t m_partialSize = 0;
-    std::vector<Activations> m_batch;    // one: the whole training batch
+    std::unique_ptr<Activations> m_batch;  // the whole training batch
     std::vector<Activations> m_blocks;   // one per thread, for inference
 };
 

@@ -265,16 +265,18 @@ struct Trainer::Impl {
             labels = trainLabels.index_select(0, index);
         }
         const bool mixingOn = mixing && mixingAlpha > 0.0 && tokens.size(0) > 1;
+        // The step's derangement (CPU, int64): both paths mix with the same one.
+        const torch::Tensor permutation =
+            mixingOn ? randomDerangement(tokens.size(0), streamSeed(config.run.modelSeed, kMixingStream, stepNumber))
+                     : torch::Tensor();
         if (fused && !(mixingOn && mixingSite == MixingSite::Embedding))
-            return trainOneFusedStep(stepNumber, tokens, labels, mixingOn);
+            return trainOneFusedStep(stepNumber, tokens, labels, permutation);
         MixingRequest request;
         const MixingRequest* mixingRequest = nullptr;
         if (mixingOn) {
             request.alpha = mixingAlpha;
             request.site = mixingSite;
-            request.permutation = randomDerangement(tokens.size(0),
-                                                    streamSeed(config.run.modelSeed, kMixingStream, stepNumber))
-                                      .to(device);
+            request.permutation = permutation.to(device);
             mixingRequest = &request;
         }
         model->parameters().flatGradients().zero_();
@@ -313,16 +315,13 @@ struct Trainer::Impl {
     }
 
     // The same step as trainOneStep's autograd path, by FusedTransformer (issue 5).
-    bool trainOneFusedStep(long stepNumber, const torch::Tensor& tokens, const torch::Tensor& labels, bool mixingOn)
+    // `permutation`: the step's derangement, undefined without mixing.
+    bool trainOneFusedStep(long stepNumber, const torch::Tensor& tokens, const torch::Tensor& labels,
+                           const torch::Tensor& permutation)
     {
         const int64_t batch = tokens.size(0);
-        std::vector<int64_t> permutation;
-        FusedMixing mixingPlan;
-        if (mixingOn) {
-            const torch::Tensor p = randomDerangement(batch, streamSeed(config.run.modelSeed, kMixingStream, stepNumber));
-            permutation.assign(p.data_ptr<int64_t>(), p.data_ptr<int64_t>() + batch);
-            mixingPlan = FusedMixing{mixingAlpha, mixingSite, permutation.data()};
-        }
+        const bool mixingOn = permutation.defined();
+        const FusedMixing mixingPlan{mixingAlpha, mixingSite, mixingOn ? permutation.data_ptr<int64_t>() : nullptr};
         FusedTransformer::RepresentationGradient floorGradient;
         if (entropyFloorApplies(batch))
             floorGradient = [this](const float* z, float* dz, int64_t rows, int64_t width) {
