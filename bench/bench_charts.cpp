@@ -8,6 +8,7 @@
 // - rezoom_ms: a new step range on all four, which re-decimates every series from
 //   scratch, then the synchronous replot.
 // Runs on whatever platform Qt picks; QT_QPA_PLATFORM=offscreen needs no display.
+// --screenshot FILE saves the four charts as drawn after the last round, to look at.
 
 #include "chart_panel.h"
 #include "qcustomplot_include.h"
@@ -59,15 +60,18 @@ int main(int argc, char** argv)
 {
     QApplication app(argc, argv);
     int points = 100000, rounds = 30;
+    QString screenshot;
     for (int i = 1; i + 1 < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "--points")
             points = std::atoi(argv[++i]);
         else if (arg == "--rounds")
             rounds = std::atoi(argv[++i]);
+        else if (arg == "--screenshot")
+            screenshot = QString::fromLocal8Bit(argv[++i]);
     }
     if (points < 10 || rounds < 1) {
-        std::fprintf(stderr, "usage: grokscope-bench-charts [--points N>=10] [--rounds N>=1]\n");
+        std::fprintf(stderr, "usage: grokscope-bench-charts [--points N>=10] [--rounds N>=1] [--screenshot FILE]\n");
         return 2;
     }
 
@@ -126,6 +130,10 @@ int main(int argc, char** argv)
         }
         replotAll(panels);
         rezoom.push_back(double(timer.nsecsElapsed()) / 1e6);
+    }
+    if (!screenshot.isEmpty() && !window.grab().save(screenshot)) {
+        std::fprintf(stderr, "cannot write %s\n", qPrintable(screenshot));
+        return 1;
     }
     int displayed = 0;
     for (ChartPanel* panel : panels)

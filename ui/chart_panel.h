@@ -105,6 +105,7 @@ private:
     void onLegendClick(QCPLegend* legend, QCPAbstractLegendItem* item);
     void applyRanges();
     void updateSeriesPens(Series& series);
+    void updateAntialiasing(Series& series);
     void layoutMarkerLabels();
 
     QString m_title;
