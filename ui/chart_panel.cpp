@@ -73,6 +73,9 @@ ChartPanel::ChartPanel(const QString& title, const QString& valueAxisTitle, QWid
     m_plot->legend->setVisible(true);
     m_plot->legend->setFont(QFont(font().family(), 8));
     m_plot->legend->setIconSize(18, 8);
+    // One line at the top right, in head room that applyRanges keeps free of data.
+    m_plot->legend->setFillOrder(QCPLegend::foColumnsFirst);
+    m_plot->legend->setMargins(QMargins(4, 1, 4, 1));
     m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
     m_plot->xAxis->setRange(0, 100);
 
@@ -289,6 +292,8 @@ void ChartPanel::setValueAxisLog(bool logarithmic)
 void ChartPanel::setFixedValueRange(double lower, double upper)
 {
     m_fixedValueRange = true;
+    m_fixedLower = lower;
+    m_fixedUpper = upper;
     m_applyingRange = true;
     m_plot->yAxis->setRange(lower, upper);
     m_applyingRange = false;
@@ -405,7 +410,7 @@ void ChartPanel::setForecast(double step, double halfWidthSteps, const QString& 
         m_forecastLine->point2->setTypeY(QCPItemPosition::ptAxisRectRatio);
         m_forecastLine->setPen(QPen(colour, 1.5, Qt::DashLine));
         m_forecastText->position->setType(QCPItemPosition::ptAxisRectRatio);
-        // Top left: the legend sits top right, and H̃ starts below its plateau.
+        // Top left, in head room that applyRanges keeps free of data.
         m_forecastText->position->setCoords(0.01, 0.02);
         m_forecastText->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
         m_forecastText->setPadding(QMargins(3, 1, 3, 1));
@@ -431,6 +436,25 @@ void ChartPanel::clearForecast()
     for (QCPAbstractItem* item : std::initializer_list<QCPAbstractItem*>{m_forecastBand, m_forecastLine, m_forecastText})
         item->setVisible(false);
     markDirty();
+}
+
+// The share of the value axis, from the top, that the legend and the forecast label
+// cover: the value range is stretched by it so that no data point is drawn underneath.
+double ChartPanel::overlayHeadroomFraction() const
+{
+    const int axisHeight = m_plot->axisRect()->height();
+    if (axisHeight <= 0)
+        return 0.0;
+    double overlay = 0.0;
+    if (m_plot->legend->visible() && m_plot->legend->itemCount() > 0) {
+        // Where the last layout put it (inset margins included); its size hint before that.
+        const QRect placed = m_plot->legend->outerRect();
+        overlay = placed.isValid() ? placed.bottom() - m_plot->axisRect()->top()
+                                   : m_plot->legend->minimumOuterSizeHint().height();
+    }
+    if (hasForecast())
+        overlay = std::max(overlay, QFontMetrics(m_forecastText->font()).height() + 4.0);
+    return overlay > 0.0 ? std::min(0.3, (overlay + 4.0) / axisHeight) : 0.0;
 }
 
 bool ChartPanel::hasForecast() const { return m_forecastText && m_forecastText->visible(); }
@@ -631,7 +655,10 @@ void ChartPanel::applyRanges()
         else
             m_plot->xAxis->setRange(keyLow, keyHigh + (keyHigh - keyLow) * kStepPadding);
     }
-    if (!m_fixedValueRange) {
+    const double headroom = overlayHeadroomFraction();
+    if (m_fixedValueRange) {
+        m_plot->yAxis->setRange(m_fixedLower, m_fixedLower + (m_fixedUpper - m_fixedLower) / (1.0 - headroom));
+    } else {
         const QCPRange keys = m_plot->xAxis->range();
         double low = std::numeric_limits<double>::max(), high = std::numeric_limits<double>::lowest();
         for (const auto& s : m_series) {
@@ -651,11 +678,13 @@ void ChartPanel::applyRanges()
             high = std::max(high, threshold());
         }
         if (low <= high) {
-            if (m_valueLog)
-                m_plot->yAxis->setRange(low / 1.5, high * 1.5);
-            else {
+            if (m_valueLog) {
+                const double lower = std::log(low / 1.5), upper = std::log(high * 1.5);
+                m_plot->yAxis->setRange(std::exp(lower), std::exp(lower + (upper - lower) / (1.0 - headroom)));
+            } else {
                 const double pad = std::max((high - low) * 0.06, 1e-6 + std::abs(high) * 0.02);
-                m_plot->yAxis->setRange(low - pad, high + pad);
+                const double lower = low - pad, upper = high + pad;
+                m_plot->yAxis->setRange(lower, lower + (upper - lower) / (1.0 - headroom));
             }
         }
     }

@@ -106,6 +106,7 @@ private:
     void applyRanges();
     void updateSeriesPens(Series& series);
     void updateAntialiasing(Series& series);
+    double overlayHeadroomFraction() const;
     void layoutMarkerLabels();
 
     QString m_title;
@@ -132,6 +133,7 @@ private:
     bool m_stepLog = false;
     bool m_valueLog = false;
     bool m_fixedValueRange = false;
+    double m_fixedLower = 0.0, m_fixedUpper = 1.0;  // applyRanges adds head room above
     bool m_autoRange = true;
     bool m_smoothing = false;
     bool m_applyingRange = false;

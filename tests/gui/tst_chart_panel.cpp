@@ -87,6 +87,40 @@ private Q_SLOTS:
         panel.clearMarkers();
         QCOMPARE(panel.markerCount(), 0);
     }
+
+    // The legend and the forecast label sit at the top of the axes; the value range is
+    // stretched so that the highest point is drawn below both, with auto and fixed ranges.
+    void noDataUnderTheLegendOrForecastLabel()
+    {
+        for (bool fixed : {false, true}) {
+            ChartPanel panel(QStringLiteral("Accuracy"), QStringLiteral("accuracy"));
+            panel.resize(700, 300);
+            panel.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&panel));
+            if (fixed)
+                panel.setFixedValueRange(-0.02, 1.02);
+            const int id = panel.addSeries(QStringLiteral("test"), Qt::red);
+            for (int i = 0; i <= 200; ++i)
+                panel.appendPoint(id, i * 10, std::min(1.0, i / 100.0));
+            panel.setForecast(1500, 100, QStringLiteral("forecast at step 2,000: T_grok = 1,500"));
+            for (int pass = 0; pass < 2; ++pass) {  // the first replot lays the axes out
+                panel.refresh();
+                panel.plot()->replot(QCustomPlot::rpImmediateRefresh);
+                panel.appendPoint(id, 2010 + pass, 1.0);
+            }
+            QCustomPlot* plot = panel.plot();
+            const double topOfData = plot->yAxis->coordToPixel(1.0);
+            QVERIFY2(topOfData > plot->legend->outerRect().bottom(),
+                     qPrintable(QStringLiteral("fixed=%1: 1.0 at y=%2, legend bottom %3")
+                                    .arg(fixed).arg(topOfData).arg(plot->legend->outerRect().bottom())));
+            QCPItemText* label = nullptr;
+            for (int k = 0; k < plot->itemCount(); ++k)
+                if (auto* text = qobject_cast<QCPItemText*>(plot->item(k)); text && text->text().startsWith(QStringLiteral("forecast")))
+                    label = text;
+            QVERIFY(label);
+            QVERIFY(topOfData > label->bottom->pixelPosition().y());
+        }
+    }
 };
 
 QTEST_MAIN(TestChartPanel)
