@@ -18,7 +18,9 @@ namespace {
 
 // One pass over memory instead of eight tensor sweeps. Same operations in the same
 // order as torch.optim.AdamW (single-tensor path), in float like its CPU kernels.
-void fusedAdamWStep(float* param, const float* grad, float* expAvg, float* expAvgSq, int64_t count, float decayFactor,
+// Its two divisions and square root per element were 7 % of a step at SSE2 width;
+// the wider clones do the same IEEE operations on 8 or 16 lanes.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void fusedAdamWStep(float* param, const float* grad, float* expAvg, float* expAvgSq, int64_t count, float decayFactor,
                     float beta1, float beta2, float stepSize, float sqrtBiasCorrection2, float epsilon)
 {
     const float oneMinusBeta1 = 1.0f - beta1, oneMinusBeta2 = 1.0f - beta2;
