@@ -1,5 +1,6 @@
 // Known answers for the diagnostics beyond the paper (metrics/diagnostics.h).
 
+#include "compute/dense_product.h"
 #include "metrics/diagnostics.h"
 #include "tasks/group_table.h"
 
@@ -89,6 +90,41 @@ private Q_SLOTS:
         const auto a = fourierAlignment(z, phases, period, 2);
         QVERIFY(a);
         QVERIFY2(*a > 0.999, qPrintable(QString::number(*a)));
+    }
+
+    // The trainer hands the spectrum's eigensystem to the Fourier alignment when the
+    // rows agree; the answer must be the one it computes on its own. A mode planted in
+    // the third direction makes the answer something other than 0 or 1.
+    void sharedEigensystemGivesTheSameAlignment()
+    {
+        const int rows = 300, period = 31;
+        const std::vector<int> phases = uniformPhases(rows, period, 12);
+        Eigen::MatrixXd z = gaussian(rows, 24, 13);
+        for (int i = 0; i < rows; ++i)
+            z(i, 2) += 1.5 * std::cos(2 * M_PI * 4 * phases[i] / period);
+        const FourierAlignmentBasis basis(phases, period);
+        QVERIFY(basis.coversAllRows());
+        const Eigensystem shared = decomposeSymmetric(representationCovariance(z, Centring::Centred));
+        const auto own = basis.alignment(z, 6), given = basis.alignment(z, 6, &shared);
+        const auto plain = fourierAlignment(z, phases, period, 6);
+        QVERIFY(own && given && plain);
+        QVERIFY2(*own > 0.1 && *own < 0.9, qPrintable(QString::number(*own)));
+        QVERIFY(std::abs(*own - *given) < 1e-12);
+        QVERIFY(std::abs(*own - *plain) < 1e-12);
+        std::vector<int> offCycle = phases;
+        offCycle[7] = -1;
+        QVERIFY(!FourierAlignmentBasis(offCycle, period).coversAllRows());
+    }
+
+    // The BLAS product against Eigen's, with every dimension different so a swapped
+    // leading dimension or operand shows.
+    void blasProductEqualsEigen()
+    {
+        const Eigen::MatrixXd a = gaussian(7, 5, 21), b = gaussian(5, 3, 22), c = gaussian(7, 3, 23);
+        QVERIFY((multiply(a, b) - a * b).cwiseAbs().maxCoeff() < 1e-12);
+        QVERIFY((multiply(a, c, true) - a.transpose() * c).cwiseAbs().maxCoeff() < 1e-12);
+        QCOMPARE(multiply(a, b).rows(), 7);
+        QCOMPARE(multiply(a, c, true).cols(), 3);
     }
 
     void randomRepresentationsBarelyAlign()

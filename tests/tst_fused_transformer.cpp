@@ -34,9 +34,12 @@ struct Fixture {
         config.activation = activation;
         model = createModel(config, data, 7, torch::kCPU);
         // Larger weights than at initialisation, so attention is far from uniform and
-        // ReLUs are mixed: a wrong term would not hide behind symmetry.
+        // ReLUs are mixed, and biases away from their initial zeros: a wrong or missing
+        // term would not hide behind symmetry or a zero.
         torch::NoGradGuard noGrad;
-        model->parameters().flatValues().mul_(3.0);
+        torch::manual_seed(11);
+        torch::Tensor& flat = model->parameters().flatValues();
+        flat.mul_(3.0).add_(torch::randn_like(flat), 0.1);
         tokens = torch::empty({batch, data.sequenceLength}, torch::kInt64);
         labels = torch::empty({batch}, torch::kInt64);
         for (int64_t i = 0; i < batch; ++i) {
@@ -161,18 +164,26 @@ private Q_SLOTS:
         QCOMPARE(lossOne, lossTwo);
         QVERIFY(torch::equal(one, two));
         WorkerPool poolOne(1), poolTwo(2);
-        const SplitSums a = f.fused(poolOne)->evaluate(f.values(), f.tokens.data_ptr<int64_t>(),
-                                                        f.labels.data_ptr<int64_t>(), f.tokens.size(0), 1e-4);
-        const SplitSums b = f.fused(poolTwo)->evaluate(f.values(), f.tokens.data_ptr<int64_t>(),
-                                                        f.labels.data_ptr<int64_t>(), f.tokens.size(0), 1e-4);
+        const FusedTransformer::Split all{f.tokens.data_ptr<int64_t>(), f.labels.data_ptr<int64_t>(), f.tokens.size(0)};
+        const SplitSums a = f.fused(poolOne)->evaluate(f.values(), {all}, 1e-4).front();
+        const SplitSums b = f.fused(poolTwo)->evaluate(f.values(), {all}, 1e-4).front();
         QCOMPARE(a.lossSum, b.lossSum);
         QCOMPARE(a.sumSquaredCentred, b.sumSquaredCentred);
     }
 
+    // Evaluation takes its logits from per-row tables (W_O·W_in, W_O·U, W_out·U), not
+    // from the training path's products: both activations against torch's forward.
     void evaluationSumsEqualTorch()
     {
+        compareEvaluationWithTorch(Activation::Relu);
+        compareEvaluationWithTorch(Activation::Gelu);
+    }
+
+private:
+    static void compareEvaluationWithTorch(Activation activation)
+    {
         // Every pair of the task, in more than one evaluation block.
-        Fixture f(Activation::Relu, 0);
+        Fixture f(activation, 0);
         std::vector<int> pairs = f.data.trainPairs;
         pairs.insert(pairs.end(), f.data.testPairs.begin(), f.data.testPairs.end());
         const int64_t n = static_cast<int64_t>(pairs.size()), length = f.data.sequenceLength;
@@ -198,8 +209,9 @@ private Q_SLOTS:
         const int64_t saturated = shortfall.lt(epsilon).sum().item<int64_t>();
 
         WorkerPool pool(2);
-        const SplitSums s = f.fused(pool)->evaluate(f.values(), tokens.data_ptr<int64_t>(), labels.data_ptr<int64_t>(),
-                                                    n, epsilon);
+        const SplitSums s =
+            f.fused(pool)->evaluate(f.values(), {{tokens.data_ptr<int64_t>(), labels.data_ptr<int64_t>(), n}}, epsilon)
+                .front();
         QCOMPARE(s.examples, n);
         QCOMPARE(s.entries, n * f.data.table.numClasses);
         QVERIFY(std::abs(s.lossSum - lossSum) <= 1e-5 * lossSum);
@@ -207,6 +219,21 @@ private Q_SLOTS:
         QVERIFY(correct > 0 && correct < n);
         QVERIFY(std::abs(s.sumSquaredCentred - squares) <= 1e-5 * squares);
         QVERIFY(std::abs(s.saturated - saturated) <= 2);  // rows at the threshold may round either way
+
+        // Two splits in one call: each the same sums as on its own (blocks start at a
+        // split's first row), and together the whole.
+        const int64_t cut = 300;
+        const FusedTransformer::Split head{tokens.data_ptr<int64_t>(), labels.data_ptr<int64_t>(), cut},
+            tail{tokens.data_ptr<int64_t>() + cut * length, labels.data_ptr<int64_t>() + cut, n - cut};
+        const std::vector<SplitSums> both = f.fused(pool)->evaluate(f.values(), {head, tail}, epsilon);
+        const SplitSums headAlone = f.fused(pool)->evaluate(f.values(), {head}, epsilon).front();
+        QCOMPARE(both.size(), size_t(2));
+        QCOMPARE(both[0].lossSum, headAlone.lossSum);
+        QCOMPARE(both[0].correct, headAlone.correct);
+        QCOMPARE(both[0].examples, cut);
+        QCOMPARE(both[1].examples, n - cut);
+        QCOMPARE(both[0].correct + both[1].correct, correct);
+        QVERIFY(std::abs(both[0].lossSum + both[1].lossSum - lossSum) <= 1e-5 * lossSum);
 
         torch::Tensor z = torch::empty({n, f.config.dModel}, torch::kFloat32);
         f.fused(pool)->representations(f.values(), tokens.data_ptr<int64_t>(), n, z.data_ptr<float>());

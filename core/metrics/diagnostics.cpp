@@ -1,5 +1,7 @@
 #include "metrics/diagnostics.h"
 
+#include "compute/dense_product.h"
+
 #include <Eigen/Eigenvalues>
 #include <algorithm>
 #include <cmath>
@@ -79,37 +81,54 @@ std::optional<AnswerCycle> answerCycle(const GroupTable& table)
 std::optional<double> fourierAlignment(const Eigen::MatrixXd& representations, const std::vector<int>& phases,
                                        int period, int directions)
 {
-    std::vector<Eigen::Index> rows;
-    for (Eigen::Index i = 0; i < representations.rows(); ++i)
-        if (phases[static_cast<size_t>(i)] >= 0)
-            rows.push_back(i);
-    if (rows.size() < 3 || period < 3 || directions < 1)
-        return std::nullopt;
-    const Eigen::Index n = static_cast<Eigen::Index>(rows.size());
-    Eigen::MatrixXd z(n, representations.cols());
-    for (Eigen::Index r = 0; r < n; ++r)
-        z.row(r) = representations.row(rows[static_cast<size_t>(r)]);
-    z.rowwise() -= z.colwise().mean();
+    return FourierAlignmentBasis(phases, period).alignment(representations, directions);
+}
 
-    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver((z.transpose() * z) / double(n));
-    const Eigen::Index k = std::min<Eigen::Index>(directions, z.cols());
-    // Eigen sorts ascending: the leading directions are the last columns.
-    const Eigen::MatrixXd leading = solver.eigenvectors().rightCols(k).rowwise().reverse();
-    const Eigen::VectorXd lambdas = solver.eigenvalues().tail(k).reverse().cwiseMax(0.0);
-    const Eigen::MatrixXd projections = z * leading;  // n × k, columns centred
-
-    const int frequencies = period / 2;
-    Eigen::MatrixXd design(n, 2 * frequencies);
+FourierAlignmentBasis::FourierAlignmentBasis(const std::vector<int>& phases, int period)
+{
+    for (size_t i = 0; i < phases.size(); ++i)
+        if (phases[i] >= 0)
+            m_rows.push_back(static_cast<Eigen::Index>(i));
+    m_coversAllRows = m_rows.size() == phases.size();
+    if (m_rows.size() < 3 || period < 3)
+        return;  // alignment() answers nullopt
+    const Eigen::Index n = static_cast<Eigen::Index>(m_rows.size());
+    m_frequencies = period / 2;
+    m_design.resize(n, 2 * m_frequencies);
     for (Eigen::Index r = 0; r < n; ++r) {
-        const double phase = 2.0 * M_PI * phases[static_cast<size_t>(rows[static_cast<size_t>(r)])] / period;
-        for (int w = 1; w <= frequencies; ++w) {
-            design(r, 2 * (w - 1)) = std::cos(w * phase);
-            design(r, 2 * (w - 1) + 1) = std::sin(w * phase);
+        const double phase = 2.0 * M_PI * phases[static_cast<size_t>(m_rows[static_cast<size_t>(r)])] / period;
+        for (int w = 1; w <= m_frequencies; ++w) {
+            m_design(r, 2 * (w - 1)) = std::cos(w * phase);
+            m_design(r, 2 * (w - 1) + 1) = std::sin(w * phase);
         }
     }
-    design.rowwise() -= design.colwise().mean();  // the projections are centred: so are their regressors
-    const Eigen::MatrixXd gram = design.transpose() * design;
-    const Eigen::MatrixXd moments = design.transpose() * projections;
+    m_design.rowwise() -= m_design.colwise().mean();  // the projections are centred: so are their regressors
+    const Eigen::MatrixXd gram = m_design.transpose() * m_design;
+    // Least squares on each (cos, sin) pair; a pseudo-inverse covers the degenerate
+    // sine of ω = P/2, which is zero at every integer phase.
+    for (int w = 0; w < m_frequencies; ++w)
+        m_inverses.push_back(gram.block<2, 2>(2 * w, 2 * w).completeOrthogonalDecomposition().pseudoInverse());
+}
+
+std::optional<double> FourierAlignmentBasis::alignment(const Eigen::MatrixXd& representations, int directions,
+                                                       const Eigensystem* covariance) const
+{
+    if (m_frequencies == 0 || directions < 1)
+        return std::nullopt;
+    const Eigen::Index n = static_cast<Eigen::Index>(m_rows.size());
+    Eigen::MatrixXd z(n, representations.cols());
+    for (Eigen::Index r = 0; r < n; ++r)
+        z.row(r) = representations.row(m_rows[static_cast<size_t>(r)]);
+    z.rowwise() -= z.colwise().mean();
+
+    const Eigensystem own = covariance ? Eigensystem{} : decomposeSymmetric(multiply(z, z, true) / double(n));
+    const Eigensystem& eigen = covariance ? *covariance : own;
+    const Eigen::Index k = std::min<Eigen::Index>(directions, z.cols());
+    // Eigen sorts ascending: the leading directions are the last columns.
+    const Eigen::MatrixXd leading = eigen.vectors.rightCols(k).rowwise().reverse();
+    const Eigen::VectorXd lambdas = eigen.values.tail(k).reverse().cwiseMax(0.0);
+    const Eigen::MatrixXd projections = z * leading;  // n × k, columns centred
+    const Eigen::MatrixXd moments = m_design.transpose() * projections;
 
     double weighted = 0.0, weights = 0.0;
     for (Eigen::Index j = 0; j < k; ++j) {
@@ -117,13 +136,9 @@ std::optional<double> fourierAlignment(const Eigen::MatrixXd& representations, c
         if (!(variance > 0.0))
             continue;
         double best = 0.0;
-        for (int w = 0; w < frequencies; ++w) {
-            // Least squares on the (cos, sin) pair; a pseudo-inverse covers the
-            // degenerate sine of ω = P/2, which is zero at every integer phase.
-            const Eigen::Matrix2d g = gram.block<2, 2>(2 * w, 2 * w);
+        for (int w = 0; w < m_frequencies; ++w) {
             const Eigen::Vector2d b = moments.block<2, 1>(2 * w, j);
-            const Eigen::Vector2d coefficients = g.completeOrthogonalDecomposition().solve(b);
-            best = std::max(best, b.dot(coefficients) / variance);
+            best = std::max(best, b.dot(m_inverses[static_cast<size_t>(w)] * b) / variance);
         }
         weighted += lambdas(j) * std::min(best, 1.0);
         weights += lambdas(j);
@@ -139,7 +154,7 @@ double logAlignmentRatio(const Eigen::MatrixXd& weights, const Eigen::MatrixXd& 
     const Eigen::Index n = weights.rows();
     if (!(frobeniusSquared > 0.0) || n < 2)
         return std::numeric_limits<double>::quiet_NaN();
-    const Eigen::MatrixXd mapped = inputs * weights;  // row i: (W z_i)ᵀ
+    const Eigen::MatrixXd mapped = multiply(inputs, weights);  // row i: (W z_i)ᵀ
     double sum = 0.0;
     long counted = 0;
     for (Eigen::Index i = 0; i < inputs.rows(); ++i) {

@@ -3,6 +3,7 @@
 // plain matrices so that tests can feed them known answers. The trainer computes
 // them on its evaluations; nothing here knows about models or torch.
 
+#include "metrics/spectrum.h"
 #include "tasks/group_table.h"
 #include "train/train_config.h"
 
@@ -35,6 +36,28 @@ std::optional<AnswerCycle> answerCycle(const GroupTable& table);
 // Returns nullopt when fewer than 3 rows are on the cycle.
 std::optional<double> fourierAlignment(const Eigen::MatrixXd& representations, const std::vector<int>& phases,
                                        int period, int directions);
+
+// The same measure with what depends on the probe set alone (its rows on the cycle, the
+// centred cos/sin regressors and their 2 × 2 normal matrices) computed once: the
+// trainer measures the same probe set at every spectrum evaluation.
+class FourierAlignmentBasis {
+public:
+    FourierAlignmentBasis(const std::vector<int>& phases, int period);
+    // Whether every row is on the cycle (Z/p addition and subtraction): then the
+    // covariance here is the spectrum's centred covariance and its eigensystem can be shared.
+    bool coversAllRows() const { return m_coversAllRows; }
+    // `covariance`, when given, is the eigensystem of the centred covariance of exactly
+    // the rows on the cycle; otherwise it is computed here.
+    std::optional<double> alignment(const Eigen::MatrixXd& representations, int directions,
+                                    const Eigensystem* covariance = nullptr) const;
+
+private:
+    std::vector<Eigen::Index> m_rows;
+    bool m_coversAllRows = false;
+    int m_frequencies = 0;
+    Eigen::MatrixXd m_design;                 // rows × 2·frequencies, centred columns
+    std::vector<Eigen::Matrix2d> m_inverses;  // pseudo-inverse of each frequency's normal matrix
+};
 
 // Log-alignment ratio of a linear map W: R^n → R^C applied to inputs z_i:
 //   LAR = 1 + ln( mean_i ‖W z_i‖² / (‖W‖_F² ‖z_i‖²) ) / (2 ln n)

@@ -1,5 +1,7 @@
 #include "metrics/spectrum.h"
 
+#include "compute/dense_product.h"
+
 #include <Eigen/Eigenvalues>
 #include <algorithm>
 #include <cmath>
@@ -13,20 +15,39 @@ Eigen::MatrixXd representationCovariance(const Eigen::MatrixXd& representations,
     if (centring == Centring::Centred) {
         const Eigen::RowVectorXd mean = representations.colwise().mean();
         const Eigen::MatrixXd centred = representations.rowwise() - mean;
-        return (centred.transpose() * centred) / n;
+        return multiply(centred, centred, true) / n;
     }
-    return (representations.transpose() * representations) / n;
+    return multiply(representations, representations, true) / n;
 }
 
-std::vector<double> descendingEigenvalues(const Eigen::MatrixXd& symmetric)
+namespace {
+
+std::vector<double> descendingClamped(const Eigen::VectorXd& ascending)
 {
-    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(symmetric, Eigen::EigenvaluesOnly);
-    const Eigen::VectorXd& ascending = solver.eigenvalues();
     std::vector<double> values(ascending.data(), ascending.data() + ascending.size());
     std::reverse(values.begin(), values.end());
     for (double& v : values)
         v = std::max(v, 0.0);
     return values;
+}
+
+}  // namespace
+
+std::vector<double> descendingEigenvalues(const Eigen::MatrixXd& symmetric)
+{
+    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(symmetric, Eigen::EigenvaluesOnly);
+    return descendingClamped(solver.eigenvalues());
+}
+
+Eigensystem decomposeSymmetric(const Eigen::MatrixXd& symmetric)
+{
+    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(symmetric);
+    return {solver.eigenvalues(), solver.eigenvectors()};
+}
+
+std::vector<double> descendingEigenvalues(const Eigensystem& eigensystem)
+{
+    return descendingClamped(eigensystem.values);
 }
 
 namespace {
@@ -63,8 +84,13 @@ double effectiveRank(const std::vector<double>& eigenvalues)
 
 SpectrumSummary summariseRepresentations(const Eigen::MatrixXd& representations, Centring centring)
 {
+    return summariseEigenvalues(descendingEigenvalues(representationCovariance(representations, centring)));
+}
+
+SpectrumSummary summariseEigenvalues(std::vector<double> descending)
+{
     SpectrumSummary summary;
-    summary.eigenvalues = descendingEigenvalues(representationCovariance(representations, centring));
+    summary.eigenvalues = std::move(descending);
     summary.entropy = normalisedSpectralEntropy(summary.eigenvalues);
     summary.effectiveRank = effectiveRank(summary.eigenvalues);
     return summary;

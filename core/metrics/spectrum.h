@@ -16,6 +16,16 @@ Eigen::MatrixXd representationCovariance(const Eigen::MatrixXd& representations,
 // Eigenvalues of a symmetric matrix, descending, with round-off negatives clamped to 0.
 std::vector<double> descendingEigenvalues(const Eigen::MatrixXd& symmetric);
 
+// Eigenvalues (ascending, as Eigen returns them) and eigenvectors (columns) of a
+// symmetric matrix, for callers that need the directions as well: one decomposition
+// then serves the spectrum (descendingEigenvalues of it) and the Fourier alignment.
+struct Eigensystem {
+    Eigen::VectorXd values;
+    Eigen::MatrixXd vectors;
+};
+Eigensystem decomposeSymmetric(const Eigen::MatrixXd& symmetric);
+std::vector<double> descendingEigenvalues(const Eigensystem& eigensystem);
+
 // H̃ = −Σ p_k log p_k / log d with p_k = λ_k / Σλ (paper Eq. 1); 0 log 0 = 0.
 // 1 for an isotropic spectrum, 0 for rank one. Returns NaN for an all-zero spectrum.
 double normalisedSpectralEntropy(const std::vector<double>& eigenvalues);
@@ -30,5 +40,6 @@ struct SpectrumSummary {
 };
 
 SpectrumSummary summariseRepresentations(const Eigen::MatrixXd& representations, Centring centring);
+SpectrumSummary summariseEigenvalues(std::vector<double> descending);
 
 }  // namespace grokscope

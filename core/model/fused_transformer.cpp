@@ -240,32 +240,42 @@ void FusedTransformer::buildTables(const Parameters& p)
     });
 }
 
-// Attention of the final position over all positions (no mask is needed: the query
-// is last), then W_O: attended = (Σ_j softmax_j(q·k_j/√d_h) v_j) · W_O, per head.
-__attribute__((target_clones("avx2", "default"))) void FusedTransformer::attendRows(const Parameters& p, const int64_t* tokens, int64_t rows, const RowView& r) const
+// Softmax weights of the final position's attention over all positions, heads ×
+// length, for one example's tokens t (no mask is needed: the query is last).
+inline void FusedTransformer::attentionWeights(const int64_t* t, float* weights) const
 {
     const int64_t d = m_shape.dModel, length = m_shape.length, heads = m_shape.heads, dHead = d / heads;
     const float scale = std::sqrt(float(dHead));
+    const float* query = m_queries.data() + t[length - 1] * d;
+    for (int64_t h = 0; h < heads; ++h) {
+        float* weight = weights + h * length;
+        float largest = -INFINITY;
+        for (int64_t j = 0; j < length; ++j) {
+            const float* key = m_keys.data() + (t[j] * length + j) * d + h * dHead;
+            weight[j] = dot(query + h * dHead, key, dHead) / scale;
+            largest = std::max(largest, weight[j]);
+        }
+        float total = 0.0f;
+        for (int64_t j = 0; j < length; ++j)
+            total += weight[j] = std::exp(weight[j] - largest);
+        for (int64_t j = 0; j < length; ++j)
+            weight[j] /= total;
+    }
+}
+
+// attended = (Σ_j softmax_j(q·k_j/√d_h) v_j) · W_O, per head.
+__attribute__((target_clones("avx2", "default"))) void FusedTransformer::attendRows(const Parameters& p, const int64_t* tokens, int64_t rows, const RowView& r) const
+{
+    const int64_t d = m_shape.dModel, length = m_shape.length, heads = m_shape.heads, dHead = d / heads;
     for (int64_t b = 0; b < rows; ++b) {
         const int64_t* t = tokens + b * length;
-        const float* query = m_queries.data() + t[length - 1] * d;
         float* mixed = r.mixed + b * d;
         std::fill(mixed, mixed + d, 0.0f);
+        attentionWeights(t, r.weights + b * heads * length);
         for (int64_t h = 0; h < heads; ++h) {
-            float* weight = r.weights + (b * heads + h) * length;
-            float largest = -INFINITY;
-            for (int64_t j = 0; j < length; ++j) {
-                const float* key = m_keys.data() + (t[j] * length + j) * d + h * dHead;
-                weight[j] = dot(query + h * dHead, key, dHead) / scale;
-                largest = std::max(largest, weight[j]);
-            }
-            float total = 0.0f;
+            const float* weight = r.weights + (b * heads + h) * length;
             for (int64_t j = 0; j < length; ++j)
-                total += weight[j] = std::exp(weight[j] - largest);
-            for (int64_t j = 0; j < length; ++j) {
-                weight[j] /= total;
                 axpy(weight[j], m_values.data() + (t[j] * length + j) * d + h * dHead, mixed + h * dHead, dHead);
-            }
         }
     }
     sgemm(Op::None, Op::None, rows, d, d, 1.0f, r.mixed, d, p.wO, d, 0.0f, r.attended, d);
@@ -560,25 +570,112 @@ void FusedTransformer::representations(const float* parameters, const int64_t* t
     });
 }
 
-SplitSums FusedTransformer::evaluate(const float* parameters, const int64_t* tokens, const int64_t* labels,
-                                     int64_t count, double saturationEpsilon)
+// Evaluation needs logits only, and before the MLP's nonlinearity everything is linear
+// in the attention weights: with A = W_O·W_in and B = W_O·U (split by head rows),
+//   pre    = x_q·W_in + Σ_h Σ_j w_hj · (v_h[row_j] · A_h) + b_in
+//   logits = x_q·U + b_out·U + Σ_h Σ_j w_hj · (v_h[row_j] · B_h) + act(pre) · (W_out·U)
+// The bracketed rows are tabulated once per evaluation for every (token, position)
+// row, so an example reads heads × length rows where the training path multiplies by
+// W_O, W_in, W_out and U: about a third of the floating-point work per example.
+void FusedTransformer::buildEvaluationTables(const Parameters& p)
+{
+    const int64_t d = m_shape.dModel, heads = m_shape.heads, dHead = d / heads, mlp = m_shape.dMlp,
+                  classes = m_shape.classes, length = m_shape.length, vocabulary = m_shape.vocabulary;
+    m_outputHidden.resize(d * mlp);
+    m_outputLogits.resize(d * classes);
+    m_hiddenLogits.resize(mlp * classes);
+    m_valueHidden.resize(m_tableRows * heads * mlp);
+    m_valueLogits.resize(m_tableRows * heads * classes);
+    m_queryHidden.resize(vocabulary * mlp);
+    m_queryLogits.resize(vocabulary * classes);
+    m_pool.run(2, [&](int task) {
+        if (task == 0)
+            sgemm(Op::None, Op::None, d, mlp, d, 1.0f, p.wO, d, p.wIn, mlp, 0.0f, m_outputHidden.data(), mlp);
+        else
+            sgemm(Op::None, Op::None, d, classes, d, 1.0f, p.wO, d, p.unembed, classes, 0.0f, m_outputLogits.data(),
+                  classes);
+    });
+    const float* lastRows = m_x.data() + (length - 1) * d;
+    m_pool.run(int(heads) + 1, [&](int task) {
+        if (task < heads) {
+            const int64_t h = task;
+            sgemm(Op::None, Op::None, m_tableRows, mlp, dHead, 1.0f, m_values.data() + h * dHead, d,
+                  m_outputHidden.data() + h * dHead * mlp, mlp, 0.0f, m_valueHidden.data() + h * mlp, heads * mlp);
+            sgemm(Op::None, Op::None, m_tableRows, classes, dHead, 1.0f, m_values.data() + h * dHead, d,
+                  m_outputLogits.data() + h * dHead * classes, classes, 0.0f, m_valueLogits.data() + h * classes,
+                  heads * classes);
+            return;
+        }
+        sgemm(Op::None, Op::None, mlp, classes, d, 1.0f, p.wOut, d, p.unembed, classes, 0.0f, m_hiddenLogits.data(),
+              classes);
+        sgemm(Op::None, Op::None, vocabulary, mlp, d, 1.0f, lastRows, length * d, p.wIn, mlp, 0.0f,
+              m_queryHidden.data(), mlp);
+        // x_q·U + b_out·U: the bias rides along as one more row of the product.
+        for (int64_t v = 0; v < vocabulary; ++v) {
+            const float* x = lastRows + v * length * d;
+            float* row = m_queryLogits.data() + v * classes;
+            std::fill(row, row + classes, 0.0f);
+            for (int64_t k = 0; k < d; ++k)
+                axpy(x[k] + p.bOut[k], p.unembed + k * classes, row, classes);
+        }
+    });
+}
+
+// Logits of an evaluation block from the tables above (activations' weights, pre,
+// hidden and logits arrays).
+__attribute__((target_clones("avx2", "default"))) void FusedTransformer::evaluationLogitsRows(const Parameters& p, const int64_t* tokens, int64_t rows, const RowView& r) const
+{
+    const int64_t length = m_shape.length, heads = m_shape.heads, mlp = m_shape.dMlp, classes = m_shape.classes;
+    for (int64_t b = 0; b < rows; ++b) {
+        const int64_t* t = tokens + b * length;
+        float* weights = r.weights + b * heads * length;
+        attentionWeights(t, weights);
+        float* pre = r.pre + b * mlp;
+        float* logits = r.logits + b * classes;
+        std::copy_n(m_queryHidden.data() + t[length - 1] * mlp, mlp, pre);
+        std::copy_n(m_queryLogits.data() + t[length - 1] * classes, classes, logits);
+        for (int64_t j = 0; j < length; ++j) {
+            const int64_t row = t[j] * length + j;
+            for (int64_t h = 0; h < heads; ++h) {
+                const float w = weights[h * length + j];
+                axpy(w, m_valueHidden.data() + (row * heads + h) * mlp, pre, mlp);
+                axpy(w, m_valueLogits.data() + (row * heads + h) * classes, logits, classes);
+            }
+        }
+    }
+    biasAndActivate(m_shape.activation, p.bIn, r.pre, r.hidden, rows, mlp);
+    sgemm(Op::None, Op::None, rows, classes, mlp, 1.0f, r.hidden, mlp, m_hiddenLogits.data(), classes, 1.0f, r.logits,
+          classes);
+}
+
+std::vector<SplitSums> FusedTransformer::evaluate(const float* parameters, const std::vector<Split>& splits,
+                                                 double saturationEpsilon)
 {
     const Parameters p(parameters, m_offsets);
     buildTables(p);
-    const int64_t d = m_shape.dModel, length = m_shape.length, classes = m_shape.classes;
-    const int blocks = int((count + kEvalBlockRows - 1) / kEvalBlockRows);
+    buildEvaluationTables(p);
+    const int64_t length = m_shape.length, classes = m_shape.classes;
+    // Every split's blocks in one parallel region; a block's sums depend on its rows only.
+    struct Block {
+        size_t split;
+        int64_t begin, rows;
+    };
+    std::vector<Block> blocks;
+    for (size_t i = 0; i < splits.size(); ++i)
+        for (int64_t begin = 0; begin < splits[i].count; begin += kEvalBlockRows)
+            blocks.push_back({i, begin, std::min(kEvalBlockRows, splits[i].count - begin)});
     const int threads = m_pool.threads();
-    std::vector<SplitSums> sums(blocks);
-    m_pool.run(blocks, [&](int block) {
-        const int64_t begin = block * kEvalBlockRows, rows = std::min(kEvalBlockRows, count - begin);
-        Activations& a = m_blocks[block % threads];
-        inferBlock(p, tokens + begin * length, rows, a);
-        sgemm(Op::None, Op::None, rows, classes, d, 1.0f, a.z.data(), d, p.unembed, classes, 0.0f, a.logits.data(),
-              classes);
-        SplitSums& s = sums[block];
-        for (int64_t b = 0; b < rows; ++b) {
+    std::vector<SplitSums> sums(blocks.size());
+    m_pool.run(int(blocks.size()), [&](int index) {
+        const Block& block = blocks[static_cast<size_t>(index)];
+        const Split& split = splits[block.split];
+        Activations& a = m_blocks[index % threads];
+        a.reserve(kEvalBlockRows, m_shape, false);
+        evaluationLogitsRows(p, split.tokens + block.begin * length, block.rows, a.view(0, m_shape));
+        SplitSums& s = sums[static_cast<size_t>(index)];
+        for (int64_t b = 0; b < block.rows; ++b) {
             const float* row = a.logits.data() + b * classes;
-            const int64_t label = labels[begin + b];
+            const int64_t label = split.labels[block.begin + b];
             const int64_t best = std::max_element(row, row + classes) - row;  // first maximum, as argmax
             const float largest = row[best];
             float total = 0.0f, mean = 0.0f;
@@ -595,11 +692,13 @@ SplitSums FusedTransformer::evaluate(const float* parameters, const int64_t* tok
             // 1 − p_max = −expm1(log p_max), exact where p_max is within float rounding of 1.
             s.saturated += -std::expm1(-double(logTotal)) < saturationEpsilon;
         }
-        s.entries = rows * classes;
-        s.examples = rows;
+        s.entries = block.rows * classes;
+        s.examples = block.rows;
     });
-    SplitSums total;
-    for (const SplitSums& s : sums) {
+    std::vector<SplitSums> totals(splits.size());
+    for (size_t i = 0; i < blocks.size(); ++i) {
+        SplitSums& total = totals[blocks[i].split];
+        const SplitSums& s = sums[i];
         total.lossSum += s.lossSum;
         total.correct += s.correct;
         total.sumSquaredCentred += s.sumSquaredCentred;
@@ -607,7 +706,7 @@ SplitSums FusedTransformer::evaluate(const float* parameters, const int64_t* tok
         total.saturated += s.saturated;
         total.examples += s.examples;
     }
-    return total;
+    return totals;
 }
 
 }  // namespace grokscope

@@ -72,8 +72,14 @@ public:
                      int64_t batch, const FusedMixing* mixing, const RepresentationGradient& extra);
     // Final-position representations (count × dModel) without mixing.
     void representations(const float* parameters, const int64_t* tokens, int64_t count, float* out);
-    SplitSums evaluate(const float* parameters, const int64_t* tokens, const int64_t* labels, int64_t count,
-                       double saturationEpsilon);
+    // Sums over each split (tokens: count × length), from one set of tables.
+    struct Split {
+        const int64_t* tokens;
+        const int64_t* labels;
+        int64_t count;
+    };
+    std::vector<SplitSums> evaluate(const float* parameters, const std::vector<Split>& splits,
+                                    double saturationEpsilon);
 
 private:
     struct Parameters;
@@ -96,6 +102,9 @@ private:
     void finishTableGradients(const Parameters& p, float* gradients);
     // Forward of rows [begin, begin + rows) of an inference block into thread-local arrays.
     void inferBlock(const Parameters& p, const int64_t* tokens, int64_t rows, Activations& a) const;
+    void attentionWeights(const int64_t* t, float* weights) const;
+    void buildEvaluationTables(const Parameters& p);
+    void evaluationLogitsRows(const Parameters& p, const int64_t* tokens, int64_t rows, const RowView& r) const;
 
     FusedTransformerShape m_shape;
     FusedTransformerOffsets m_offsets;
@@ -106,6 +115,10 @@ private:
     std::vector<float> m_x, m_keys, m_values, m_queries;
     // Backward of the tables: dX from the key, value and query paths.
     std::vector<float> m_dxKeys, m_dxValues, m_dxQueries;
+    // Evaluation only (buildEvaluationTables): W_O·W_in, W_O·U, W_out·U; each table
+    // row's value times those per head; the final position's x·W_in and x·U + b_out·U.
+    std::vector<float> m_outputHidden, m_outputLogits, m_hiddenLogits;
+    std::vector<float> m_valueHidden, m_valueLogits, m_queryHidden, m_queryLogits;
     // Per chunk: partial gradients of W_O … unembed, then the table gradients.
     std::vector<std::vector<float>> m_partials;
     int64_t m_partialSize = 0;

@@ -108,7 +108,7 @@ struct Trainer::Impl {
     double entropyFloorWeight = 1.0;
     double lastBatchEntropy = std::nan("");
     std::optional<AnswerCycle> cycle;          // for the Fourier alignment; none for S_n
-    std::vector<int> probePhases;              // each probe example's answer on that cycle
+    std::optional<FourierAlignmentBasis> fourierBasis;  // the probe set's answers on that cycle
     NormDecayTracker normDecay;                // ‖θ‖² since memorisation, for the norm-decay ETA
 
     explicit Impl(const TrainConfig& c)
@@ -139,9 +139,12 @@ struct Trainer::Impl {
         entropyFloorWeight = c.intervention.entropyFloorWeight;
         normDecay = NormDecayTracker::forConfig(c);
         cycle = answerCycle(data.table);
-        if (cycle)
+        if (cycle) {
+            std::vector<int> probePhases;  // each probe example's answer on the cycle
             for (int pair : data.probePairs)
                 probePhases.push_back(cycle->phaseOfClass[static_cast<size_t>(data.table.answer[pair])]);
+            fourierBasis.emplace(probePhases, cycle->period);
+        }
     }
 
     void emit(const RunEvent& event)
@@ -359,22 +362,38 @@ struct Trainer::Impl {
         step = stepNumber;
     }
 
-    // Mean loss (float64 accumulation) and accuracy over a whole split, in chunks.
+    // Train and test loss and accuracy, and the train split's logit statistics.
+    void measureSplits(EvalSnapshot& s)
+    {
+        LogitStatistics logitStatistics;
+        if (fused) {
+            const std::vector<SplitSums> sums = fused->evaluate(
+                model->parameters().flatValues().data_ptr<float>(),
+                {{trainTokens.data_ptr<int64_t>(), trainLabels.data_ptr<int64_t>(), trainTokens.size(0)},
+                 {testTokens.data_ptr<int64_t>(), testLabels.data_ptr<int64_t>(), testTokens.size(0)}},
+                config.metrics.saturationEpsilon);
+            const SplitSums &train = sums[0], &test = sums[1];
+            s.trainLoss = train.lossSum / double(train.examples);
+            s.trainAccuracy = double(train.correct) / double(train.examples);
+            s.testLoss = test.lossSum / double(test.examples);
+            s.testAccuracy = double(test.correct) / double(test.examples);
+            logitStatistics.sumSquaredCentred = train.sumSquaredCentred;
+            logitStatistics.entries = train.entries;
+            logitStatistics.saturated = train.saturated;
+            logitStatistics.examples = train.examples;
+        } else {
+            std::tie(s.trainLoss, s.trainAccuracy) = lossAndAccuracy(trainTokens, trainLabels, &logitStatistics);
+            std::tie(s.testLoss, s.testAccuracy) = lossAndAccuracy(testTokens, testLabels);
+        }
+        s.logitScale = logitStatistics.scale();
+        s.saturatedFraction = logitStatistics.saturatedFraction();
+    }
+
+    // Mean loss (float64 accumulation) and accuracy over a whole split, in chunks
+    // (the autograd path).
     std::pair<double, double> lossAndAccuracy(const torch::Tensor& tokens, const torch::Tensor& labels,
                                               LogitStatistics* statistics = nullptr)
     {
-        if (fused) {
-            const SplitSums sums =
-                fused->evaluate(model->parameters().flatValues().data_ptr<float>(), tokens.data_ptr<int64_t>(),
-                                labels.data_ptr<int64_t>(), tokens.size(0), config.metrics.saturationEpsilon);
-            if (statistics) {
-                statistics->sumSquaredCentred += sums.sumSquaredCentred;
-                statistics->entries += sums.entries;
-                statistics->saturated += sums.saturated;
-                statistics->examples += sums.examples;
-            }
-            return {sums.lossSum / double(sums.examples), double(sums.correct) / double(sums.examples)};
-        }
         constexpr int64_t chunk = 4096;
         double lossSum = 0.0;
         int64_t correct = 0;
@@ -426,10 +445,12 @@ struct Trainer::Impl {
         }
     }
 
-    void addRepresentationDiagnostics(EvalSnapshot& s, const Eigen::MatrixXd& z)
+    // `covariance`: the eigensystem of the probe set's centred covariance, where the
+    // Fourier alignment reads exactly those rows; it decomposes its own otherwise.
+    void addRepresentationDiagnostics(EvalSnapshot& s, const Eigen::MatrixXd& z, const Eigensystem* covariance)
     {
-        if (cycle)
-            s.fourierAlignment = fourierAlignment(z, probePhases, cycle->period, config.metrics.fourierDirections);
+        if (fourierBasis)
+            s.fourierAlignment = fourierBasis->alignment(z, config.metrics.fourierDirections, covariance);
         const torch::Tensor unembed = model->unembedding().to(torch::kCPU, torch::kFloat64).contiguous();
         const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>
             weights(unembed.data_ptr<double>(), unembed.size(0), unembed.size(1));
@@ -461,11 +482,7 @@ struct Trainer::Impl {
         torch::NoGradGuard noGrad;
         EvalSnapshot s;
         s.step = step;
-        LogitStatistics logitStatistics;
-        std::tie(s.trainLoss, s.trainAccuracy) = lossAndAccuracy(trainTokens, trainLabels, &logitStatistics);
-        s.logitScale = logitStatistics.scale();
-        s.saturatedFraction = logitStatistics.saturatedFraction();
-        std::tie(s.testLoss, s.testAccuracy) = lossAndAccuracy(testTokens, testLabels);
+        measureSplits(s);
         const torch::Tensor& flat = model->parameters().flatValues();
         s.weightNorm = std::sqrt(flat.to(torch::kFloat64).pow(2).sum().item<double>());
         s.learningRate = learningRateAt(std::max<long>(step, 1));
@@ -481,11 +498,18 @@ struct Trainer::Impl {
             // One column-major copy that the spectrum and the diagnostics all read.
             using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
             const Eigen::MatrixXd zMatrix = Eigen::Map<const RowMajor>(z.data_ptr<double>(), z.size(0), z.size(1));
-            const SpectrumSummary summary = summariseRepresentations(zMatrix, config.metrics.centring);
+            // One decomposition serves the spectrum and, when the Fourier alignment reads
+            // the same rows with the same centring, its leading directions too.
+            const Eigen::MatrixXd covariance = representationCovariance(zMatrix, config.metrics.centring);
+            std::optional<Eigensystem> eigensystem;
+            if (fourierBasis && fourierBasis->coversAllRows() && config.metrics.centring == Centring::Centred)
+                eigensystem = decomposeSymmetric(covariance);
+            const SpectrumSummary summary = summariseEigenvalues(
+                eigensystem ? descendingEigenvalues(*eigensystem) : descendingEigenvalues(covariance));
             s.entropy = summary.entropy;
             s.effectiveRank = summary.effectiveRank;
             addForecast(s);
-            addRepresentationDiagnostics(s, zMatrix);
+            addRepresentationDiagnostics(s, zMatrix, eigensystem ? &*eigensystem : nullptr);
             SpectrumSnapshot spectrum{step, summary.eigenvalues};
             for (RunObserver* o : observers)
                 o->onSpectrum(spectrum);
