@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 
 namespace grokscope {
@@ -84,6 +85,74 @@ void unmixRows(const float* dOut, float* dx, const int64_t* permutation, int64_t
         dx[i] = dOut[i] * keep;
     for (int64_t k = 0; k < rows; ++k)
         axpy(take, dOut + k * width, dx + permutation[k] * width, width);
+}
+
+// e^x for x ≤ 0 within a few ulp, branch-free so that the loops over a row of logits
+// vectorise (glibc's expf is a scalar call): Cephes' expf polynomial after
+// x = n·ln 2 + r, with 2^n written into the exponent bits. Below −87 it returns e^−87,
+// which adds nothing to a sum that contains e^0 = 1.
+inline float expNonPositive(float x)
+{
+    x = std::max(x, -87.0f);
+    constexpr float kRound = 12582912.0f;  // 1.5 · 2^23: adding it rounds to an integer
+    const float n = (x * 1.44269504088896341f + kRound) - kRound;
+    const float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    const int32_t bits = (int32_t(n) + 127) << 23;
+    float scale;
+    std::memcpy(&scale, &bits, sizeof scale);
+    return (p * r * r + r + 1.0f) * scale;
+}
+
+// Loss, accuracy and logit statistics of rows of logits into `s`. Each row's sums run
+// in kLanes interleaved partial sums (a fixed order), so they vectorise.
+__attribute__((target_clones("avx2", "default"))) void accumulateLogitRows(const float* logits, const int64_t* labels,
+                                                                          int64_t rows, int64_t classes,
+                                                                          double saturationEpsilon, SplitSums& s)
+{
+    constexpr int64_t kLanes = 8;
+    auto total = [](const float* lanes) {
+        return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+    };
+    const int64_t whole = classes - classes % kLanes;
+    for (int64_t b = 0; b < rows; ++b) {
+        const float* row = logits + b * classes;
+        float largest = -INFINITY;
+        for (int64_t c = 0; c < classes; ++c)
+            largest = std::max(largest, row[c]);
+        int64_t best = 0;  // the first maximum, as argmax
+        while (best + 1 < classes && !(row[best] == largest))
+            ++best;
+        float exps[kLanes] = {}, sums[kLanes] = {}, squares[kLanes] = {};
+        for (int64_t c = 0; c < whole; c += kLanes)
+            for (int64_t l = 0; l < kLanes; ++l) {
+                exps[l] += expNonPositive(row[c + l] - largest);
+                sums[l] += row[c + l];
+            }
+        for (int64_t c = whole; c < classes; ++c) {
+            exps[c - whole] += expNonPositive(row[c] - largest);
+            sums[c - whole] += row[c];
+        }
+        const float mean = total(sums) / float(classes);
+        for (int64_t c = 0; c < whole; c += kLanes)
+            for (int64_t l = 0; l < kLanes; ++l)
+                squares[l] += (row[c + l] - mean) * (row[c + l] - mean);
+        for (int64_t c = whole; c < classes; ++c)
+            squares[c - whole] += (row[c] - mean) * (row[c] - mean);
+        const float logTotal = std::log(total(exps));
+        s.lossSum += double(largest + logTotal - row[labels[b]]);
+        s.correct += best == labels[b];
+        s.sumSquaredCentred += double(total(squares));
+        // 1 − p_max = −expm1(log p_max), exact where p_max is within float rounding of 1.
+        s.saturated += -std::expm1(-double(logTotal)) < saturationEpsilon;
+    }
+    s.entries += rows * classes;
+    s.examples += rows;
 }
 
 // Rows [begin, end) of chunk `index` when `total` rows are cut into `chunks`.
@@ -672,28 +741,8 @@ std::vector<SplitSums> FusedTransformer::evaluate(const float* parameters, const
         Activations& a = m_blocks[index % threads];
         a.reserve(kEvalBlockRows, m_shape, false);
         evaluationLogitsRows(p, split.tokens + block.begin * length, block.rows, a.view(0, m_shape));
-        SplitSums& s = sums[static_cast<size_t>(index)];
-        for (int64_t b = 0; b < block.rows; ++b) {
-            const float* row = a.logits.data() + b * classes;
-            const int64_t label = split.labels[block.begin + b];
-            const int64_t best = std::max_element(row, row + classes) - row;  // first maximum, as argmax
-            const float largest = row[best];
-            float total = 0.0f, mean = 0.0f;
-            for (int64_t c = 0; c < classes; ++c) {
-                total += std::exp(row[c] - largest);
-                mean += row[c];
-            }
-            mean /= float(classes);
-            const float logTotal = std::log(total);
-            s.lossSum += double(largest + logTotal - row[label]);
-            s.correct += best == label;
-            for (int64_t c = 0; c < classes; ++c)
-                s.sumSquaredCentred += double(row[c] - mean) * double(row[c] - mean);
-            // 1 − p_max = −expm1(log p_max), exact where p_max is within float rounding of 1.
-            s.saturated += -std::expm1(-double(logTotal)) < saturationEpsilon;
-        }
-        s.entries = block.rows * classes;
-        s.examples = block.rows;
+        accumulateLogitRows(a.logits.data(), split.labels + block.begin, block.rows, classes, saturationEpsilon,
+                            sums[static_cast<size_t>(index)]);
     });
     std::vector<SplitSums> totals(splits.size());
     for (size_t i = 0; i < blocks.size(); ++i) {
