@@ -1,5 +1,6 @@
 #include "chart_exporter.h"
 
+#include "chart_panel.h"
 #include "qcustomplot_include.h"
 
 #include <QCoreApplication>
@@ -28,10 +29,14 @@ struct Placement {
     QRect rect;
 };
 
-// Draws each plot into its rectangle with the crosshair layer hidden.
+// Draws each plot into its rectangle with the crosshair layer hidden; a ChartPanel's
+// plot is first re-fitted for the export's height.
 void paintPlacements(QCPPainter& painter, const QList<Placement>& placements)
 {
     for (const Placement& p : placements) {
+        auto* panel = qobject_cast<ChartPanel*>(p.plot->parentWidget());
+        if (panel)
+            panel->setExportMode(true, p.rect.height());
         QCPLayer* crosshair = p.plot->layer(QStringLiteral("crosshair"));
         const bool wasVisible = crosshair && crosshair->visible();
         if (crosshair)
@@ -42,6 +47,8 @@ void paintPlacements(QCPPainter& painter, const QList<Placement>& placements)
         painter.restore();
         if (crosshair)
             crosshair->setVisible(wasVisible);
+        if (panel)
+            panel->setExportMode(false);
     }
 }
 

@@ -442,7 +442,8 @@ void ChartPanel::clearForecast()
 // cover: the value range is stretched by it so that no data point is drawn underneath.
 double ChartPanel::overlayHeadroomFraction() const
 {
-    const int axisHeight = m_plot->axisRect()->height();
+    // An export keeps the on-screen margins (titles, tick labels) at another plot height.
+    const int axisHeight = m_plot->axisRect()->height() + (m_exportHeight > 0 ? m_exportHeight - m_plot->height() : 0);
     if (axisHeight <= 0)
         return 0.0;
     double overlay = 0.0;
@@ -612,15 +613,18 @@ void ChartPanel::applyPalette(const QPalette& palette)
     markDirty();
 }
 
-void ChartPanel::setExportMode(bool exporting)
+void ChartPanel::setExportMode(bool exporting, int height)
 {
     m_exporting = exporting;
+    m_exportHeight = exporting ? height : 0;
     for (auto& s : m_series)
         updateAntialiasing(*s);
     if (exporting) {
         m_crosshairLine->setVisible(false);
         m_crosshairText->setVisible(false);
     }
+    if (m_autoRange)
+        applyRanges();
 }
 
 void ChartPanel::markDirty()

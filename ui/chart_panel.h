@@ -78,8 +78,10 @@ public:
 
     // Colours for the current palette (light or dark).
     void applyPalette(const QPalette& palette);
-    // Hides interactive decorations (crosshair) for export; restores them afterwards.
-    void setExportMode(bool exporting);
+    // For an export drawn `height` pixels tall: hides interactive decorations (the
+    // crosshair), antialiases every curve and re-fits the value axis' head room for that
+    // height. setExportMode(false) restores the on-screen state.
+    void setExportMode(bool exporting, int height = 0);
 
     bool isDirty() const { return m_dirty; }
     // Moves new points to the graphs (or re-decimates) and queues one replot.
@@ -132,6 +134,7 @@ private:
     bool m_dirty = false;
     bool m_stepLog = false;
     bool m_valueLog = false;
+    int m_exportHeight = 0;  // > 0 while drawing an export of that plot height
     bool m_fixedValueRange = false;
     double m_fixedLower = 0.0, m_fixedUpper = 1.0;  // applyRanges adds head room above
     bool m_autoRange = true;

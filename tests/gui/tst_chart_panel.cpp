@@ -119,6 +119,18 @@ private Q_SLOTS:
                     label = text;
             QVERIFY(label);
             QVERIFY(topOfData > label->bottom->pixelPosition().y());
+
+            // An export three times as tall needs a third of the head room's share;
+            // leaving export mode restores the on-screen range.
+            const QCPRange shown = plot->yAxis->range();
+            panel.setExportMode(true, 3 * plot->height());
+            const QCPRange exported = plot->yAxis->range();
+            QVERIFY(exported.upper < shown.upper && exported.upper > 1.0);
+            const double shownShare = 1.0 - (1.0 - shown.lower) / shown.size();
+            const double exportedShare = 1.0 - (1.0 - exported.lower) / exported.size();
+            QVERIFY2(exportedShare < 0.5 * shownShare, qPrintable(QStringLiteral("%1 vs %2").arg(exportedShare).arg(shownShare)));
+            panel.setExportMode(false);
+            QCOMPARE(plot->yAxis->range().upper, shown.upper);
         }
     }
 };
