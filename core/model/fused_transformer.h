@@ -9,6 +9,9 @@
 // gathered. The arithmetic is that of TransformerModel; the summation order is not,
 // which tst_fused_transformer bounds.
 //
+// Evaluation needs logits only: it reads per-row tables of the value rows times W_O·W_in
+// and W_O·U (buildEvaluationTables) instead of repeating the training path's products.
+//
 // The batch is always cut into the same chunks, whatever the thread count, and chunk
 // partials are summed in chunk order: a seed's trajectory is the same on 1 thread or 2.
 // No torch in this header.
