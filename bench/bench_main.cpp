@@ -239,8 +239,10 @@ EvaluationSamples evaluationSamples(const Options& options)
 }
 
 // The spectrum's parts timed directly through the public API: the probe forward
-// (Trainer::probeRepresentations) and covariance + eigendecomposition
-// (summariseRepresentations), the same work evaluate() does on its spectrum cadence.
+// (Trainer::probeRepresentations) and covariance + eigenvalues
+// (summariseRepresentations). On its spectrum cadence evaluate() also computes the
+// eigenvectors (for the Fourier alignment) and the diagnostics: the difference of
+// evaluate() with and without the spectrum, reported alongside, includes those.
 std::vector<double> spectrumSamples(const Options& options)
 {
     TrainConfig c = timingConfig(options);

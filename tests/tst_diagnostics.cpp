@@ -106,11 +106,10 @@ private Q_SLOTS:
         QVERIFY(basis.coversAllRows());
         const Eigensystem shared = decomposeSymmetric(representationCovariance(z, Centring::Centred));
         const auto own = basis.alignment(z, 6), given = basis.alignment(z, 6, &shared);
-        const auto plain = fourierAlignment(z, phases, period, 6);
-        QVERIFY(own && given && plain);
+        QVERIFY(own && given);
         QVERIFY2(*own > 0.1 && *own < 0.9, qPrintable(QString::number(*own)));
         QVERIFY(std::abs(*own - *given) < 1e-12);
-        QVERIFY(std::abs(*own - *plain) < 1e-12);
+        QVERIFY(!basis.alignment(z.topRows(rows - 1), 6));  // not one row per phase
         std::vector<int> offCycle = phases;
         offCycle[7] = -1;
         QVERIFY(!FourierAlignmentBasis(offCycle, period).coversAllRows());

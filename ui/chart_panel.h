@@ -11,6 +11,7 @@
 
 #include "smoothing.h"
 
+#include <array>
 #include <memory>
 #include <vector>
 
@@ -79,8 +80,9 @@ public:
     // Colours for the current palette (light or dark).
     void applyPalette(const QPalette& palette);
     // For an export drawn `height` pixels tall: hides interactive decorations (the
-    // crosshair), antialiases every curve and re-fits the value axis' head room for that
-    // height. setExportMode(false) restores the on-screen state.
+    // crosshair), antialiases every curve and, while the axes follow the data, re-fits
+    // the value axis' head room for that height. setExportMode(false) restores the
+    // on-screen ranges.
     void setExportMode(bool exporting, int height = 0);
 
     bool isDirty() const { return m_dirty; }
@@ -135,6 +137,7 @@ private:
     bool m_stepLog = false;
     bool m_valueLog = false;
     int m_exportHeight = 0;  // > 0 while drawing an export of that plot height
+    std::array<double, 4> m_rangesBeforeExport{};  // step and value axes, lower and upper
     bool m_fixedValueRange = false;
     double m_fixedLower = 0.0, m_fixedUpper = 1.0;  // applyRanges adds head room above
     bool m_autoRange = true;

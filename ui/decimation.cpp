@@ -86,7 +86,7 @@ DecimatedSeries decimateMinMax(const QVector<double>& keys, const IndexedValues&
     }
     out.keys.reserve(2 * buckets + 2);
     out.values.reserve(2 * buckets + 2);
-    auto emit = [&](int index) {
+    auto keep = [&](int index) {
         out.keys.append(keys[index]);
         out.values.append(values[index]);
     };
@@ -105,11 +105,11 @@ DecimatedSeries decimateMinMax(const QVector<double>& keys, const IndexedValues&
         const int j = static_cast<int>(std::lower_bound(keys.begin() + below + 1, bracketEnd, bucketEnd) - keys.begin());
         const IndexedValues::Extremes e = values.find(i, j);
         if (e.minAt < 0) {
-            emit(i);
+            keep(i);
         } else {
-            emit(std::min(e.minAt, e.maxAt));
+            keep(std::min(e.minAt, e.maxAt));
             if (e.minAt != e.maxAt)
-                emit(std::max(e.minAt, e.maxAt));
+                keep(std::max(e.minAt, e.maxAt));
         }
         i = j;
     }

@@ -15,7 +15,8 @@ void sgemm(Op opA, Op opB, int64_t m, int64_t n, int64_t k, float alpha, const f
 void dgemm(Op opA, Op opB, int64_t m, int64_t n, int64_t k, double alpha, const double* a, int64_t lda,
            const double* b, int64_t ldb, double beta, double* c, int64_t ldc);
 
-// Whether sgemm() goes to an optimised BLAS (for the benchmark's report).
+// Whether sgemm() goes to an optimised BLAS (for the benchmark's report). dgemm() uses
+// cblas_dgemm from the same library when it is there.
 bool sgemmUsesBlas();
 
 }  // namespace grokscope

@@ -90,6 +90,7 @@ FourierAlignmentBasis::FourierAlignmentBasis(const std::vector<int>& phases, int
         if (phases[i] >= 0)
             m_rows.push_back(static_cast<Eigen::Index>(i));
     m_coversAllRows = m_rows.size() == phases.size();
+    m_phaseCount = phases.size();
     if (m_rows.size() < 3 || period < 3)
         return;  // alignment() answers nullopt
     const Eigen::Index n = static_cast<Eigen::Index>(m_rows.size());
@@ -113,7 +114,7 @@ FourierAlignmentBasis::FourierAlignmentBasis(const std::vector<int>& phases, int
 std::optional<double> FourierAlignmentBasis::alignment(const Eigen::MatrixXd& representations, int directions,
                                                        const Eigensystem* covariance) const
 {
-    if (m_frequencies == 0 || directions < 1)
+    if (m_frequencies == 0 || directions < 1 || static_cast<size_t>(representations.rows()) != m_phaseCount)
         return std::nullopt;
     const Eigen::Index n = static_cast<Eigen::Index>(m_rows.size());
     Eigen::MatrixXd z(n, representations.cols());

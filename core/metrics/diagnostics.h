@@ -46,13 +46,17 @@ public:
     // Whether every row is on the cycle (Z/p addition and subtraction): then the
     // covariance here is the spectrum's centred covariance and its eigensystem can be shared.
     bool coversAllRows() const { return m_coversAllRows; }
+    // Whether alignment() can answer at all (at least 3 rows on a cycle of period ≥ 3).
+    bool usable() const { return m_frequencies > 0; }
     // `covariance`, when given, is the eigensystem of the centred covariance of exactly
-    // the rows on the cycle; otherwise it is computed here.
+    // the rows on the cycle; otherwise it is computed here. nullopt when the
+    // representations do not have one row per phase.
     std::optional<double> alignment(const Eigen::MatrixXd& representations, int directions,
                                     const Eigensystem* covariance = nullptr) const;
 
 private:
     std::vector<Eigen::Index> m_rows;
+    size_t m_phaseCount = 0;
     bool m_coversAllRows = false;
     int m_frequencies = 0;
     Eigen::MatrixXd m_design;                 // rows × 2·frequencies, centred columns

@@ -526,7 +526,8 @@ struct Trainer::Impl {
             // the same rows with the same centring, its leading directions too.
             const Eigen::MatrixXd covariance = representationCovariance(zMatrix, config.metrics.centring);
             std::optional<Eigensystem> eigensystem;
-            if (fourierBasis && fourierBasis->coversAllRows() && config.metrics.centring == Centring::Centred)
+            if (fourierBasis && fourierBasis->usable() && fourierBasis->coversAllRows()
+                && config.metrics.centring == Centring::Centred)
                 eigensystem = decomposeSymmetric(covariance);
             const SpectrumSummary summary = summariseEigenvalues(
                 eigensystem ? descendingEigenvalues(*eigensystem) : descendingEigenvalues(covariance));

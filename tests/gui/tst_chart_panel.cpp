@@ -1,4 +1,5 @@
 // A chart stays fast with 100,000 points per series: decimation bounds what is drawn.
+#include "chart_exporter.h"
 #include "chart_panel.h"
 
 #include "qcustomplot_include.h"
@@ -6,8 +7,10 @@
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QMouseEvent>
+#include <QTemporaryDir>
 #include <QTest>
 
+using grokscope::ui::ChartExporter;
 using grokscope::ui::ChartPanel;
 
 class TestChartPanel : public QObject {
@@ -131,6 +134,11 @@ private Q_SLOTS:
             QVERIFY2(exportedShare < 0.5 * shownShare, qPrintable(QStringLiteral("%1 vs %2").arg(exportedShare).arg(shownShare)));
             panel.setExportMode(false);
             QCOMPARE(plot->yAxis->range().upper, shown.upper);
+            // The same through the exporter, which draws at the export's layout.
+            QTemporaryDir dir;
+            QVERIFY(ChartExporter::exportChart(plot, dir.filePath(QStringLiteral("chart.png")), QSize(700, 900)).isEmpty());
+            QCOMPARE(plot->yAxis->range().upper, shown.upper);
+            QCOMPARE(plot->yAxis->range().lower, shown.lower);
         }
     }
 };
