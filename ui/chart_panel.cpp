@@ -254,6 +254,7 @@ void ChartPanel::setSeriesData(int id, const QVector<double>& steps, const QVect
         s->smooth->data()->clear();
         s->shown = 0;
         s->decimated = false;
+        updateAntialiasing(*s);
         markDirty();
         return;
     }
@@ -736,7 +737,6 @@ void ChartPanel::refresh()
                 s->smooth->addData(s->keys.mid(s->shown, n), s->smoothValues.values().mid(s->shown, n), true);
                 s->shown = s->keys.size();
             }
-            updateAntialiasing(*s);  // setSeriesData may have ended a decimated stretch
             continue;
         }
         const DecimatedSeries raw = decimateMinMax(s->keys, s->values, keys.lower, keys.upper, buckets);

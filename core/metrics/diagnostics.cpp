@@ -89,7 +89,6 @@ FourierAlignmentBasis::FourierAlignmentBasis(const std::vector<int>& phases, int
     for (size_t i = 0; i < phases.size(); ++i)
         if (phases[i] >= 0)
             m_rows.push_back(static_cast<Eigen::Index>(i));
-    m_coversAllRows = m_rows.size() == phases.size();
     m_phaseCount = phases.size();
     if (m_rows.size() < 3 || period < 3)
         return;  // alignment() answers nullopt

@@ -45,7 +45,7 @@ public:
     FourierAlignmentBasis(const std::vector<int>& phases, int period);
     // Whether every row is on the cycle (Z/p addition and subtraction): then the
     // covariance here is the spectrum's centred covariance and its eigensystem can be shared.
-    bool coversAllRows() const { return m_coversAllRows; }
+    bool coversAllRows() const { return m_rows.size() == m_phaseCount; }
     // Whether alignment() can answer at all (at least 3 rows on a cycle of period ≥ 3).
     bool usable() const { return m_frequencies > 0; }
     // `covariance`, when given, is the eigensystem of the centred covariance of exactly
@@ -57,7 +57,6 @@ public:
 private:
     std::vector<Eigen::Index> m_rows;
     size_t m_phaseCount = 0;
-    bool m_coversAllRows = false;
     int m_frequencies = 0;
     Eigen::MatrixXd m_design;                 // rows × 2·frequencies, centred columns
     std::vector<Eigen::Matrix2d> m_inverses;  // pseudo-inverse of each frequency's normal matrix

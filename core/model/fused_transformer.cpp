@@ -119,7 +119,7 @@ __attribute__((target_clones("avx2", "default"))) void accumulateLogitRows(const
                                                                           double saturationEpsilon, SplitSums& s)
 {
     constexpr int64_t kLanes = 8;
-    auto total = [](const float* lanes) {
+    auto total = [](const auto* lanes) {  // a fixed order, for float and double lanes
         return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
     };
     const int64_t whole = classes - classes % kLanes;
@@ -151,8 +151,7 @@ __attribute__((target_clones("avx2", "default"))) void accumulateLogitRows(const
         const float logTotal = std::log(total(exps));
         s.lossSum += double(largest + logTotal - row[labels[b]]);
         s.correct += best == labels[b];
-        s.sumSquaredCentred += ((squares[0] + squares[1]) + (squares[2] + squares[3]))
-                               + ((squares[4] + squares[5]) + (squares[6] + squares[7]));
+        s.sumSquaredCentred += total(squares);
         // 1 − p_max = −expm1(log p_max), exact where p_max is within float rounding of 1.
         s.saturated += -std::expm1(-double(logTotal)) < saturationEpsilon;
     }
