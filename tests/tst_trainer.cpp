@@ -87,6 +87,30 @@ private Q_SLOTS:
         QVERIFY2(withEta > 0, "the comparison must cover the norm-decay ETA");
     }
 
+    void oneThreadAndTwoGiveTheSameRun()
+    {
+        // The engine cuts batches and evaluation blocks the same way whatever the thread
+        // count, and the spectrum runs on whichever thread is free: every logged number
+        // must still be the same bits.
+        QTemporaryDir dir;
+        TrainConfig config = quickConfig(300);
+        config.run.checkpointEverySteps = 0;
+        config.run.evalEverySteps = 50;
+        config.run.spectrumEverySteps = 50;
+        TrainConfig twoThreads = config;
+        twoThreads.run.threads = 2;
+        const std::string one = dir.filePath("one").toStdString(), two = dir.filePath("two").toStdString();
+        trainToEnd(*Run::start(config, one));
+        trainToEnd(*Run::start(twoThreads, two));
+        const RunLog a = readRunLog(one), b = readRunLog(two);
+        QCOMPARE(a.evaluations.size(), size_t(7));
+        compareEvaluations(a.evaluations, b.evaluations);
+        QVERIFY(a.evaluations.back().fourierAlignment.has_value());
+        QCOMPARE(a.spectra.size(), b.spectra.size());
+        for (size_t i = 0; i < a.spectra.size(); ++i)
+            QCOMPARE(a.spectra[i].eigenvalues, b.spectra[i].eigenvalues);
+    }
+
     void sameSeedsSameRunOtherSeedOtherRun()
     {
         TrainConfig config = quickConfig(100);

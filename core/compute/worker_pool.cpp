@@ -56,6 +56,15 @@ void WorkerPool::run(int count, const std::function<void(int)>& task)
     }
 }
 
+void WorkerPool::runDynamic(int count, const std::function<void(int, int)>& task)
+{
+    std::atomic<int> next{0};
+    run(threads(), [&](int thread) {
+        for (int i = next.fetch_add(1); i < count; i = next.fetch_add(1))
+            task(i, thread);
+    });
+}
+
 void WorkerPool::workerLoop(int index)
 {
     unsigned long seen = 0;

@@ -1,8 +1,8 @@
 #pragma once
 // A fixed set of threads that run the numbered tasks of one parallel region and
-// return when all are done. Task i always runs on thread i % threads, and callers
-// reduce partial results in task order, so a result does not depend on how many
-// threads ran it. No torch, no Qt.
+// return when all are done. With run(), task i always runs on thread i % threads, and
+// callers reduce partial results in task order, so a result does not depend on how
+// many threads ran it. No torch, no Qt.
 
 #include <atomic>
 #include <condition_variable>
@@ -24,6 +24,10 @@ public:
     int threads() const { return static_cast<int>(m_workers.size()) + 1; }
     // Runs task(0) … task(count − 1); returns when all have finished. Not re-entrant.
     void run(int count, const std::function<void(int)>& task);
+    // The same, but each thread takes the next task in index order as it becomes free,
+    // for tasks of uneven cost. task(index, thread): thread < threads() picks per-thread
+    // scratch; which thread runs a task varies, so results must depend on the index only.
+    void runDynamic(int count, const std::function<void(int, int)>& task);
 
 private:
     void workerLoop(int index);

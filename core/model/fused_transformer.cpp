@@ -1,7 +1,9 @@
 #include "model/fused_transformer.h"
 
 #include "compute/sgemm.h"
+#include "compute/weighted_rows.h"
 #include "compute/worker_pool.h"
+#include "model/logit_rows.h"
 
 #include <algorithm>
 #include <cmath>
@@ -51,12 +53,17 @@ void scaleByActivationSlope(Activation kind, const float* pre, float* gradient, 
     }
 }
 
-float dot(const float* a, const float* b, int64_t n)
+// out[m] = Σ_i a[m][i]·b[m][i] for m < count ≤ kMaxDots, each summed in index order,
+// but advanced together: one dot's chain of dependent adds is latency-bound, a dozen
+// side by side are not.
+constexpr int kMaxDots = 16;
+void interleavedDots(const float* const* a, const float* const* b, int count, int64_t n, float* out)
 {
-    float sum = 0.0f;
+    float sums[kMaxDots] = {};
     for (int64_t i = 0; i < n; ++i)
-        sum += a[i] * b[i];
-    return sum;
+        for (int m = 0; m < count; ++m)
+            sums[m] += a[m][i] * b[m][i];
+    std::copy_n(sums, count, out);
 }
 
 void axpy(float alpha, const float* x, float* y, int64_t n)
@@ -85,78 +92,6 @@ void unmixRows(const float* dOut, float* dx, const int64_t* permutation, int64_t
         dx[i] = dOut[i] * keep;
     for (int64_t k = 0; k < rows; ++k)
         axpy(take, dOut + k * width, dx + permutation[k] * width, width);
-}
-
-// e^x for x ≤ 0 within 1.4 ulp (checked against double exp for every float in
-// [−87, 0]), branch-free so that the loops over a row of logits vectorise (glibc's expf
-// is a scalar call): Cephes' expf polynomial after x = n·ln 2 + r, with 2^n written into
-// the exponent bits. Below −87 it returns e^−87, which adds nothing to a sum that
-// contains e^0 = 1. NaN stays NaN (std::max keeps its first argument), so a diverged
-// row still shows as a NaN loss. The rounding trick needs IEEE semantics: no -ffast-math.
-inline float expNonPositive(float x)
-{
-    x = std::max(x, -87.0f);
-    constexpr float kRound = 12582912.0f;  // 1.5 · 2^23: adding it rounds to an integer
-    const float n = (x * 1.44269504088896341f + kRound) - kRound;
-    const float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    const float exponent = n >= -126.0f ? n : -126.0f;  // also maps NaN to a defined conversion
-    const int32_t bits = (int32_t(exponent) + 127) << 23;
-    float scale;
-    std::memcpy(&scale, &bits, sizeof scale);
-    return (p * r * r + r + 1.0f) * scale;
-}
-
-// Loss, accuracy and logit statistics of rows of logits into `s`. Each row's sums run
-// in kLanes interleaved partial sums (a fixed order), so they vectorise.
-__attribute__((target_clones("avx2", "default"))) void accumulateLogitRows(const float* logits, const int64_t* labels,
-                                                                          int64_t rows, int64_t classes,
-                                                                          double saturationEpsilon, SplitSums& s)
-{
-    constexpr int64_t kLanes = 8;
-    auto total = [](const auto* lanes) {  // a fixed order, for float and double lanes
-        return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
-    };
-    const int64_t whole = classes - classes % kLanes;
-    for (int64_t b = 0; b < rows; ++b) {
-        const float* row = logits + b * classes;
-        float largest = -INFINITY;
-        for (int64_t c = 0; c < classes; ++c)
-            largest = std::max(largest, row[c]);
-        int64_t best = 0;  // the first maximum, as argmax
-        while (best + 1 < classes && !(row[best] == largest))
-            ++best;
-        float exps[kLanes] = {}, sums[kLanes] = {};
-        double squares[kLanes] = {};  // float64 terms, as the autograd path accumulates them
-        for (int64_t c = 0; c < whole; c += kLanes)
-            for (int64_t l = 0; l < kLanes; ++l) {
-                exps[l] += expNonPositive(row[c + l] - largest);
-                sums[l] += row[c + l];
-            }
-        for (int64_t c = whole; c < classes; ++c) {
-            exps[c - whole] += expNonPositive(row[c] - largest);
-            sums[c - whole] += row[c];
-        }
-        const float mean = total(sums) / float(classes);
-        for (int64_t c = 0; c < whole; c += kLanes)
-            for (int64_t l = 0; l < kLanes; ++l)
-                squares[l] += double(row[c + l] - mean) * double(row[c + l] - mean);
-        for (int64_t c = whole; c < classes; ++c)
-            squares[c - whole] += double(row[c] - mean) * double(row[c] - mean);
-        const float logTotal = std::log(total(exps));
-        s.lossSum += double(largest + logTotal - row[labels[b]]);
-        s.correct += best == labels[b];
-        s.sumSquaredCentred += total(squares);
-        // 1 − p_max = −expm1(log p_max), exact where p_max is within float rounding of 1.
-        s.saturated += -std::expm1(-double(logTotal)) < saturationEpsilon;
-    }
-    s.entries += rows * classes;
-    s.examples += rows;
 }
 
 // Rows [begin, end) of chunk `index` when `total` rows are cut into `chunks`.
@@ -318,16 +253,33 @@ void FusedTransformer::buildTables(const Parameters& p)
 inline void FusedTransformer::attentionWeights(const int64_t* t, float* weights) const
 {
     const int64_t d = m_shape.dModel, length = m_shape.length, heads = m_shape.heads, dHead = d / heads;
-    const float scale = std::sqrt(float(dHead));
     const float* query = m_queries.data() + t[length - 1] * d;
-    for (int64_t h = 0; h < heads; ++h) {
+    const float* queryRows[kMaxDots];
+    const float* keyRows[kMaxDots];
+    for (int64_t m0 = 0; m0 < heads * length; m0 += kMaxDots) {
+        const int group = int(std::min<int64_t>(kMaxDots, heads * length - m0));
+        for (int i = 0; i < group; ++i) {
+            const int64_t h = (m0 + i) / length, j = (m0 + i) % length;
+            queryRows[i] = query + h * dHead;
+            keyRows[i] = m_keys.data() + (t[j] * length + j) * d + h * dHead;
+        }
+        interleavedDots(queryRows, keyRows, group, dHead, weights + m0);
+    }
+    const float scale = std::sqrt(float(dHead));
+    for (int64_t m = 0; m < heads * length; ++m)
+        weights[m] /= scale;
+    softmaxPerHead(weights);
+}
+
+// Scores (heads × length, already divided by √d_h) to softmax weights, in place.
+inline void FusedTransformer::softmaxPerHead(float* weights) const
+{
+    const int64_t length = m_shape.length;
+    for (int64_t h = 0; h < m_shape.heads; ++h) {
         float* weight = weights + h * length;
         float largest = -INFINITY;
-        for (int64_t j = 0; j < length; ++j) {
-            const float* key = m_keys.data() + (t[j] * length + j) * d + h * dHead;
-            weight[j] = dot(query + h * dHead, key, dHead) / scale;
+        for (int64_t j = 0; j < length; ++j)
             largest = std::max(largest, weight[j]);
-        }
         float total = 0.0f;
         for (int64_t j = 0; j < length; ++j)
             total += weight[j] = std::exp(weight[j] - largest);
@@ -433,18 +385,30 @@ __attribute__((target_clones("avx2", "default"))) void FusedTransformer::attenti
     float *dQueries = tables.queries, *dKeys = tables.keys, *dValues = tables.values;
     sgemm(Op::Transpose, Op::None, d, d, rows, 1.0f, r.mixed, d, dAttended, d, 0.0f, partial + (m_offsets.wO - tail), d);
     sgemm(Op::None, Op::Transpose, rows, d, d, 1.0f, dAttended, d, p.wO, d, 0.0f, r.dMixed, d);
-    float dWeight[kMaxLength];
+    // dWeights[h·L + j] = dMixed_h · v_hj, all of an example's dots at once (interleaved).
+    std::vector<float> dWeights(size_t(heads * length));
+    const float* mixedRows[kMaxDots];
+    const float* valueRows[kMaxDots];
     for (int64_t b = 0; b < rows; ++b) {
         const int64_t* t = tokens + b * length;
         const float* query = m_queries.data() + t[length - 1] * d;
         float* dQuery = dQueries + t[length - 1] * d;
+        for (int64_t m0 = 0; m0 < heads * length; m0 += kMaxDots) {
+            const int group = int(std::min<int64_t>(kMaxDots, heads * length - m0));
+            for (int i = 0; i < group; ++i) {
+                const int64_t h = (m0 + i) / length, j = (m0 + i) % length;
+                mixedRows[i] = r.dMixed + b * d + h * dHead;
+                valueRows[i] = m_values.data() + (t[j] * length + j) * d + h * dHead;
+            }
+            interleavedDots(mixedRows, valueRows, group, dHead, dWeights.data() + m0);
+        }
         for (int64_t h = 0; h < heads; ++h) {
             const float* weight = r.weights + (b * heads + h) * length;
             const float* dm = r.dMixed + b * d + h * dHead;
+            const float* dWeight = dWeights.data() + h * length;
             float weighted = 0.0f;
             for (int64_t j = 0; j < length; ++j) {
                 const int64_t row = (t[j] * length + j) * d + h * dHead;
-                dWeight[j] = dot(dm, m_values.data() + row, dHead);
                 weighted += weight[j] * dWeight[j];
                 axpy(weight[j], dm, dValues + row, dHead);
             }
@@ -649,8 +613,10 @@ void FusedTransformer::representations(const float* parameters, const int64_t* t
 //   logits = x_q·U + b_out·U + Σ_h Σ_j w_hj · (v_h[row_j] · B_h) + act(pre) · (W_out·U)
 // The bracketed rows are tabulated once per evaluation for every (token, position)
 // row, so an example reads heads × length rows where the training path multiplies by
-// W_O, W_in, W_out and U: about a third of the floating-point work per example.
-void FusedTransformer::buildEvaluationTables(const Parameters& p)
+// W_O, W_in, W_out and U: about a third of the floating-point work per example. The
+// attention scores are tabulated too, for the query tokens the splits contain (in
+// practice one, '='), with the training path's dot products.
+void FusedTransformer::buildEvaluationTables(const Parameters& p, const std::vector<Split>& splits)
 {
     const int64_t d = m_shape.dModel, heads = m_shape.heads, dHead = d / heads, mlp = m_shape.dMlp,
                   classes = m_shape.classes, length = m_shape.length, vocabulary = m_shape.vocabulary;
@@ -661,28 +627,44 @@ void FusedTransformer::buildEvaluationTables(const Parameters& p)
     m_valueLogits.resize(m_tableRows * heads * classes);
     m_queryHidden.resize(vocabulary * mlp);
     m_queryLogits.resize(vocabulary * classes);
+    m_queryScores.resize(vocabulary * m_tableRows * heads);
+    std::vector<char> queried(static_cast<size_t>(vocabulary), 0);
+    for (const Split& split : splits)
+        for (int64_t i = 0; i < split.count; ++i)
+            queried[static_cast<size_t>(split.tokens[i * length + length - 1])] = 1;
+    // Two tasks of about equal work, then eleven: each head's value rows in two halves,
+    // x_q·W_in in two column halves, and x_q·U with the scores.
     m_pool.run(2, [&](int task) {
-        if (task == 0)
+        if (task == 0) {
             sgemm(Op::None, Op::None, d, mlp, d, 1.0f, p.wO, d, p.wIn, mlp, 0.0f, m_outputHidden.data(), mlp);
-        else
-            sgemm(Op::None, Op::None, d, classes, d, 1.0f, p.wO, d, p.unembed, classes, 0.0f, m_outputLogits.data(),
-                  classes);
-    });
-    const float* lastRows = m_x.data() + (length - 1) * d;
-    m_pool.run(int(heads) + 1, [&](int task) {
-        if (task < heads) {
-            const int64_t h = task;
-            sgemm(Op::None, Op::None, m_tableRows, mlp, dHead, 1.0f, m_values.data() + h * dHead, d,
-                  m_outputHidden.data() + h * dHead * mlp, mlp, 0.0f, m_valueHidden.data() + h * mlp, heads * mlp);
-            sgemm(Op::None, Op::None, m_tableRows, classes, dHead, 1.0f, m_values.data() + h * dHead, d,
-                  m_outputLogits.data() + h * dHead * classes, classes, 0.0f, m_valueLogits.data() + h * classes,
-                  heads * classes);
             return;
         }
+        sgemm(Op::None, Op::None, d, classes, d, 1.0f, p.wO, d, p.unembed, classes, 0.0f, m_outputLogits.data(),
+              classes);
         sgemm(Op::None, Op::None, mlp, classes, d, 1.0f, p.wOut, d, p.unembed, classes, 0.0f, m_hiddenLogits.data(),
               classes);
-        sgemm(Op::None, Op::None, vocabulary, mlp, d, 1.0f, lastRows, length * d, p.wIn, mlp, 0.0f,
-              m_queryHidden.data(), mlp);
+    });
+    const float* lastRows = m_x.data() + (length - 1) * d;
+    const int valueTasks = int(heads) * 2;
+    m_pool.run(valueTasks + 3, [&](int task) {
+        if (task < valueTasks) {
+            const int64_t h = task / 2, begin = task % 2 == 0 ? 0 : m_tableRows / 2,
+                          rows = task % 2 == 0 ? m_tableRows / 2 : m_tableRows - m_tableRows / 2;
+            const float* values = m_values.data() + begin * d + h * dHead;
+            sgemm(Op::None, Op::None, rows, mlp, dHead, 1.0f, values, d, m_outputHidden.data() + h * dHead * mlp, mlp,
+                  0.0f, m_valueHidden.data() + (begin * heads + h) * mlp, heads * mlp);
+            sgemm(Op::None, Op::None, rows, classes, dHead, 1.0f, values, d,
+                  m_outputLogits.data() + h * dHead * classes, classes, 0.0f,
+                  m_valueLogits.data() + (begin * heads + h) * classes, heads * classes);
+            return;
+        }
+        if (task < valueTasks + 2) {
+            const int64_t half = mlp / 2, begin = task == valueTasks ? 0 : half,
+                          columns = task == valueTasks ? half : mlp - half;
+            sgemm(Op::None, Op::None, vocabulary, columns, d, 1.0f, lastRows, length * d, p.wIn + begin, mlp, 0.0f,
+                  m_queryHidden.data() + begin, mlp);
+            return;
+        }
         // x_q·U + b_out·U = (x_q + b_out)·U, one axpy per input dimension.
         for (int64_t v = 0; v < vocabulary; ++v) {
             const float* x = lastRows + v * length * d;
@@ -691,42 +673,74 @@ void FusedTransformer::buildEvaluationTables(const Parameters& p)
             for (int64_t k = 0; k < d; ++k)
                 axpy(x[k] + p.bOut[k], p.unembed + k * classes, row, classes);
         }
+        const float scale = std::sqrt(float(dHead));
+        const float* queryRows[kMaxDots];
+        const float* keyRows[kMaxDots];
+        for (int64_t v = 0; v < vocabulary; ++v) {
+            if (!queried[static_cast<size_t>(v)])
+                continue;
+            float* scores = m_queryScores.data() + v * m_tableRows * heads;
+            for (int64_t m0 = 0; m0 < m_tableRows * heads; m0 += kMaxDots) {
+                const int group = int(std::min<int64_t>(kMaxDots, m_tableRows * heads - m0));
+                for (int i = 0; i < group; ++i) {
+                    const int64_t row = (m0 + i) / heads, h = (m0 + i) % heads;
+                    queryRows[i] = m_queries.data() + v * d + h * dHead;
+                    keyRows[i] = m_keys.data() + row * d + h * dHead;
+                }
+                interleavedDots(queryRows, keyRows, group, dHead, scores + m0);
+            }
+            for (int64_t m = 0; m < m_tableRows * heads; ++m)
+                scores[m] /= scale;
+        }
     });
 }
 
-// Logits of an evaluation block from the tables above (activations' weights, pre,
-// hidden and logits arrays).
-__attribute__((target_clones("avx2", "default"))) void FusedTransformer::evaluationLogitsRows(const Parameters& p, const int64_t* tokens, int64_t rows, const RowView& r) const
+// Logits of an evaluation block from the tables above (activations' weights, hidden
+// and logits arrays; ReLU's pre-activation is never stored).
+void FusedTransformer::evaluationLogitsRows(const Parameters& p, const int64_t* tokens, int64_t rows,
+                                            const RowView& r) const
 {
     const int64_t length = m_shape.length, heads = m_shape.heads, mlp = m_shape.dMlp, classes = m_shape.classes;
+    const bool relu = m_shape.activation == Activation::Relu;
+    const int count = int(length * heads);
+    // Row k = j·heads + h: the order in which the rows are added.
+    std::vector<const float*> hiddenRows(static_cast<size_t>(count)), logitRows(static_cast<size_t>(count));
+    std::vector<float> rowWeights(static_cast<size_t>(count));
     for (int64_t b = 0; b < rows; ++b) {
         const int64_t* t = tokens + b * length;
+        const int64_t query = t[length - 1];
         float* weights = r.weights + b * heads * length;
-        attentionWeights(t, weights);
-        float* pre = r.pre + b * mlp;
-        float* logits = r.logits + b * classes;
-        std::copy_n(m_queryHidden.data() + t[length - 1] * mlp, mlp, pre);
-        std::copy_n(m_queryLogits.data() + t[length - 1] * classes, classes, logits);
+        const float* scores = m_queryScores.data() + query * m_tableRows * heads;
+        for (int64_t h = 0; h < heads; ++h)
+            for (int64_t j = 0; j < length; ++j)
+                weights[h * length + j] = scores[(t[j] * length + j) * heads + h];
+        softmaxPerHead(weights);
         for (int64_t j = 0; j < length; ++j) {
             const int64_t row = t[j] * length + j;
             for (int64_t h = 0; h < heads; ++h) {
-                const float w = weights[h * length + j];
-                axpy(w, m_valueHidden.data() + (row * heads + h) * mlp, pre, mlp);
-                axpy(w, m_valueLogits.data() + (row * heads + h) * classes, logits, classes);
+                const size_t k = static_cast<size_t>(j * heads + h);
+                rowWeights[k] = weights[h * length + j];
+                hiddenRows[k] = m_valueHidden.data() + (row * heads + h) * mlp;
+                logitRows[k] = m_valueLogits.data() + (row * heads + h) * classes;
             }
         }
+        weightedRowSum(m_queryHidden.data() + query * mlp, hiddenRows.data(), rowWeights.data(), count, mlp,
+                       relu ? RowSumFinish{p.bIn, true} : RowSumFinish{}, relu ? r.hidden + b * mlp : r.pre + b * mlp);
+        weightedRowSum(m_queryLogits.data() + query * classes, logitRows.data(), rowWeights.data(), count, classes,
+                       RowSumFinish{}, r.logits + b * classes);
     }
-    biasAndActivate(m_shape.activation, p.bIn, r.pre, r.hidden, rows, mlp);
+    if (!relu)
+        biasAndActivate(m_shape.activation, p.bIn, r.pre, r.hidden, rows, mlp);
     sgemm(Op::None, Op::None, rows, classes, mlp, 1.0f, r.hidden, mlp, m_hiddenLogits.data(), classes, 1.0f, r.logits,
           classes);
 }
 
 std::vector<SplitSums> FusedTransformer::evaluate(const float* parameters, const std::vector<Split>& splits,
-                                                 double saturationEpsilon)
+                                                 double saturationEpsilon, const std::function<void()>& alongside)
 {
     const Parameters p(parameters, m_offsets);
     buildTables(p);
-    buildEvaluationTables(p);
+    buildEvaluationTables(p, splits);
     const int64_t length = m_shape.length, classes = m_shape.classes;
     // Every split's blocks in one parallel region; a block's sums depend on its rows only.
     struct Block {
@@ -737,16 +751,22 @@ std::vector<SplitSums> FusedTransformer::evaluate(const float* parameters, const
     for (size_t i = 0; i < splits.size(); ++i)
         for (int64_t begin = 0; begin < splits[i].count; begin += kEvalBlockRows)
             blocks.push_back({i, begin, std::min(kEvalBlockRows, splits[i].count - begin)});
-    const int threads = m_pool.threads();
+    // Blocks are taken as threads come free (a block's sums depend on its rows only);
+    // `alongside` is task 0, so one thread starts on it and the others on the blocks.
+    const int first = alongside ? 1 : 0;
     std::vector<SplitSums> sums(blocks.size());
-    m_pool.run(int(blocks.size()), [&](int index) {
-        const Block& block = blocks[static_cast<size_t>(index)];
+    m_pool.runDynamic(int(blocks.size()) + first, [&](int index, int thread) {
+        if (index < first) {
+            alongside();
+            return;
+        }
+        const Block& block = blocks[static_cast<size_t>(index - first)];
         const Split& split = splits[block.split];
-        Activations& a = m_blocks[index % threads];
+        Activations& a = m_blocks[static_cast<size_t>(thread)];
         a.reserve(kEvalBlockRows, m_shape, false);
         evaluationLogitsRows(p, split.tokens + block.begin * length, block.rows, a.view(0, m_shape));
         accumulateLogitRows(a.logits.data(), split.labels + block.begin, block.rows, classes, saturationEpsilon,
-                            sums[static_cast<size_t>(index)]);
+                            sums[static_cast<size_t>(index - first)]);
     });
     std::vector<SplitSums> totals(splits.size());
     for (size_t i = 0; i < blocks.size(); ++i) {

@@ -81,8 +81,11 @@ public:
         const int64_t* labels;
         int64_t count;
     };
+    // `alongside`, when given, runs on one thread while the others start on the
+    // splits: independent work (the spectrum) that fills the time the split blocks would
+    // leave a thread idle. It must not throw; it must not touch this object.
     std::vector<SplitSums> evaluate(const float* parameters, const std::vector<Split>& splits,
-                                    double saturationEpsilon);
+                                    double saturationEpsilon, const std::function<void()>& alongside = {});
 
 private:
     struct Parameters;
@@ -106,7 +109,8 @@ private:
     // Forward of rows [begin, begin + rows) of an inference block into thread-local arrays.
     void inferBlock(const Parameters& p, const int64_t* tokens, int64_t rows, Activations& a) const;
     void attentionWeights(const int64_t* t, float* weights) const;
-    void buildEvaluationTables(const Parameters& p);
+    void softmaxPerHead(float* weights) const;
+    void buildEvaluationTables(const Parameters& p, const std::vector<Split>& splits);
     void evaluationLogitsRows(const Parameters& p, const int64_t* tokens, int64_t rows, const RowView& r) const;
 
     FusedTransformerShape m_shape;
@@ -119,9 +123,11 @@ private:
     // Backward of the tables: dX from the key, value and query paths.
     std::vector<float> m_dxKeys, m_dxValues, m_dxQueries;
     // Evaluation only (buildEvaluationTables): W_O·W_in, W_O·U, W_out·U; each table
-    // row's value times those per head; the final position's x·W_in and x·U + b_out·U.
+    // row's value times those per head; the final position's x·W_in and x·U + b_out·U;
+    // the scaled attention scores q_h(v)·k_h(row)/√d_h of every query token v in the
+    // splits, (v · rows + row) · heads + h.
     std::vector<float> m_outputHidden, m_outputLogits, m_hiddenLogits;
-    std::vector<float> m_valueHidden, m_valueLogits, m_queryHidden, m_queryLogits;
+    std::vector<float> m_valueHidden, m_valueLogits, m_queryHidden, m_queryLogits, m_queryScores;
     // Per chunk: partial gradients of W_O … unembed, then the table gradients.
     std::vector<std::vector<float>> m_partials;
     int64_t m_partialSize = 0;

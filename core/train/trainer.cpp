@@ -12,6 +12,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
+#include <functional>
 #include <cmath>
 #include <numeric>
 #include <optional>
@@ -386,8 +388,9 @@ struct Trainer::Impl {
         return out;
     }
 
-    // Train and test loss and accuracy, and the train split's logit statistics.
-    void measureSplits(EvalSnapshot& s)
+    // Train and test loss and accuracy, and the train split's logit statistics. The fused
+    // path runs `alongside` on one of its threads meanwhile; otherwise it runs after.
+    void measureSplits(EvalSnapshot& s, const std::function<void()>& alongside)
     {
         LogitStatistics logitStatistics;
         if (fused) {
@@ -395,7 +398,7 @@ struct Trainer::Impl {
                 model->parameters().flatValues().data_ptr<float>(),
                 {{trainTokens.data_ptr<int64_t>(), trainLabels.data_ptr<int64_t>(), trainTokens.size(0)},
                  {testTokens.data_ptr<int64_t>(), testLabels.data_ptr<int64_t>(), testTokens.size(0)}},
-                config.metrics.saturationEpsilon);
+                config.metrics.saturationEpsilon, alongside);
             const SplitSums &train = sums[0], &test = sums[1];
             s.trainLoss = train.lossSum / double(train.examples);
             s.trainAccuracy = double(train.correct) / double(train.examples);
@@ -408,6 +411,8 @@ struct Trainer::Impl {
         } else {
             std::tie(s.trainLoss, s.trainAccuracy) = lossAndAccuracy(trainTokens, trainLabels, &logitStatistics);
             std::tie(s.testLoss, s.testAccuracy) = lossAndAccuracy(testTokens, testLabels);
+            if (alongside)
+                alongside();
         }
         s.logitScale = logitStatistics.scale();
         s.saturatedFraction = logitStatistics.saturatedFraction();
@@ -469,18 +474,42 @@ struct Trainer::Impl {
         }
     }
 
-    // `covariance`: the eigensystem of the probe set's centred covariance, where the
-    // Fourier alignment reads exactly those rows; it decomposes its own otherwise.
-    void addRepresentationDiagnostics(EvalSnapshot& s, const Eigen::MatrixXd& z, const Eigensystem* covariance)
+    // What a spectrum evaluation derives from the probe representations alone, without
+    // the splits' results: computed alongside the split evaluation.
+    struct RepresentationAnalysis {
+        SpectrumSummary summary;
+        std::optional<double> fourierAlignment, logAlignmentRatio;
+        std::exception_ptr failure;
+    };
+
+    // Spectrum of the probe set's covariance and the representation diagnostics. One
+    // decomposition serves the spectrum and, when the Fourier alignment reads the same
+    // rows with the same centring, its leading directions too. `unembed`: float64, CPU.
+    RepresentationAnalysis analyseRepresentations(const torch::Tensor& z, const torch::Tensor& unembed) const
     {
-        if (fourierBasis)
-            s.fourierAlignment = fourierBasis->alignment(z, config.metrics.fourierDirections, covariance);
-        const torch::Tensor unembed = model->unembedding().to(torch::kCPU, torch::kFloat64).contiguous();
-        const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>
-            weights(unembed.data_ptr<double>(), unembed.size(0), unembed.size(1));
-        const double lar = logAlignmentRatio(weights, z);
-        if (std::isfinite(lar))
-            s.logAlignmentRatio = lar;
+        RepresentationAnalysis a;
+        try {
+            // One column-major copy that the spectrum and the diagnostics all read.
+            using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+            const Eigen::MatrixXd zMatrix = Eigen::Map<const RowMajor>(z.data_ptr<double>(), z.size(0), z.size(1));
+            const Eigen::MatrixXd covariance = representationCovariance(zMatrix, config.metrics.centring);
+            std::optional<Eigensystem> eigensystem;
+            if (fourierBasis && fourierBasis->usable() && fourierBasis->coversAllRows()
+                && config.metrics.centring == Centring::Centred)
+                eigensystem = decomposeSymmetric(covariance);
+            a.summary = summariseEigenvalues(eigensystem ? descendingEigenvalues(*eigensystem)
+                                                         : descendingEigenvalues(covariance));
+            if (fourierBasis)
+                a.fourierAlignment = fourierBasis->alignment(zMatrix, config.metrics.fourierDirections,
+                                                             eigensystem ? &*eigensystem : nullptr);
+            const Eigen::Map<const RowMajor> weights(unembed.data_ptr<double>(), unembed.size(0), unembed.size(1));
+            const double lar = logAlignmentRatio(weights, zMatrix);
+            if (std::isfinite(lar))
+                a.logAlignmentRatio = lar;
+        } catch (...) {
+            a.failure = std::current_exception();
+        }
+        return a;
     }
 
     // Final-position representations of the probe set, N × d, float32 on the CPU.
@@ -506,7 +535,19 @@ struct Trainer::Impl {
         torch::NoGradGuard noGrad;
         EvalSnapshot s;
         s.step = step;
-        measureSplits(s);
+        const int spectrumEvery = config.run.spectrumEverySteps;
+        const bool spectrumDue = spectrumEvery > 0 && step % spectrumEvery == 0;
+        // The probe forward and the unembedding copy run here (they use the engine and
+        // torch); the analysis itself, on one thread, alongside the splits.
+        torch::Tensor z, unembed;
+        RepresentationAnalysis analysis;
+        std::function<void()> analyse;
+        if (spectrumDue) {
+            z = probeRepresentation();
+            unembed = model->unembedding().to(torch::kCPU, torch::kFloat64).contiguous();
+            analyse = [&] { analysis = analyseRepresentations(z, unembed); };
+        }
+        measureSplits(s, analyse);
         const std::vector<double> squaredNorms = squaredNormPerTensor();
         s.weightNorm = std::sqrt(std::accumulate(squaredNorms.begin(), squaredNorms.end(), 0.0));
         s.learningRate = learningRateAt(std::max<long>(step, 1));
@@ -516,26 +557,15 @@ struct Trainer::Impl {
         s.entropyFloorActive = entropyFloor;
         addNormDecay(s);
 
-        const int spectrumEvery = config.run.spectrumEverySteps;
-        if (spectrumEvery > 0 && step % spectrumEvery == 0) {
-            const torch::Tensor z = probeRepresentation();
-            // One column-major copy that the spectrum and the diagnostics all read.
-            using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-            const Eigen::MatrixXd zMatrix = Eigen::Map<const RowMajor>(z.data_ptr<double>(), z.size(0), z.size(1));
-            // One decomposition serves the spectrum and, when the Fourier alignment reads
-            // the same rows with the same centring, its leading directions too.
-            const Eigen::MatrixXd covariance = representationCovariance(zMatrix, config.metrics.centring);
-            std::optional<Eigensystem> eigensystem;
-            if (fourierBasis && fourierBasis->usable() && fourierBasis->coversAllRows()
-                && config.metrics.centring == Centring::Centred)
-                eigensystem = decomposeSymmetric(covariance);
-            const SpectrumSummary summary = summariseEigenvalues(
-                eigensystem ? descendingEigenvalues(*eigensystem) : descendingEigenvalues(covariance));
-            s.entropy = summary.entropy;
-            s.effectiveRank = summary.effectiveRank;
+        if (spectrumDue) {
+            if (analysis.failure)
+                std::rethrow_exception(analysis.failure);
+            s.entropy = analysis.summary.entropy;
+            s.effectiveRank = analysis.summary.effectiveRank;
             addForecast(s);
-            addRepresentationDiagnostics(s, zMatrix, eigensystem ? &*eigensystem : nullptr);
-            SpectrumSnapshot spectrum{step, summary.eigenvalues};
+            s.fourierAlignment = analysis.fourierAlignment;
+            s.logAlignmentRatio = analysis.logAlignmentRatio;
+            SpectrumSnapshot spectrum{step, analysis.summary.eigenvalues};
             for (RunObserver* o : observers)
                 o->onSpectrum(spectrum);
         }
