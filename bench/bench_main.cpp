@@ -181,6 +181,51 @@ TrainConfig timingConfig(const Options& options)
     return c;
 }
 
+// Floating-point work of the fused step's GEMMs at batch B (2 FLOPs per multiply-add):
+// six MLP products (B·d·m), three with U (B·d·classes), three with W_O (B·d²), and the
+// key, value and query tables forward and back (3 × (2·V·L + V)·d²). The elementwise
+// loops (attention, softmax, AdamW) are left out: they are not GEMM-shaped.
+double stepGemmFlops(const TrainConfig& c, const grokscope::Dataset& data, long batch)
+{
+    const double d = c.model.dModel, m = c.model.dMlp, classes = data.table.numClasses,
+                 vocabulary = data.vocabularySize, length = data.sequenceLength;
+    const double perExample = 6.0 * d * m + 3.0 * d * classes + 3.0 * d * d;
+    const double tables = 3.0 * (2.0 * vocabulary * length + vocabulary) * d * d;
+    return 2.0 * (double(batch) * perExample + tables);
+}
+
+double median(std::vector<double> v);
+
+// One core's sgemm rate on the step's largest shapes, operands hot in cache: the six
+// MLP products of one chunk (half the batch), repeated. The ceiling the step is
+// measured against.
+double sgemmGflopsPerCore(const TrainConfig& c)
+{
+    using grokscope::Op;
+    const int64_t rows = c.optim.batchSize / 2, d = c.model.dModel, m = c.model.dMlp;
+    std::vector<float> x(size_t(rows * d), 0.5f), w(size_t(d * m), 0.25f), h(size_t(rows * m), 0.125f),
+        out(size_t(rows * d)), gradient(size_t(d * m));
+    auto chunk = [&] {
+        grokscope::sgemm(Op::None, Op::None, rows, m, d, 1.0f, x.data(), d, w.data(), m, 0.0f, h.data(), m);
+        grokscope::sgemm(Op::None, Op::None, rows, d, m, 1.0f, h.data(), m, w.data(), m, 0.0f, out.data(), d);
+        grokscope::sgemm(Op::None, Op::Transpose, rows, m, d, 1.0f, x.data(), d, w.data(), d, 0.0f, h.data(), m);
+        grokscope::sgemm(Op::Transpose, Op::None, m, d, rows, 1.0f, h.data(), m, x.data(), d, 0.0f, gradient.data(), d);
+        grokscope::sgemm(Op::Transpose, Op::None, d, m, rows, 1.0f, x.data(), d, h.data(), m, 0.0f, gradient.data(), m);
+        grokscope::sgemm(Op::None, Op::Transpose, rows, d, m, 1.0f, h.data(), m, w.data(), m, 0.0f, out.data(), d);
+    };
+    for (int i = 0; i < 20; ++i)
+        chunk();
+    std::vector<double> rates;
+    for (int round = 0; round < 7; ++round) {
+        const int repeats = 50;
+        const auto start = Clock::now();
+        for (int i = 0; i < repeats; ++i)
+            chunk();
+        rates.push_back(6.0 * 2.0 * double(rows * d * m) * repeats / (msSince(start) * 1e6));
+    }
+    return median(rates);
+}
+
 // Runs first, so its trainer tells the reporter which engine every later figure uses.
 void measureSteps(const Options& options, Reporter& reporter, grokscope::BatchMode mode, long steps)
 {
@@ -196,12 +241,37 @@ void measureSteps(const Options& options, Reporter& reporter, grokscope::BatchMo
     const double wallMs = msSince(start);
     const double stepMs = trainer.trainingMs() - trainingBefore;
     const bool full = mode == grokscope::BatchMode::FullBatch;
-    reporter.emit("steps_per_s", {{"batch_mode", full ? "full" : "sampled"},
-                                  {"batch", full ? long(trainer.dataset().trainPairs.size()) : long(c.optim.batchSize)},
-                                  {"steps", done},
-                                  {"value", 1000.0 * done / wallMs},
-                                  {"ms_per_step", wallMs / done},
-                                  {"ms_per_step_in_trainer", stepMs / done}});
+    const long batch = full ? long(trainer.dataset().trainPairs.size()) : long(c.optim.batchSize);
+    nlohmann::json figure = {{"batch_mode", full ? "full" : "sampled"},
+                             {"batch", batch},
+                             {"steps", done},
+                             {"value", 1000.0 * done / wallMs},
+                             {"ms_per_step", wallMs / done},
+                             {"ms_per_step_in_trainer", stepMs / done}};
+    if (trainer.fusedPath()) {
+        const double flops = stepGemmFlops(c, trainer.dataset(), batch);
+        figure["gemm_gflop_per_step"] = flops / 1e9;
+        figure["gemm_gflops_achieved"] = flops * done / (wallMs * 1e6);
+    }
+    reporter.emit("steps_per_s", figure);
+}
+
+// The step against the machine's sgemm rate: how many steps per second the GEMMs alone
+// would allow if every thread ran them at the hot-cache rate.
+void measureSgemmLimit(const Options& options, Reporter& reporter)
+{
+    TrainConfig c = timingConfig(options);
+    grokscope::validateConfig(c);
+    Trainer trainer(c);
+    if (!trainer.fusedPath())
+        return;
+    const double perCore = sgemmGflopsPerCore(c);
+    const double flops = stepGemmFlops(c, trainer.dataset(), c.optim.batchSize);
+    reporter.emit("sgemm_limit", {{"what", "hot-cache sgemm on the step's MLP chunk shapes, one core"},
+                                  {"value", perCore},
+                                  {"batch", c.optim.batchSize},
+                                  {"gemm_gflop_per_step", flops / 1e9},
+                                  {"steps_per_s_at_limit", perCore * 1e9 * trainer.threads() / flops}});
 }
 
 // Wall time of advance(1) minus the trainer's own step time is the evaluation that
@@ -397,6 +467,7 @@ int main(int argc, char** argv)
             return dumpLosses(options, reporter);
         measureSteps(options, reporter, grokscope::BatchMode::SampledWithReplacement, options.steps);
         measureSteps(options, reporter, grokscope::BatchMode::FullBatch, std::max<long>(1, options.steps / 4));
+        measureSgemmLimit(options, reporter);
         if (options.stepsOnly)
             return 0;
         measureEvaluation(options, reporter);
