@@ -21,15 +21,22 @@ float finished(float x, const RowSumFinish& f, int64_t c)
     return x;
 }
 
-void plainRowSum(const float* base, const float* const* rows, const float* w, int count, int64_t width,
-                 const RowSumFinish& f, float* out)
+// Columns [from, width), one at a time: the plain path, and the vector paths' tail.
+void plainColumns(const float* base, const float* const* rows, const float* w, int count, int64_t from,
+                  int64_t width, const RowSumFinish& f, float* out)
 {
-    for (int64_t c = 0; c < width; ++c) {
+    for (int64_t c = from; c < width; ++c) {
         float acc = base[c];
         for (int k = 0; k < count; ++k)
             acc += w[k] * rows[k][c];
         out[c] = finished(acc, f, c);
     }
+}
+
+void plainRowSum(const float* base, const float* const* rows, const float* w, int count, int64_t width,
+                 const RowSumFinish& f, float* out)
+{
+    plainColumns(base, rows, w, count, 0, width, f, out);
 }
 
 template <bool kMasked>
@@ -126,12 +133,7 @@ __attribute__((target("avx2"))) void avx2RowSum(const float* base, const float* 
             a = _mm256_add_ps(a, _mm256_mul_ps(_mm256_set1_ps(w[k]), _mm256_loadu_ps(rows[k] + c)));
         finish(c, a);
     }
-    for (; c < width; ++c) {
-        float acc = base[c];
-        for (int k = 0; k < count; ++k)
-            acc += w[k] * rows[k][c];
-        out[c] = finished(acc, f, c);
-    }
+    plainColumns(base, rows, w, count, c, width, f, out);
 }
 
 using RowSum = void (*)(const float*, const float* const*, const float*, int, int64_t, const RowSumFinish&, float*);

@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
+#include <tuple>
+#include <utility>
 
 namespace grokscope {
 
@@ -53,17 +55,25 @@ void scaleByActivationSlope(Activation kind, const float* pre, float* gradient, 
     }
 }
 
-// out[m] = Σ_i a[m][i]·b[m][i] for m < count ≤ kMaxDots, each summed in index order,
-// but advanced together: one dot's chain of dependent adds is latency-bound, a dozen
-// side by side are not.
+// out[m] = Σ_i a_m[i]·b_m[i] for m < total, where rowsOf(m) returns the pair (a_m, b_m).
+// Each dot is summed in index order, but up to kMaxDots of them advance together: one
+// dot's chain of dependent adds is latency-bound, a dozen side by side are not.
 constexpr int kMaxDots = 16;
-void interleavedDots(const float* const* a, const float* const* b, int count, int64_t n, float* out)
+template <typename RowsOf>
+void interleavedDots(int64_t total, int64_t n, RowsOf rowsOf, float* out)
 {
-    float sums[kMaxDots] = {};
-    for (int64_t i = 0; i < n; ++i)
-        for (int m = 0; m < count; ++m)
-            sums[m] += a[m][i] * b[m][i];
-    std::copy_n(sums, count, out);
+    const float* a[kMaxDots];
+    const float* b[kMaxDots];
+    for (int64_t m0 = 0; m0 < total; m0 += kMaxDots) {
+        const int group = int(std::min<int64_t>(kMaxDots, total - m0));
+        for (int m = 0; m < group; ++m)
+            std::tie(a[m], b[m]) = rowsOf(m0 + m);
+        float sums[kMaxDots] = {};
+        for (int64_t i = 0; i < n; ++i)
+            for (int m = 0; m < group; ++m)
+                sums[m] += a[m][i] * b[m][i];
+        std::copy_n(sums, group, out + m0);
+    }
 }
 
 void axpy(float alpha, const float* x, float* y, int64_t n)
@@ -254,17 +264,13 @@ inline void FusedTransformer::attentionWeights(const int64_t* t, float* weights)
 {
     const int64_t d = m_shape.dModel, length = m_shape.length, heads = m_shape.heads, dHead = d / heads;
     const float* query = m_queries.data() + t[length - 1] * d;
-    const float* queryRows[kMaxDots];
-    const float* keyRows[kMaxDots];
-    for (int64_t m0 = 0; m0 < heads * length; m0 += kMaxDots) {
-        const int group = int(std::min<int64_t>(kMaxDots, heads * length - m0));
-        for (int i = 0; i < group; ++i) {
-            const int64_t h = (m0 + i) / length, j = (m0 + i) % length;
-            queryRows[i] = query + h * dHead;
-            keyRows[i] = m_keys.data() + (t[j] * length + j) * d + h * dHead;
-        }
-        interleavedDots(queryRows, keyRows, group, dHead, weights + m0);
-    }
+    interleavedDots(
+        heads * length, dHead,
+        [&](int64_t m) {
+            const int64_t h = m / length, j = m % length;
+            return std::pair(query + h * dHead, m_keys.data() + (t[j] * length + j) * d + h * dHead);
+        },
+        weights);
     const float scale = std::sqrt(float(dHead));
     for (int64_t m = 0; m < heads * length; ++m)
         weights[m] /= scale;
@@ -387,21 +393,18 @@ __attribute__((target_clones("avx2", "default"))) void FusedTransformer::attenti
     sgemm(Op::None, Op::Transpose, rows, d, d, 1.0f, dAttended, d, p.wO, d, 0.0f, r.dMixed, d);
     // dWeights[h·L + j] = dMixed_h · v_hj, all of an example's dots at once (interleaved).
     std::vector<float> dWeights(size_t(heads * length));
-    const float* mixedRows[kMaxDots];
-    const float* valueRows[kMaxDots];
     for (int64_t b = 0; b < rows; ++b) {
         const int64_t* t = tokens + b * length;
         const float* query = m_queries.data() + t[length - 1] * d;
         float* dQuery = dQueries + t[length - 1] * d;
-        for (int64_t m0 = 0; m0 < heads * length; m0 += kMaxDots) {
-            const int group = int(std::min<int64_t>(kMaxDots, heads * length - m0));
-            for (int i = 0; i < group; ++i) {
-                const int64_t h = (m0 + i) / length, j = (m0 + i) % length;
-                mixedRows[i] = r.dMixed + b * d + h * dHead;
-                valueRows[i] = m_values.data() + (t[j] * length + j) * d + h * dHead;
-            }
-            interleavedDots(mixedRows, valueRows, group, dHead, dWeights.data() + m0);
-        }
+        interleavedDots(
+            heads * length, dHead,
+            [&](int64_t m) {
+                const int64_t h = m / length, j = m % length;
+                return std::pair<const float*, const float*>(
+                    r.dMixed + b * d + h * dHead, m_values.data() + (t[j] * length + j) * d + h * dHead);
+            },
+            dWeights.data());
         for (int64_t h = 0; h < heads; ++h) {
             const float* weight = r.weights + (b * heads + h) * length;
             const float* dm = r.dMixed + b * d + h * dHead;
@@ -674,21 +677,17 @@ void FusedTransformer::buildEvaluationTables(const Parameters& p, const std::vec
                 axpy(x[k] + p.bOut[k], p.unembed + k * classes, row, classes);
         }
         const float scale = std::sqrt(float(dHead));
-        const float* queryRows[kMaxDots];
-        const float* keyRows[kMaxDots];
         for (int64_t v = 0; v < vocabulary; ++v) {
             if (!queried[static_cast<size_t>(v)])
                 continue;
             float* scores = m_queryScores.data() + v * m_tableRows * heads;
-            for (int64_t m0 = 0; m0 < m_tableRows * heads; m0 += kMaxDots) {
-                const int group = int(std::min<int64_t>(kMaxDots, m_tableRows * heads - m0));
-                for (int i = 0; i < group; ++i) {
-                    const int64_t row = (m0 + i) / heads, h = (m0 + i) % heads;
-                    queryRows[i] = m_queries.data() + v * d + h * dHead;
-                    keyRows[i] = m_keys.data() + row * d + h * dHead;
-                }
-                interleavedDots(queryRows, keyRows, group, dHead, scores + m0);
-            }
+            interleavedDots(
+                m_tableRows * heads, dHead,
+                [&](int64_t m) {
+                    const int64_t row = m / heads, h = m % heads;
+                    return std::pair(m_queries.data() + v * d + h * dHead, m_keys.data() + row * d + h * dHead);
+                },
+                scores);
             for (int64_t m = 0; m < m_tableRows * heads; ++m)
                 scores[m] /= scale;
         }
