@@ -1,6 +1,8 @@
 // The compute kernels under the fused engine: the weighted row sums and the logit
-// statistics of evaluation, and the worker pool's two ways of handing out tasks.
+// statistics of evaluation, the worker pool's two ways of handing out tasks, and the
+// symmetric eigensolver under the spectrum.
 
+#include "compute/symmetric_eigen.h"
 #include "compute/weighted_rows.h"
 #include "compute/worker_pool.h"
 #include "model/logit_rows.h"
@@ -218,6 +220,88 @@ private Q_SLOTS:
             QCOMPARE(fast.saturated, plain.saturated);
             QVERIFY(fast.saturated >= 5);
             QCOMPARE(fastFinite.correct, plainFinite.correct);
+        }
+    }
+
+    // Accuracy counts the first largest logit, as argmax does; NaN is skipped as the
+    // autograd path's max skips it. Ties across lanes, in the tail, behind a NaN.
+    void accuracyCountsTheFirstLargestLogit()
+    {
+        const float nan = std::numeric_limits<float>::quiet_NaN();
+        for (int64_t classes : {5, 8, 13, 97}) {
+            struct Case {
+                std::vector<std::pair<int64_t, float>> set;
+                int64_t expected;
+            };
+            const int64_t tail = classes - 1;
+            const std::vector<Case> cases{
+                {{{tail, 3.0f}}, tail},                             // the largest in the tail
+                {{{classes / 2, 3.0f}, {tail, 3.0f}}, classes / 2},  // a tie: the first one
+                {{{0, nan}, {tail, 3.0f}}, tail},                   // NaN is not the largest
+                {{{1, 3.0f}, {0, 3.0f}}, 0},
+            };
+            for (const Case& c : cases) {
+                std::vector<float> row(static_cast<size_t>(classes), 0.0f);
+                for (auto [index, value] : c.set)
+                    row[static_cast<size_t>(index)] = value;
+                for (int64_t label = 0; label < classes; ++label) {
+                    SplitSums fast, plain;
+                    accumulateLogitRows(row.data(), &label, 1, classes, 1e-3, fast);
+                    accumulateLogitRowsPlain(row.data(), &label, 1, classes, 1e-3, plain);
+                    QCOMPARE(fast.correct, int64_t(label == c.expected));
+                    QCOMPARE(plain.correct, int64_t(label == c.expected));
+                }
+            }
+        }
+    }
+
+    // Known answers on every path this process has, and the two paths against each
+    // other on a covariance shaped like the spectrum's (128 × 128, decaying scales).
+    void symmetricEigenHasKnownAnswersOnEveryPath()
+    {
+        std::vector<SymmetricEigenPath> paths{SymmetricEigenPath::Eigen};
+        if (symmetricEigenPathAvailable(SymmetricEigenPath::Lapack))
+            paths.push_back(SymmetricEigenPath::Lapack);
+        else
+            qInfo("no LAPACK in this process: only Eigen's solver is checked");
+
+        Eigen::Matrix2d pair;
+        pair << 2.0, 1.0, 1.0, 2.0;  // eigenvalues 1 and 3, along (1, −1) and (1, 1)
+        std::mt19937 random(5);
+        std::normal_distribution<double> normal;
+        Eigen::MatrixXd z(512, 128);
+        for (Eigen::Index i = 0; i < z.rows(); ++i)
+            for (Eigen::Index j = 0; j < z.cols(); ++j)
+                z(i, j) = normal(random) * std::exp(-0.05 * double(j));
+        const Eigen::MatrixXd covariance = z.transpose() * z / double(z.rows());
+        const SymmetricEigen reference = symmetricEigen(SymmetricEigenPath::Eigen, covariance, false);
+        const double scale = reference.values.cwiseAbs().maxCoeff();
+
+        for (SymmetricEigenPath path : paths) {
+            const char* name = path == SymmetricEigenPath::Lapack ? "LAPACK" : "Eigen";
+            const SymmetricEigen two = symmetricEigen(path, pair, true);
+            QVERIFY2(std::abs(two.values(0) - 1.0) < 1e-14 && std::abs(two.values(1) - 3.0) < 1e-14, name);
+            QVERIFY2(std::abs(std::abs(two.vectors(0, 1)) - std::sqrt(0.5)) < 1e-14, name);
+            QVERIFY2(std::abs(two.vectors(0, 1) - two.vectors(1, 1)) < 1e-14, name);  // (1, 1) for 3
+            QVERIFY2(std::abs(two.vectors(0, 0) + two.vectors(1, 0)) < 1e-14, name);  // (1, −1) for 1
+
+            const SymmetricEigen full = symmetricEigen(path, covariance, true);
+            const SymmetricEigen valuesOnly = symmetricEigen(path, covariance, false);
+            QCOMPARE(full.vectors.cols(), covariance.cols());
+            QVERIFY2(valuesOnly.vectors.size() == 0, name);
+            for (Eigen::Index k = 1; k < full.values.size(); ++k)
+                QVERIFY2(full.values(k - 1) <= full.values(k), name);
+            QVERIFY2((full.values - reference.values).cwiseAbs().maxCoeff() <= 1e-12 * scale, name);
+            QVERIFY2((valuesOnly.values - reference.values).cwiseAbs().maxCoeff() <= 1e-12 * scale, name);
+            const Eigen::MatrixXd residual = covariance * full.vectors - full.vectors * full.values.asDiagonal();
+            QVERIFY2(residual.cwiseAbs().maxCoeff() <= 1e-12 * scale, name);
+            const Eigen::MatrixXd gram = full.vectors.transpose() * full.vectors;
+            QVERIFY2((gram - Eigen::MatrixXd::Identity(128, 128)).cwiseAbs().maxCoeff() <= 1e-12, name);
+
+            // A NaN gives NaN eigenvalues, not an answer that looks valid.
+            Eigen::MatrixXd broken = covariance;
+            broken(3, 7) = broken(7, 3) = std::numeric_limits<double>::quiet_NaN();
+            QVERIFY2(symmetricEigen(path, broken, false).values.hasNaN(), name);
         }
     }
 

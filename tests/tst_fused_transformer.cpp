@@ -200,27 +200,30 @@ private:
         }
         torch::NoGradGuard noGrad;
         const ModelOutput out = f.model->forward(tokens, nullptr);
-        const torch::Tensor logSoftmax = out.logits.log_softmax(-1);
-        const double lossSum = -logSoftmax.gather(1, labels.unsqueeze(1)).to(torch::kFloat64).sum().item<double>();
-        const int64_t correct = out.logits.argmax(-1).eq(labels).sum().item<int64_t>();
-        const double squares =
-            (out.logits - out.logits.mean(-1, true)).to(torch::kFloat64).pow(2).sum().item<double>();
-        // A threshold that splits the rows, so the count is not trivially 0 or n.
-        const torch::Tensor shortfall = -torch::expm1(std::get<0>(logSoftmax.max(-1)).to(torch::kFloat64));
-        const double epsilon = shortfall.median().item<double>();
-        const int64_t saturated = shortfall.lt(epsilon).sum().item<int64_t>();
+        const TorchSums expected = torchSums(out.logits, labels);
+        const double epsilon = expected.epsilon, lossSum = expected.lossSum;
+        const int64_t correct = expected.correct;
 
+        // Every example ends in '=': the evaluation folds the query position's rows.
         WorkerPool pool(2);
-        const SplitSums s =
-            f.fused(pool)->evaluate(f.values(), {{tokens.data_ptr<int64_t>(), labels.data_ptr<int64_t>(), n}}, epsilon)
-                .front();
-        QCOMPARE(s.examples, n);
-        QCOMPARE(s.entries, n * f.data.table.numClasses);
-        QVERIFY(std::abs(s.lossSum - lossSum) <= 1e-5 * lossSum);
-        QCOMPARE(s.correct, correct);
-        QVERIFY(correct > 0 && correct < n);
-        QVERIFY(std::abs(s.sumSquaredCentred - squares) <= 1e-5 * squares);
-        QVERIFY(std::abs(s.saturated - saturated) <= 2);  // rows at the threshold may round either way
+        compareSums(f.fused(pool)->evaluate(f.values(), {{tokens.data_ptr<int64_t>(), labels.data_ptr<int64_t>(), n}},
+                                           epsilon)
+                        .front(),
+                    expected, f.data.table.numClasses);
+        if (QTest::currentTestFailed())
+            return;
+
+        // Every other example ends in token 0 instead: two query tokens, nothing folded.
+        const torch::Tensor mixedTokens = tokens.clone();
+        mixedTokens.select(1, length - 1).slice(0, 0, n, 2).fill_(0);
+        const TorchSums mixedExpected = torchSums(f.model->forward(mixedTokens, nullptr).logits, labels);
+        compareSums(f.fused(pool)
+                        ->evaluate(f.values(), {{mixedTokens.data_ptr<int64_t>(), labels.data_ptr<int64_t>(), n}},
+                                   mixedExpected.epsilon)
+                        .front(),
+                    mixedExpected, f.data.table.numClasses);
+        if (QTest::currentTestFailed())
+            return;
 
         // Two splits in one call: each the same sums as on its own (blocks start at a
         // split's first row), and together the whole.
@@ -241,6 +244,57 @@ private:
         f.fused(pool)->representations(f.values(), tokens.data_ptr<int64_t>(), n, z.data_ptr<float>());
         const double scale = out.representation.abs().max().item<double>();
         QVERIFY((z - out.representation).abs().max().item<double>() <= 1e-5 * scale);
+
+        // The probe forward alongside the splits gives representations()'s numbers, is
+        // done before `then` runs, and changes no sum.
+        const int64_t probeCount = 300;
+        torch::Tensor alongsideZ = torch::full({probeCount, f.config.dModel}, NAN, torch::kFloat32);
+        torch::Tensor seenByThen;
+        EvaluationAlongside alongside;
+        alongside.probeTokens = tokens.data_ptr<int64_t>();
+        alongside.probeCount = probeCount;
+        alongside.probeOut = alongsideZ.data_ptr<float>();
+        alongside.then = [&] { seenByThen = alongsideZ.clone(); };
+        const std::vector<SplitSums> withProbe = f.fused(pool)->evaluate(f.values(), {head, tail}, epsilon, alongside);
+        QVERIFY(probeCount > FusedTransformer::kEvalBlockRows && probeCount <= n);
+        QVERIFY(torch::equal(alongsideZ, z.slice(0, 0, probeCount)));
+        QVERIFY(seenByThen.defined() && torch::equal(seenByThen, alongsideZ));
+        QCOMPARE(withProbe[0].lossSum, both[0].lossSum);
+        QCOMPARE(withProbe[1].lossSum, both[1].lossSum);
+        QCOMPARE(withProbe[1].sumSquaredCentred, both[1].sumSquaredCentred);
+    }
+
+    struct TorchSums {
+        double lossSum = 0.0, squares = 0.0, epsilon = 0.0;
+        int64_t correct = 0, saturated = 0, examples = 0;
+    };
+
+    // The evaluation's sums from torch's logits, with a saturation threshold that
+    // splits the rows, so the count is not trivially 0 or n.
+    static TorchSums torchSums(const torch::Tensor& logits, const torch::Tensor& labels)
+    {
+        TorchSums t;
+        const torch::Tensor logSoftmax = logits.log_softmax(-1);
+        t.lossSum = -logSoftmax.gather(1, labels.unsqueeze(1)).to(torch::kFloat64).sum().item<double>();
+        t.correct = logits.argmax(-1).eq(labels).sum().item<int64_t>();
+        t.squares = (logits - logits.mean(-1, true)).to(torch::kFloat64).pow(2).sum().item<double>();
+        const torch::Tensor shortfall = -torch::expm1(std::get<0>(logSoftmax.max(-1)).to(torch::kFloat64));
+        t.epsilon = shortfall.median().item<double>();
+        t.saturated = shortfall.lt(t.epsilon).sum().item<int64_t>();
+        t.examples = logits.size(0);
+        return t;
+    }
+
+    static void compareSums(const SplitSums& s, const TorchSums& t, int64_t classes)
+    {
+        QCOMPARE(s.examples, t.examples);
+        QCOMPARE(s.entries, t.examples * classes);
+        QVERIFY2(std::abs(s.lossSum - t.lossSum) <= 1e-5 * t.lossSum,
+                 qPrintable(QString("loss sum %1 vs torch %2").arg(s.lossSum).arg(t.lossSum)));
+        QCOMPARE(s.correct, t.correct);
+        QVERIFY(t.correct > 0 && t.correct < t.examples);
+        QVERIFY(std::abs(s.sumSquaredCentred - t.squares) <= 1e-5 * t.squares);
+        QVERIFY(std::abs(s.saturated - t.saturated) <= 2);  // rows at the threshold may round either way
     }
 };
 

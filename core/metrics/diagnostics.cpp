@@ -2,7 +2,7 @@
 
 #include "compute/dense_product.h"
 
-#include <Eigen/Eigenvalues>
+#include <Eigen/QR>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -124,7 +124,7 @@ std::optional<double> FourierAlignmentBasis::alignment(const Eigen::MatrixXd& re
     const Eigensystem own = covariance ? Eigensystem{} : decomposeSymmetric(multiply(z, z, true) / double(n));
     const Eigensystem& eigen = covariance ? *covariance : own;
     const Eigen::Index k = std::min<Eigen::Index>(directions, z.cols());
-    // Eigen sorts ascending: the leading directions are the last columns.
+    // Eigenvalues ascend: the leading directions are the last columns.
     const Eigen::MatrixXd leading = eigen.vectors.rightCols(k).rowwise().reverse();
     const Eigen::VectorXd lambdas = eigen.values.tail(k).reverse().cwiseMax(0.0);
     const Eigen::MatrixXd projections = z * leading;  // n × k, columns centred

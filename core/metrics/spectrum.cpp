@@ -1,8 +1,8 @@
 #include "metrics/spectrum.h"
 
 #include "compute/dense_product.h"
+#include "compute/symmetric_eigen.h"
 
-#include <Eigen/Eigenvalues>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -35,14 +35,13 @@ std::vector<double> descendingClamped(const Eigen::VectorXd& ascending)
 
 std::vector<double> descendingEigenvalues(const Eigen::MatrixXd& symmetric)
 {
-    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(symmetric, Eigen::EigenvaluesOnly);
-    return descendingClamped(solver.eigenvalues());
+    return descendingClamped(symmetricEigen(symmetric, false).values);
 }
 
 Eigensystem decomposeSymmetric(const Eigen::MatrixXd& symmetric)
 {
-    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(symmetric);
-    return {solver.eigenvalues(), solver.eigenvectors()};
+    SymmetricEigen e = symmetricEigen(symmetric, true);
+    return {std::move(e.values), std::move(e.vectors)};
 }
 
 std::vector<double> descendingEigenvalues(const Eigensystem& eigensystem)

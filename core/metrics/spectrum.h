@@ -16,7 +16,7 @@ Eigen::MatrixXd representationCovariance(const Eigen::MatrixXd& representations,
 // Eigenvalues of a symmetric matrix, descending, with round-off negatives clamped to 0.
 std::vector<double> descendingEigenvalues(const Eigen::MatrixXd& symmetric);
 
-// Eigenvalues (ascending, as Eigen returns them) and eigenvectors (columns) of a
+// Eigenvalues (ascending) and eigenvectors (columns, in the same order) of a
 // symmetric matrix, for callers that need the directions as well: one decomposition
 // then serves the spectrum (descendingEigenvalues of it) and the Fourier alignment.
 struct Eigensystem {

@@ -595,6 +595,17 @@ void FusedTransformer::inferBlock(const Parameters& p, const int64_t* tokens, in
     mlpRows(p, tokens, rows, r.attended, r);
 }
 
+void FusedTransformer::representationsOnThisThread(const Parameters& p, const int64_t* tokens, int64_t count,
+                                                   float* out, Activations& a) const
+{
+    const int64_t d = m_shape.dModel, length = m_shape.length;
+    for (int64_t begin = 0; begin < count; begin += kEvalBlockRows) {
+        const int64_t rows = std::min(kEvalBlockRows, count - begin);
+        inferBlock(p, tokens + begin * length, rows, a);
+        std::copy(a.z.data(), a.z.data() + rows * d, out + begin * d);
+    }
+}
+
 void FusedTransformer::representations(const float* parameters, const int64_t* tokens, int64_t count, float* out)
 {
     const Parameters p(parameters, m_offsets);
@@ -635,8 +646,12 @@ void FusedTransformer::buildEvaluationTables(const Parameters& p, const std::vec
     for (const Split& split : splits)
         for (int64_t i = 0; i < split.count; ++i)
             queried[static_cast<size_t>(split.tokens[i * length + length - 1])] = 1;
-    // Two tasks of about equal work, then eleven: each head's value rows in two halves,
-    // x_q·W_in in two column halves, and x_q·U with the scores.
+    m_sharedQuery = -1;
+    if (std::count(queried.begin(), queried.end(), char(1)) == 1)
+        m_sharedQuery = std::find(queried.begin(), queried.end(), char(1)) - queried.begin();
+    // Two tasks of about equal work, then one per head and earlier position (every
+    // token's rows), and one for the query tokens (in practice one token, '='): the
+    // final position's rows of other tokens are never read.
     m_pool.run(2, [&](int task) {
         if (task == 0) {
             sgemm(Op::None, Op::None, d, mlp, d, 1.0f, p.wO, d, p.wIn, mlp, 0.0f, m_outputHidden.data(), mlp);
@@ -648,38 +663,36 @@ void FusedTransformer::buildEvaluationTables(const Parameters& p, const std::vec
               classes);
     });
     const float* lastRows = m_x.data() + (length - 1) * d;
-    const int valueTasks = int(heads) * 2;
-    m_pool.run(valueTasks + 3, [&](int task) {
+    // Rows `count` apart by `stride` table rows from `row`, head h: value · (W_O·W_in)_h
+    // and value · (W_O·U)_h.
+    auto valueRows = [&](int64_t row, int64_t count, int64_t stride, int64_t h) {
+        const float* values = m_values.data() + row * d + h * dHead;
+        sgemm(Op::None, Op::None, count, mlp, dHead, 1.0f, values, stride * d, m_outputHidden.data() + h * dHead * mlp,
+              mlp, 0.0f, m_valueHidden.data() + (row * heads + h) * mlp, stride * heads * mlp);
+        sgemm(Op::None, Op::None, count, classes, dHead, 1.0f, values, stride * d,
+              m_outputLogits.data() + h * dHead * classes, classes, 0.0f,
+              m_valueLogits.data() + (row * heads + h) * classes, stride * heads * classes);
+    };
+    const int valueTasks = int(heads * (length - 1));
+    m_pool.run(valueTasks + 1, [&](int task) {
         if (task < valueTasks) {
-            const int64_t h = task / 2, begin = task % 2 == 0 ? 0 : m_tableRows / 2,
-                          rows = task % 2 == 0 ? m_tableRows / 2 : m_tableRows - m_tableRows / 2;
-            const float* values = m_values.data() + begin * d + h * dHead;
-            sgemm(Op::None, Op::None, rows, mlp, dHead, 1.0f, values, d, m_outputHidden.data() + h * dHead * mlp, mlp,
-                  0.0f, m_valueHidden.data() + (begin * heads + h) * mlp, heads * mlp);
-            sgemm(Op::None, Op::None, rows, classes, dHead, 1.0f, values, d,
-                  m_outputLogits.data() + h * dHead * classes, classes, 0.0f,
-                  m_valueLogits.data() + (begin * heads + h) * classes, heads * classes);
+            valueRows(task / heads, vocabulary, length, task % heads);  // position task / heads
             return;
         }
-        if (task < valueTasks + 2) {
-            const int64_t half = mlp / 2, begin = task == valueTasks ? 0 : half,
-                          columns = task == valueTasks ? half : mlp - half;
-            sgemm(Op::None, Op::None, vocabulary, columns, d, 1.0f, lastRows, length * d, p.wIn + begin, mlp, 0.0f,
-                  m_queryHidden.data() + begin, mlp);
-            return;
-        }
-        // x_q·U + b_out·U = (x_q + b_out)·U, one axpy per input dimension.
-        for (int64_t v = 0; v < vocabulary; ++v) {
-            const float* x = lastRows + v * length * d;
-            float* row = m_queryLogits.data() + v * classes;
-            std::fill(row, row + classes, 0.0f);
-            for (int64_t k = 0; k < d; ++k)
-                axpy(x[k] + p.bOut[k], p.unembed + k * classes, row, classes);
-        }
+        // Per query token: its value rows; x_q·W_in; x_q·U + b_out·U = (x_q + b_out)·U,
+        // one axpy per input dimension; the scaled scores against every table row.
         const float scale = std::sqrt(float(dHead));
         for (int64_t v = 0; v < vocabulary; ++v) {
             if (!queried[static_cast<size_t>(v)])
                 continue;
+            for (int64_t h = 0; h < heads; ++h)
+                valueRows(v * length + length - 1, 1, length, h);
+            const float* x = lastRows + v * length * d;
+            sgemm(Op::None, Op::None, 1, mlp, d, 1.0f, x, d, p.wIn, mlp, 0.0f, m_queryHidden.data() + v * mlp, mlp);
+            float* row = m_queryLogits.data() + v * classes;
+            std::fill(row, row + classes, 0.0f);
+            for (int64_t k = 0; k < d; ++k)
+                axpy(x[k] + p.bOut[k], p.unembed + k * classes, row, classes);
             float* scores = m_queryScores.data() + v * m_tableRows * heads;
             interleavedDots(
                 m_tableRows * heads, dHead,
@@ -692,6 +705,39 @@ void FusedTransformer::buildEvaluationTables(const Parameters& p, const std::vec
                 scores[m] /= scale;
         }
     });
+    if (m_sharedQuery >= 0)
+        foldQueryPosition();
+}
+
+// Each head's weights sum to 1, so with one query token q for every example the
+// query position's term is Σ_h w_h,q·T_h(q) = Σ_h T_h(q) − Σ_h Σ_{j<last} w_hj·T_h(q):
+// the earlier positions' rows become T_h(row) − T_h(q) and the constant Σ_h T_h(q)
+// joins q's base row. An example then reads (length − 1)·heads rows instead of
+// length·heads, for the hidden table and the logits table alike.
+void FusedTransformer::foldQueryPosition()
+{
+    const int64_t length = m_shape.length, heads = m_shape.heads, mlp = m_shape.dMlp, classes = m_shape.classes;
+    const int64_t queryRow = m_sharedQuery * length + length - 1;
+    auto fold = [&](std::vector<float>& table, std::vector<float>& base, int64_t width) {
+        const float* query = table.data() + queryRow * heads * width;
+        float* baseRow = base.data() + m_sharedQuery * width;
+        for (int64_t h = 0; h < heads; ++h)
+            for (int64_t c = 0; c < width; ++c)
+                baseRow[c] += query[h * width + c];
+        for (int64_t row = 0; row < m_tableRows; ++row) {
+            if (row % length == length - 1)
+                continue;
+            float* t = table.data() + row * heads * width;
+            for (int64_t c = 0; c < heads * width; ++c)
+                t[c] -= query[c];
+        }
+    };
+    m_pool.run(2, [&](int task) {
+        if (task == 0)
+            fold(m_valueHidden, m_queryHidden, mlp);
+        else
+            fold(m_valueLogits, m_queryLogits, classes);
+    });
 }
 
 // Logits of an evaluation block from the tables above (activations' weights, hidden
@@ -701,7 +747,9 @@ void FusedTransformer::evaluationLogitsRows(const Parameters& p, const int64_t* 
 {
     const int64_t length = m_shape.length, heads = m_shape.heads, mlp = m_shape.dMlp, classes = m_shape.classes;
     const bool relu = m_shape.activation == Activation::Relu;
-    const int count = int(length * heads);
+    // With the query position folded into the base row, its rows are not read.
+    const int64_t positions = m_sharedQuery >= 0 ? length - 1 : length;
+    const int count = int(positions * heads);
     // Row k = j·heads + h: the order in which the rows are added.
     std::vector<const float*> hiddenRows(static_cast<size_t>(count)), logitRows(static_cast<size_t>(count));
     std::vector<float> rowWeights(static_cast<size_t>(count));
@@ -714,7 +762,7 @@ void FusedTransformer::evaluationLogitsRows(const Parameters& p, const int64_t* 
             for (int64_t j = 0; j < length; ++j)
                 weights[h * length + j] = scores[(t[j] * length + j) * heads + h];
         softmaxPerHead(weights);
-        for (int64_t j = 0; j < length; ++j) {
+        for (int64_t j = 0; j < positions; ++j) {
             const int64_t row = t[j] * length + j;
             for (int64_t h = 0; h < heads; ++h) {
                 const size_t k = static_cast<size_t>(j * heads + h);
@@ -735,7 +783,7 @@ void FusedTransformer::evaluationLogitsRows(const Parameters& p, const int64_t* 
 }
 
 std::vector<SplitSums> FusedTransformer::evaluate(const float* parameters, const std::vector<Split>& splits,
-                                                 double saturationEpsilon, const std::function<void()>& alongside)
+                                                 double saturationEpsilon, const EvaluationAlongside& alongside)
 {
     const Parameters p(parameters, m_offsets);
     buildTables(p);
@@ -752,16 +800,21 @@ std::vector<SplitSums> FusedTransformer::evaluate(const float* parameters, const
             blocks.push_back({i, begin, std::min(kEvalBlockRows, splits[i].count - begin)});
     // Blocks are taken as threads come free (a block's sums depend on its rows only);
     // `alongside` is task 0, so one thread starts on it and the others on the blocks.
-    const int first = alongside ? 1 : 0;
+    // A thread finishes a task before it takes the next, so the alongside's probe
+    // forward can use that thread's arrays too.
+    const int first = alongside.empty() ? 0 : 1;
     std::vector<SplitSums> sums(blocks.size());
     m_pool.runDynamic(int(blocks.size()) + first, [&](int index, int thread) {
+        Activations& a = m_blocks[static_cast<size_t>(thread)];
         if (index < first) {
-            alongside();
+            if (alongside.probeCount > 0)
+                representationsOnThisThread(p, alongside.probeTokens, alongside.probeCount, alongside.probeOut, a);
+            if (alongside.then)
+                alongside.then();
             return;
         }
         const Block& block = blocks[static_cast<size_t>(index - first)];
         const Split& split = splits[block.split];
-        Activations& a = m_blocks[static_cast<size_t>(thread)];
         a.reserve(kEvalBlockRows, m_shape, false);
         evaluationLogitsRows(p, split.tokens + block.begin * length, block.rows, a.view(0, m_shape));
         accumulateLogitRows(a.logits.data(), split.labels + block.begin, block.rows, classes, saturationEpsilon,

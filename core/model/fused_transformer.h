@@ -55,6 +55,19 @@ struct SplitSums {
     int64_t examples = 0;
 };
 
+// Work for one thread of FusedTransformer::evaluate while the others start on the split
+// blocks (the spectrum): the final-position representations of `probeCount` rows of
+// `probeTokens` into `probeOut` (count × dModel, the numbers representations() gives,
+// from the tables the evaluation builds anyway), then `then`, which must not throw and
+// must not touch the FusedTransformer. Either part may be absent.
+struct EvaluationAlongside {
+    const int64_t* probeTokens = nullptr;
+    int64_t probeCount = 0;
+    float* probeOut = nullptr;
+    std::function<void()> then;
+    bool empty() const { return probeCount == 0 && !then; }
+};
+
 class FusedTransformer {
 public:
     // Batches are cut into this many chunks for training.
@@ -81,11 +94,9 @@ public:
         const int64_t* labels;
         int64_t count;
     };
-    // `alongside`, when given, runs on one thread while the others start on the
-    // splits: independent work (the spectrum) that fills the time the split blocks would
-    // leave a thread idle. It must not throw; it must not touch this object.
+    // `alongside`: see EvaluationAlongside.
     std::vector<SplitSums> evaluate(const float* parameters, const std::vector<Split>& splits,
-                                    double saturationEpsilon, const std::function<void()>& alongside = {});
+                                    double saturationEpsilon, const EvaluationAlongside& alongside = {});
 
 private:
     struct Parameters;
@@ -108,9 +119,14 @@ private:
     void finishTableGradients(const Parameters& p, float* gradients);
     // Forward of rows [begin, begin + rows) of an inference block into thread-local arrays.
     void inferBlock(const Parameters& p, const int64_t* tokens, int64_t rows, Activations& a) const;
+    // Representations of `count` rows, block by block on the calling thread; the
+    // tables must be built.
+    void representationsOnThisThread(const Parameters& p, const int64_t* tokens, int64_t count, float* out,
+                                     Activations& a) const;
     void attentionWeights(const int64_t* t, float* weights) const;
     void softmaxPerHead(float* weights) const;
     void buildEvaluationTables(const Parameters& p, const std::vector<Split>& splits);
+    void foldQueryPosition();
     void evaluationLogitsRows(const Parameters& p, const int64_t* tokens, int64_t rows, const RowView& r) const;
 
     FusedTransformerShape m_shape;
@@ -122,12 +138,17 @@ private:
     std::vector<float> m_x, m_keys, m_values, m_queries;
     // Backward of the tables: dX from the key, value and query paths.
     std::vector<float> m_dxKeys, m_dxValues, m_dxQueries;
-    // Evaluation only (buildEvaluationTables): W_O·W_in, W_O·U, W_out·U; each table
-    // row's value times those per head; the final position's x·W_in and x·U + b_out·U;
-    // the scaled attention scores q_h(v)·k_h(row)/√d_h of every query token v in the
-    // splits, (v · rows + row) · heads + h.
+    // Evaluation only (buildEvaluationTables): W_O·W_in, W_O·U, W_out·U; table rows'
+    // values times those per head (every row of the earlier positions; of the final
+    // position, the query tokens' rows); and for every query token v in the splits
+    // (rows of other tokens are left unset) the final position's x·W_in and
+    // x·U + b_out·U and the scaled attention scores q_h(v)·k_h(row)/√d_h,
+    // (v · rows + row) · heads + h.
     std::vector<float> m_outputHidden, m_outputLogits, m_hiddenLogits;
     std::vector<float> m_valueHidden, m_valueLogits, m_queryHidden, m_queryLogits, m_queryScores;
+    // The final token when every example in the splits has the same one (then the
+    // tables above are folded: foldQueryPosition), else −1.
+    int64_t m_sharedQuery = -1;
     // Per chunk: partial gradients of W_O … unembed, then the table gradients.
     std::vector<std::vector<float>> m_partials;
     int64_t m_partialSize = 0;

@@ -25,10 +25,60 @@ T laneTotal(const T* lanes)  // a fixed order, for float and double lanes
 
 // The whole-lane part of a row, [0, whole): exps[l] += e^(x − largest), sums[l] += x,
 // and then squares[l] += (x − mean)² (float difference, float64 square), per lane l.
+// And the row's largest value, NaN skipped as std::max(largest, x) skips it, with
+// the index of its first occurrence (argmax); −∞ and the last index for a row of NaN.
 struct LaneKernels {
     void (*expsAndSums)(const float* row, int64_t whole, float largest, float* exps, float* sums);
     void (*squares)(const float* row, int64_t whole, float mean, double* squares);
+    int64_t (*largest)(const float* row, int64_t classes, float* largest);
 };
+
+int64_t firstEqual(const float* row, int64_t from, int64_t classes, float value)
+{
+    int64_t best = from;
+    while (best + 1 < classes && !(row[best] == value))
+        ++best;
+    return best;
+}
+
+// A serial chain of max operations: one compare's latency per class.
+int64_t plainLargest(const float* row, int64_t classes, float* largest)
+{
+    float top = -INFINITY;
+    for (int64_t c = 0; c < classes; ++c)
+        top = std::max(top, row[c]);
+    *largest = top;
+    return firstEqual(row, 0, classes, top);
+}
+
+// 8 lanes of running maxima. max_ps returns its second operand when the first is NaN,
+// so NaN is skipped as above; the maximum is the same value in any order (−0 and +0
+// compare equal wherever it is used), and the first index holding it is found by
+// comparing whole vectors.
+__attribute__((target("avx2"))) int64_t avx2Largest(const float* row, int64_t classes, float* largest)
+{
+    const int64_t whole = classes - classes % kLanes;
+    float top = -INFINITY;
+    if (whole > 0) {
+        __m256 m = _mm256_set1_ps(-INFINITY);
+        for (int64_t c = 0; c < whole; c += kLanes)
+            m = _mm256_max_ps(_mm256_loadu_ps(row + c), m);
+        float lanes[kLanes];
+        _mm256_storeu_ps(lanes, m);
+        for (float lane : lanes)
+            top = std::max(top, lane);
+    }
+    for (int64_t c = whole; c < classes; ++c)
+        top = std::max(top, row[c]);
+    *largest = top;
+    const __m256 value = _mm256_set1_ps(top);
+    for (int64_t c = 0; c < whole; c += kLanes) {
+        const int mask = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(row + c), value, _CMP_EQ_OQ));
+        if (mask != 0)
+            return c + __builtin_ctz(unsigned(mask));
+    }
+    return firstEqual(row, whole, classes, top);
+}
 
 void plainExpsAndSums(const float* row, int64_t whole, float largest, float* exps, float* sums)
 {
@@ -101,12 +151,8 @@ void accumulate(const LaneKernels& kernels, const float* logits, const int64_t* 
     const int64_t whole = classes - classes % kLanes;
     for (int64_t b = 0; b < rows; ++b) {
         const float* row = logits + b * classes;
-        float largest = -INFINITY;
-        for (int64_t c = 0; c < classes; ++c)
-            largest = std::max(largest, row[c]);
-        int64_t best = 0;  // the first maximum, as argmax
-        while (best + 1 < classes && !(row[best] == largest))
-            ++best;
+        float largest;
+        const int64_t best = kernels.largest(row, classes, &largest);  // the first maximum, as argmax
         float exps[kLanes] = {}, sums[kLanes] = {};
         double squares[kLanes] = {};  // float64 terms, as the autograd path accumulates them
         kernels.expsAndSums(row, whole, largest, exps, sums);
@@ -133,8 +179,8 @@ LaneKernels chooseKernels()
 {
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx2"))
-        return {avx2ExpsAndSums, avx2Squares};
-    return {plainExpsAndSums, plainSquares};
+        return {avx2ExpsAndSums, avx2Squares, avx2Largest};
+    return {plainExpsAndSums, plainSquares, plainLargest};
 }
 
 }  // namespace
@@ -169,7 +215,7 @@ void accumulateLogitRows(const float* logits, const int64_t* labels, int64_t row
 void accumulateLogitRowsPlain(const float* logits, const int64_t* labels, int64_t rows, int64_t classes,
                               double saturationEpsilon, SplitSums& s)
 {
-    accumulate({plainExpsAndSums, plainSquares}, logits, labels, rows, classes, saturationEpsilon, s);
+    accumulate({plainExpsAndSums, plainSquares, plainLargest}, logits, labels, rows, classes, saturationEpsilon, s);
 }
 
 }  // namespace grokscope

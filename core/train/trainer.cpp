@@ -390,7 +390,7 @@ struct Trainer::Impl {
 
     // Train and test loss and accuracy, and the train split's logit statistics. The fused
     // path runs `alongside` on one of its threads meanwhile; otherwise it runs after.
-    void measureSplits(EvalSnapshot& s, const std::function<void()>& alongside)
+    void measureSplits(EvalSnapshot& s, const EvaluationAlongside& alongside)
     {
         LogitStatistics logitStatistics;
         if (fused) {
@@ -411,8 +411,8 @@ struct Trainer::Impl {
         } else {
             std::tie(s.trainLoss, s.trainAccuracy) = lossAndAccuracy(trainTokens, trainLabels, &logitStatistics);
             std::tie(s.testLoss, s.testAccuracy) = lossAndAccuracy(testTokens, testLabels);
-            if (alongside)
-                alongside();
+            if (alongside.then)
+                alongside.then();
         }
         s.logitScale = logitStatistics.scale();
         s.saturatedFraction = logitStatistics.saturatedFraction();
@@ -485,13 +485,16 @@ struct Trainer::Impl {
     // Spectrum of the probe set's covariance and the representation diagnostics. One
     // decomposition serves the spectrum and, when the Fourier alignment reads the same
     // rows with the same centring, its leading directions too. `unembed`: float64, CPU.
+    // `z`: float32, CPU, contiguous (read through its pointer only, so this can run on a
+    // worker thread).
     RepresentationAnalysis analyseRepresentations(const torch::Tensor& z, const torch::Tensor& unembed) const
     {
         RepresentationAnalysis a;
         try {
-            // One column-major copy that the spectrum and the diagnostics all read.
-            using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-            const Eigen::MatrixXd zMatrix = Eigen::Map<const RowMajor>(z.data_ptr<double>(), z.size(0), z.size(1));
+            // One column-major float64 copy that the spectrum and the diagnostics all read.
+            using RowMajorFloat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+            const Eigen::MatrixXd zMatrix =
+                Eigen::Map<const RowMajorFloat>(z.data_ptr<float>(), z.size(0), z.size(1)).cast<double>();
             const Eigen::MatrixXd covariance = representationCovariance(zMatrix, config.metrics.centring);
             std::optional<Eigensystem> eigensystem;
             if (fourierBasis && fourierBasis->usable() && fourierBasis->coversAllRows()
@@ -502,6 +505,7 @@ struct Trainer::Impl {
             if (fourierBasis)
                 a.fourierAlignment = fourierBasis->alignment(zMatrix, config.metrics.fourierDirections,
                                                              eigensystem ? &*eigensystem : nullptr);
+            using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
             const Eigen::Map<const RowMajor> weights(unembed.data_ptr<double>(), unembed.size(0), unembed.size(1));
             const double lar = logAlignmentRatio(weights, zMatrix);
             if (std::isfinite(lar))
@@ -525,8 +529,6 @@ struct Trainer::Impl {
         return model->forward(probeTokens, nullptr).representation.to(torch::kCPU, torch::kFloat32).contiguous();
     }
 
-    torch::Tensor probeRepresentation() { return probeRepresentationFloat().to(torch::kFloat64).contiguous(); }
-
     void evaluate()
     {
         if (lastEvaluatedStep == step)
@@ -537,17 +539,25 @@ struct Trainer::Impl {
         s.step = step;
         const int spectrumEvery = config.run.spectrumEverySteps;
         const bool spectrumDue = spectrumEvery > 0 && step % spectrumEvery == 0;
-        // The probe forward and the unembedding copy run here (they use the engine and
-        // torch); the analysis itself, on one thread, alongside the splits.
+        // The unembedding copy runs here (torch). On the fused path the probe forward
+        // and the analysis run on one thread alongside the splits, from the same tables;
+        // otherwise the probe forward runs here and the analysis after the splits.
         torch::Tensor z, unembed;
         RepresentationAnalysis analysis;
-        std::function<void()> analyse;
+        EvaluationAlongside alongside;
         if (spectrumDue) {
-            z = probeRepresentation();
             unembed = model->unembedding().to(torch::kCPU, torch::kFloat64).contiguous();
-            analyse = [&] { analysis = analyseRepresentations(z, unembed); };
+            if (fused) {
+                z = torch::empty({probeTokens.size(0), model->representationWidth()}, torch::kFloat32);
+                alongside.probeTokens = probeTokens.data_ptr<int64_t>();
+                alongside.probeCount = probeTokens.size(0);
+                alongside.probeOut = z.data_ptr<float>();
+            } else {
+                z = probeRepresentationFloat();
+            }
+            alongside.then = [&] { analysis = analyseRepresentations(z, unembed); };
         }
-        measureSplits(s, analyse);
+        measureSplits(s, alongside);
         const std::vector<double> squaredNorms = squaredNormPerTensor();
         s.weightNorm = std::sqrt(std::accumulate(squaredNorms.begin(), squaredNorms.end(), 0.0));
         s.learningRate = learningRateAt(std::max<long>(step, 1));
