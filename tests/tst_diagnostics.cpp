@@ -124,6 +124,9 @@ private Q_SLOTS:
         QVERIFY((multiply(a, c, true) - a.transpose() * c).cwiseAbs().maxCoeff() < 1e-12);
         QCOMPARE(multiply(a, b).rows(), 7);
         QCOMPARE(multiply(a, c, true).cols(), 3);
+        const Eigen::MatrixXd g = gram(a);  // both triangles filled
+        QVERIFY((g - a.transpose() * a).cwiseAbs().maxCoeff() < 1e-12);
+        QVERIFY(g == g.transpose());
     }
 
     void randomRepresentationsBarelyAlign()

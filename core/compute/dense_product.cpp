@@ -4,6 +4,10 @@
 
 #include <stdexcept>
 
+// Resolved at load time when OpenBLAS is in the process (weak, as in sgemm.cpp).
+extern "C" void cblas_dsyrk(int order, int uplo, int trans, int n, int k, double alpha, const double* a, int lda,
+                            double beta, double* c, int ldc) __attribute__((weak));
+
 namespace grokscope {
 
 // Column-major matrices read as row-major are their transposes, so the column-major
@@ -22,6 +26,18 @@ Eigen::MatrixXd multiply(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, boo
     }
     dgemm(Op::None, transposeA ? Op::Transpose : Op::None, b.cols(), m, k, 1.0, b.data(), b.rows(), a.data(),
           a.rows(), 0.0, c.data(), m);
+    return c;
+}
+
+Eigen::MatrixXd gram(const Eigen::MatrixXd& a)
+{
+    if (!cblas_dsyrk || a.size() == 0)
+        return multiply(a, a, true);
+    constexpr int kColMajor = 102, kLower = 122, kTrans = 112;
+    Eigen::MatrixXd c(a.cols(), a.cols());
+    cblas_dsyrk(kColMajor, kLower, kTrans, int(a.cols()), int(a.rows()), 1.0, a.data(), int(a.rows()), 0.0, c.data(),
+                int(c.rows()));
+    c.triangularView<Eigen::StrictlyUpper>() = c.transpose();
     return c;
 }
 

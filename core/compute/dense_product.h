@@ -10,4 +10,7 @@ namespace grokscope {
 // aᵀ·b when `transposeA`, else a·b.
 Eigen::MatrixXd multiply(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, bool transposeA = false);
 
+// aᵀ·a, symmetric: half the products of multiply(a, a, true) (dsyrk), mirrored.
+Eigen::MatrixXd gram(const Eigen::MatrixXd& a);
+
 }  // namespace grokscope

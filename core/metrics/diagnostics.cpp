@@ -121,7 +121,7 @@ std::optional<double> FourierAlignmentBasis::alignment(const Eigen::MatrixXd& re
         z.row(r) = representations.row(m_rows[static_cast<size_t>(r)]);
     z.rowwise() -= z.colwise().mean();
 
-    const Eigensystem own = covariance ? Eigensystem{} : decomposeSymmetric(multiply(z, z, true) / double(n));
+    const Eigensystem own = covariance ? Eigensystem{} : decomposeSymmetric(gram(z) / double(n));
     const Eigensystem& eigen = covariance ? *covariance : own;
     const Eigen::Index k = std::min<Eigen::Index>(directions, z.cols());
     // Eigenvalues ascend: the leading directions are the last columns.

@@ -15,9 +15,9 @@ Eigen::MatrixXd representationCovariance(const Eigen::MatrixXd& representations,
     if (centring == Centring::Centred) {
         const Eigen::RowVectorXd mean = representations.colwise().mean();
         const Eigen::MatrixXd centred = representations.rowwise() - mean;
-        return multiply(centred, centred, true) / n;
+        return gram(centred) / n;
     }
-    return multiply(representations, representations, true) / n;
+    return gram(representations) / n;
 }
 
 namespace {
