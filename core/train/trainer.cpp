@@ -389,7 +389,8 @@ struct Trainer::Impl {
     }
 
     // Train and test loss and accuracy, and the train split's logit statistics. The fused
-    // path runs `alongside` on one of its threads meanwhile; otherwise it runs after.
+    // path runs `alongside` (probe forward, then `then`) on one of its threads meanwhile;
+    // otherwise only `then` runs, after the splits (the caller ran the probe forward).
     void measureSplits(EvalSnapshot& s, const EvaluationAlongside& alongside)
     {
         LogitStatistics logitStatistics;
