@@ -1,7 +1,6 @@
 #include "metrics/spectrum.h"
 
 #include "compute/dense_product.h"
-#include "compute/symmetric_eigen.h"
 
 #include <algorithm>
 #include <cmath>
@@ -38,11 +37,7 @@ std::vector<double> descendingEigenvalues(const Eigen::MatrixXd& symmetric)
     return descendingClamped(symmetricEigen(symmetric, false).values);
 }
 
-Eigensystem decomposeSymmetric(const Eigen::MatrixXd& symmetric)
-{
-    SymmetricEigen e = symmetricEigen(symmetric, true);
-    return {std::move(e.values), std::move(e.vectors)};
-}
+Eigensystem decomposeSymmetric(const Eigen::MatrixXd& symmetric) { return symmetricEigen(symmetric, true); }
 
 std::vector<double> descendingEigenvalues(const Eigensystem& eigensystem)
 {

@@ -2,6 +2,7 @@
 // Spectral quantities of the representation covariance (science notes, "The quantity").
 // Pure functions on Eigen matrices and plain vectors: they know nothing of models.
 
+#include "compute/symmetric_eigen.h"
 #include "train/train_config.h"
 
 #include <Eigen/Core>
@@ -19,10 +20,7 @@ std::vector<double> descendingEigenvalues(const Eigen::MatrixXd& symmetric);
 // Eigenvalues (ascending) and eigenvectors (columns, in the same order) of a
 // symmetric matrix, for callers that need the directions as well: one decomposition
 // then serves the spectrum (descendingEigenvalues of it) and the Fourier alignment.
-struct Eigensystem {
-    Eigen::VectorXd values;
-    Eigen::MatrixXd vectors;
-};
+using Eigensystem = SymmetricEigen;
 Eigensystem decomposeSymmetric(const Eigen::MatrixXd& symmetric);
 std::vector<double> descendingEigenvalues(const Eigensystem& eigensystem);
 

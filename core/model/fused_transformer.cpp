@@ -615,9 +615,7 @@ void FusedTransformer::representations(const float* parameters, const int64_t* t
     const int threads = m_pool.threads();
     m_pool.run(blocks, [&](int block) {
         const int64_t begin = block * kEvalBlockRows, rows = std::min(kEvalBlockRows, count - begin);
-        Activations& a = m_blocks[block % threads];
-        inferBlock(p, tokens + begin * length, rows, a);
-        std::copy(a.z.data(), a.z.data() + rows * d, out + begin * d);
+        representationsOnThisThread(p, tokens + begin * length, rows, out + begin * d, m_blocks[block % threads]);
     });
 }
 
@@ -626,10 +624,11 @@ void FusedTransformer::representations(const float* parameters, const int64_t* t
 //   pre    = x_q·W_in + Σ_h Σ_j w_hj · (v_h[row_j] · A_h) + b_in
 //   logits = x_q·U + b_out·U + Σ_h Σ_j w_hj · (v_h[row_j] · B_h) + act(pre) · (W_out·U)
 // The bracketed rows are tabulated once per evaluation for every (token, position)
-// row, so an example reads heads × length rows where the training path multiplies by
-// W_O, W_in, W_out and U: about a third of the floating-point work per example. The
-// attention scores are tabulated too, for the query tokens the splits contain (in
-// practice one, '='), with the training path's dot products.
+// row an example reads, so an example reads heads × length rows (heads × (length − 1)
+// after foldQueryPosition) where the training path multiplies by W_O, W_in, W_out and
+// U: about a third of the floating-point work per example. The attention scores are
+// tabulated too, for the query tokens the splits contain (in practice one, '='), with
+// the training path's dot products.
 void FusedTransformer::buildEvaluationTables(const Parameters& p, const std::vector<Split>& splits)
 {
     const int64_t d = m_shape.dModel, heads = m_shape.heads, dHead = d / heads, mlp = m_shape.dMlp,
