@@ -82,6 +82,14 @@ void axpy(float alpha, const float* x, float* y, int64_t n)
         y[i] += alpha * x[i];
 }
 
+// y += rows[0] + rows[1] + … + rows[count − 1], each `width` long and stored one after another.
+void addHeadRows(const float* rows, int64_t count, int64_t width, float* y)
+{
+    for (int64_t r = 0; r < count; ++r)
+        for (int64_t c = 0; c < width; ++c)
+            y[c] += rows[r * width + c];
+}
+
 // out_i = (1 − α) x_i + α x_π(i): representation mixing (grok_model.h).
 void mixRows(const float* x, float* out, const int64_t* permutation, int64_t rows, int64_t width, double alpha)
 {
@@ -230,7 +238,21 @@ FusedTransformer::FusedTransformer(const FusedTransformerShape& shape, const Fus
     m_partialSize = (offsets.total - tail) + int64_t(shape.vocabulary) * d + 3 * m_tableRows * d;
     m_partials.assign(kChunks, std::vector<float>(m_partialSize));
     m_batch = std::make_unique<Activations>();
+    // Inference arrays and evaluation tables at their final sizes here, so that the
+    // run's first evaluation does not pay for allocating them.
     m_blocks.resize(pool.threads());
+    for (Activations& a : m_blocks)
+        a.reserve(kEvalBlockRows, shape, false);
+    const int64_t heads = shape.heads, mlp = shape.dMlp, classes = shape.classes, vocabulary = shape.vocabulary;
+    m_outputHidden.resize(d * mlp);
+    m_outputLogits.resize(d * classes);
+    m_hiddenLogits.resize(mlp * classes);
+    m_valueHidden.resize(m_tableRows * heads * mlp);
+    m_valueLogits.resize(m_tableRows * heads * classes);
+    m_queryHidden.resize(vocabulary * mlp);
+    m_queryLogits.resize(vocabulary * classes);
+    m_queryScores.resize(vocabulary * m_tableRows * heads);
+    m_foldedValues.resize(m_values.size());
 }
 
 FusedTransformer::~FusedTransformer() = default;
@@ -625,22 +647,20 @@ void FusedTransformer::representations(const float* parameters, const int64_t* t
 //   logits = x_q·U + b_out·U + Σ_h Σ_j w_hj · (v_h[row_j] · B_h) + act(pre) · (W_out·U)
 // The bracketed rows are tabulated once per evaluation for every (token, position)
 // row an example reads, so an example reads heads × length rows (heads × (length − 1)
-// after foldQueryPosition) where the training path multiplies by W_O, W_in, W_out and
-// U: about a third of the floating-point work per example. The attention scores are
+// with the fold below) where the training path multiplies by W_O, W_in, W_out and U:
+// about a third of the floating-point work per example. The attention scores are
 // tabulated too, for the query tokens the splits contain (in practice one, '='), with
 // the training path's dot products.
+//
+// The fold: each head's weights sum to 1, so with one query token q for every example
+// the query position's term is Σ_h w_h,q·T_h(q) = Σ_h T_h(q) − Σ_h Σ_{j<last} w_hj·T_h(q):
+// the earlier positions' rows become T_h(row) − T_h(q) and the constant Σ_h T_h(q)
+// joins q's base row. An example then reads (length − 1)·heads rows instead of
+// length·heads, for the hidden table and the logits table alike.
 void FusedTransformer::buildEvaluationTables(const Parameters& p, const std::vector<Split>& splits)
 {
     const int64_t d = m_shape.dModel, heads = m_shape.heads, dHead = d / heads, mlp = m_shape.dMlp,
                   classes = m_shape.classes, length = m_shape.length, vocabulary = m_shape.vocabulary;
-    m_outputHidden.resize(d * mlp);
-    m_outputLogits.resize(d * classes);
-    m_hiddenLogits.resize(mlp * classes);
-    m_valueHidden.resize(m_tableRows * heads * mlp);
-    m_valueLogits.resize(m_tableRows * heads * classes);
-    m_queryHidden.resize(vocabulary * mlp);
-    m_queryLogits.resize(vocabulary * classes);
-    m_queryScores.resize(vocabulary * m_tableRows * heads);
     std::vector<char> queried(static_cast<size_t>(vocabulary), 0);
     for (const Split& split : splits)
         for (int64_t i = 0; i < split.count; ++i)
@@ -649,7 +669,7 @@ void FusedTransformer::buildEvaluationTables(const Parameters& p, const std::vec
     if (std::count(queried.begin(), queried.end(), char(1)) == 1)
         m_sharedQuery = std::find(queried.begin(), queried.end(), char(1)) - queried.begin();
     // Two tasks of about equal work, then one per head and earlier position (every
-    // token's rows), and one for the query tokens (in practice one token, '='): the
+    // token's rows) and one for the query tokens (in practice one token, '='): the
     // final position's rows of other tokens are never read.
     m_pool.run(2, [&](int task) {
         if (task == 0) {
@@ -662,20 +682,37 @@ void FusedTransformer::buildEvaluationTables(const Parameters& p, const std::vec
               classes);
     });
     const float* lastRows = m_x.data() + (length - 1) * d;
+    // With the fold (see below), the earlier positions' rows are tabulated from their
+    // values minus the query row's, v_h[row] − v_h[q]: T_h is linear, so this is
+    // T_h(row) − T_h(q) without a pass over the finished tables.
+    const float* values = m_values.data();
+    if (m_sharedQuery >= 0) {
+        const float* query = m_values.data() + (m_sharedQuery * length + length - 1) * d;
+        for (int64_t row = 0; row < m_tableRows; ++row) {
+            if (row % length == length - 1)
+                continue;
+            for (int64_t c = 0; c < d; ++c)
+                m_foldedValues[static_cast<size_t>(row * d + c)] = m_values[static_cast<size_t>(row * d + c)] - query[c];
+        }
+        values = m_foldedValues.data();
+    }
     // Rows `count` apart by `stride` table rows from `row`, head h: value · (W_O·W_in)_h
-    // and value · (W_O·U)_h.
-    auto valueRows = [&](int64_t row, int64_t count, int64_t stride, int64_t h) {
-        const float* values = m_values.data() + row * d + h * dHead;
-        sgemm(Op::None, Op::None, count, mlp, dHead, 1.0f, values, stride * d, m_outputHidden.data() + h * dHead * mlp,
+    // and value · (W_O·U)_h, reading `from`.
+    auto valueRows = [&](const float* from, int64_t row, int64_t count, int64_t stride, int64_t h) {
+        const float* v = from + row * d + h * dHead;
+        sgemm(Op::None, Op::None, count, mlp, dHead, 1.0f, v, stride * d, m_outputHidden.data() + h * dHead * mlp,
               mlp, 0.0f, m_valueHidden.data() + (row * heads + h) * mlp, stride * heads * mlp);
-        sgemm(Op::None, Op::None, count, classes, dHead, 1.0f, values, stride * d,
+        sgemm(Op::None, Op::None, count, classes, dHead, 1.0f, v, stride * d,
               m_outputLogits.data() + h * dHead * classes, classes, 0.0f,
               m_valueLogits.data() + (row * heads + h) * classes, stride * heads * classes);
     };
+    // The query tokens' task first: it is the longest, and the tasks are taken as
+    // threads come free.
     const int valueTasks = int(heads * (length - 1));
-    m_pool.run(valueTasks + 1, [&](int task) {
-        if (task < valueTasks) {
-            valueRows(task / heads, vocabulary, length, task % heads);  // position task / heads
+    m_pool.runDynamic(valueTasks + 1, [&](int task, int) {
+        if (task > 0) {
+            --task;
+            valueRows(values, task / heads, vocabulary, length, task % heads);  // position task / heads
             return;
         }
         // Per query token: its value rows; x_q·W_in; x_q·U + b_out·U = (x_q + b_out)·U,
@@ -684,14 +721,19 @@ void FusedTransformer::buildEvaluationTables(const Parameters& p, const std::vec
         for (int64_t v = 0; v < vocabulary; ++v) {
             if (!queried[static_cast<size_t>(v)])
                 continue;
+            const int64_t queryRow = v * length + length - 1;
             for (int64_t h = 0; h < heads; ++h)
-                valueRows(v * length + length - 1, 1, length, h);
+                valueRows(m_values.data(), queryRow, 1, length, h);
             const float* x = lastRows + v * length * d;
             sgemm(Op::None, Op::None, 1, mlp, d, 1.0f, x, d, p.wIn, mlp, 0.0f, m_queryHidden.data() + v * mlp, mlp);
             float* row = m_queryLogits.data() + v * classes;
             std::fill(row, row + classes, 0.0f);
             for (int64_t k = 0; k < d; ++k)
                 axpy(x[k] + p.bOut[k], p.unembed + k * classes, row, classes);
+            if (v == m_sharedQuery) {
+                addHeadRows(m_valueHidden.data() + queryRow * heads * mlp, heads, mlp, m_queryHidden.data() + v * mlp);
+                addHeadRows(m_valueLogits.data() + queryRow * heads * classes, heads, classes, row);
+            }
             float* scores = m_queryScores.data() + v * m_tableRows * heads;
             interleavedDots(
                 m_tableRows * heads, dHead,
@@ -704,43 +746,8 @@ void FusedTransformer::buildEvaluationTables(const Parameters& p, const std::vec
                 scores[m] /= scale;
         }
     });
-    if (m_sharedQuery >= 0)
-        foldQueryPosition();
 }
 
-// Each head's weights sum to 1, so with one query token q for every example the
-// query position's term is Σ_h w_h,q·T_h(q) = Σ_h T_h(q) − Σ_h Σ_{j<last} w_hj·T_h(q):
-// the earlier positions' rows become T_h(row) − T_h(q) and the constant Σ_h T_h(q)
-// joins q's base row. An example then reads (length − 1)·heads rows instead of
-// length·heads, for the hidden table and the logits table alike.
-void FusedTransformer::foldQueryPosition()
-{
-    const int64_t length = m_shape.length, heads = m_shape.heads, mlp = m_shape.dMlp, classes = m_shape.classes;
-    const int64_t queryRow = m_sharedQuery * length + length - 1;
-    auto fold = [&](std::vector<float>& table, std::vector<float>& base, int64_t width) {
-        const float* query = table.data() + queryRow * heads * width;
-        float* baseRow = base.data() + m_sharedQuery * width;
-        for (int64_t h = 0; h < heads; ++h)
-            for (int64_t c = 0; c < width; ++c)
-                baseRow[c] += query[h * width + c];
-        for (int64_t row = 0; row < m_tableRows; ++row) {
-            if (row % length == length - 1)
-                continue;
-            float* t = table.data() + row * heads * width;
-            for (int64_t c = 0; c < heads * width; ++c)
-                t[c] -= query[c];
-        }
-    };
-    m_pool.run(2, [&](int task) {
-        if (task == 0)
-            fold(m_valueHidden, m_queryHidden, mlp);
-        else
-            fold(m_valueLogits, m_queryLogits, classes);
-    });
-}
-
-// Logits of an evaluation block from the tables above (activations' weights, hidden
-// and logits arrays; ReLU's pre-activation is never stored).
 void FusedTransformer::evaluationLogitsRows(const Parameters& p, const int64_t* tokens, int64_t rows,
                                             const RowView& r) const
 {

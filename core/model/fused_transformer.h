@@ -126,7 +126,6 @@ private:
     void attentionWeights(const int64_t* t, float* weights) const;
     void softmaxPerHead(float* weights) const;
     void buildEvaluationTables(const Parameters& p, const std::vector<Split>& splits);
-    void foldQueryPosition();
     void evaluationLogitsRows(const Parameters& p, const int64_t* tokens, int64_t rows, const RowView& r) const;
 
     FusedTransformerShape m_shape;
@@ -147,8 +146,10 @@ private:
     std::vector<float> m_outputHidden, m_outputLogits, m_hiddenLogits;
     std::vector<float> m_valueHidden, m_valueLogits, m_queryHidden, m_queryLogits, m_queryScores;
     // The final token when every example in the splits has the same one (then the
-    // tables above are folded: foldQueryPosition), else −1.
+    // tables above are folded: see buildEvaluationTables), else −1; and the values the
+    // folded tables are computed from, v[row] − v[query row].
     int64_t m_sharedQuery = -1;
+    std::vector<float> m_foldedValues;
     // Per chunk: partial gradients of W_O … unembed, then the table gradients.
     std::vector<std::vector<float>> m_partials;
     int64_t m_partialSize = 0;
