@@ -682,7 +682,7 @@ void FusedTransformer::buildEvaluationTables(const Parameters& p, const std::vec
               classes);
     });
     const float* lastRows = m_x.data() + (length - 1) * d;
-    // With the fold (see below), the earlier positions' rows are tabulated from their
+    // With the fold (above), the earlier positions' rows are tabulated from their
     // values minus the query row's, v_h[row] − v_h[q]: T_h is linear, so this is
     // T_h(row) − T_h(q) without a pass over the finished tables.
     const float* values = m_values.data();
@@ -706,12 +706,10 @@ void FusedTransformer::buildEvaluationTables(const Parameters& p, const std::vec
               m_outputLogits.data() + h * dHead * classes, classes, 0.0f,
               m_valueLogits.data() + (row * heads + h) * classes, stride * heads * classes);
     };
-    // The query tokens' task first: it is the longest, and the tasks are taken as
-    // threads come free.
+    // Taken as threads come free: the short query task last fills the gap.
     const int valueTasks = int(heads * (length - 1));
     m_pool.runDynamic(valueTasks + 1, [&](int task, int) {
-        if (task > 0) {
-            --task;
+        if (task < valueTasks) {
             valueRows(values, task / heads, vocabulary, length, task % heads);  // position task / heads
             return;
         }
@@ -748,6 +746,8 @@ void FusedTransformer::buildEvaluationTables(const Parameters& p, const std::vec
     });
 }
 
+// Logits of an evaluation block from the tables above (activations' weights, hidden
+// and logits arrays; ReLU's pre-activation is never stored).
 void FusedTransformer::evaluationLogitsRows(const Parameters& p, const int64_t* tokens, int64_t rows,
                                             const RowView& r) const
 {
