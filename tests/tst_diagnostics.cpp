@@ -186,6 +186,11 @@ private Q_SLOTS:
         along.row(1) = -2.0 * u.transpose();
         along.row(2) = 0.1 * u.transpose();
         QVERIFY(std::abs(logAlignmentRatio(rankOne, along) - 1.0) < 1e-12);
+        // A zero input has no direction: it is skipped, not counted as a 0/0.
+        Eigen::MatrixXd withZero = Eigen::MatrixXd::Zero(4, n);
+        withZero.topRows(2) = along.topRows(2);
+        withZero.row(3) = along.row(2);
+        QVERIFY(std::abs(logAlignmentRatio(rankOne, withZero) - 1.0) < 1e-12);
 
         // W with k equal singular values on coordinates 0..k-1, inputs spread evenly on
         // those coordinates: mean ratio 1/k, LAR = 1 − ln k / (2 ln n).
