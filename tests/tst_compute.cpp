@@ -302,6 +302,36 @@ private Q_SLOTS:
             Eigen::MatrixXd broken = covariance;
             broken(3, 7) = broken(7, 3) = std::numeric_limits<double>::quiet_NaN();
             QVERIFY2(symmetricEigen(path, broken, false).values.hasNaN(), name);
+            QVERIFY2(symmetricEigenLeading(path, broken, 8).values.hasNaN(), name);
+
+            // The leading vectors alone: every eigenvalue, and the 8 largest ones'
+            // directions, the same as all vectors give (up to sign).
+            const SymmetricEigen leading = symmetricEigenLeading(path, covariance, 8);
+            QCOMPARE(leading.vectors.rows(), covariance.rows());
+            QCOMPARE(leading.vectors.cols(), Eigen::Index(8));
+            QVERIFY2((leading.values - reference.values).cwiseAbs().maxCoeff() <= 1e-12 * scale, name);
+            const Eigen::VectorXd top = leading.values.tail(8);
+            const Eigen::MatrixXd leadingResidual = covariance * leading.vectors - leading.vectors * top.asDiagonal();
+            QVERIFY2(leadingResidual.cwiseAbs().maxCoeff() <= 1e-12 * scale, name);
+            QVERIFY2((leading.vectors.transpose() * leading.vectors - Eigen::MatrixXd::Identity(8, 8))
+                             .cwiseAbs()
+                             .maxCoeff()
+                         <= 1e-12,
+                     name);
+            for (Eigen::Index j = 0; j < 8; ++j)
+                QVERIFY2(std::abs(std::abs(leading.vectors.col(j).dot(full.vectors.col(120 + j))) - 1.0) < 1e-10,
+                         name);
+            // All of them, and none.
+            QCOMPARE(symmetricEigenLeading(path, covariance, 500).vectors.cols(), Eigen::Index(128));
+            QCOMPARE(symmetricEigenLeading(path, covariance, 0).vectors.size(), Eigen::Index(0));
+
+            // A diagonal matrix's tridiagonal form splits at every row: the leading
+            // vectors then come from the full decomposition, still the right ones.
+            const Eigen::MatrixXd diagonal = Eigen::VectorXd::LinSpaced(6, 1.0, 6.0).asDiagonal();
+            const SymmetricEigen split = symmetricEigenLeading(path, diagonal, 2);
+            QVERIFY2(std::abs(split.values(5) - 6.0) < 1e-14 && std::abs(split.values(4) - 5.0) < 1e-14, name);
+            QVERIFY2(std::abs(std::abs(split.vectors(5, 1)) - 1.0) < 1e-14, name);
+            QVERIFY2(std::abs(std::abs(split.vectors(4, 0)) - 1.0) < 1e-14, name);
         }
     }
 

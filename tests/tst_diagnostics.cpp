@@ -104,7 +104,7 @@ private Q_SLOTS:
             z(i, 2) += 1.5 * std::cos(2 * M_PI * 4 * phases[i] / period);
         const FourierAlignmentBasis basis(phases, period);
         QVERIFY(basis.coversAllRows());
-        const Eigensystem shared = decomposeSymmetric(representationCovariance(z, Centring::Centred));
+        const Eigensystem shared = decomposeSymmetric(representationCovariance(z, Centring::Centred), 6);
         const auto own = basis.alignment(z, 6), given = basis.alignment(z, 6, &shared);
         QVERIFY(own && given);
         QVERIFY2(*own > 0.1 && *own < 0.9, qPrintable(QString::number(*own)));

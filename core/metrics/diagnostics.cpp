@@ -136,9 +136,10 @@ std::optional<double> FourierAlignmentBasis::alignment(const Eigen::MatrixXd& re
                 z(r, c) = representations(m_rows[static_cast<size_t>(r)], c);
     z.rowwise() -= z.colwise().mean();
 
-    const Eigensystem own = covariance ? Eigensystem{} : decomposeSymmetric(gram(z) / double(n));
-    const Eigensystem& eigen = covariance ? *covariance : own;
     const Eigen::Index k = std::min<Eigen::Index>(directions, z.cols());
+    const bool given = covariance && covariance->vectors.cols() >= k;
+    const Eigensystem own = given ? Eigensystem{} : decomposeSymmetric(gram(z) / double(n), int(k));
+    const Eigensystem& eigen = given ? *covariance : own;
     // Eigenvalues ascend: the leading directions are the last columns.
     const Eigen::MatrixXd leading = eigen.vectors.rightCols(k).rowwise().reverse();
     const Eigen::VectorXd lambdas = eigen.values.tail(k).reverse().cwiseMax(0.0);

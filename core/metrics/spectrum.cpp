@@ -37,7 +37,10 @@ std::vector<double> descendingEigenvalues(const Eigen::MatrixXd& symmetric)
     return descendingClamped(symmetricEigen(symmetric, false).values);
 }
 
-Eigensystem decomposeSymmetric(const Eigen::MatrixXd& symmetric) { return symmetricEigen(symmetric, true); }
+Eigensystem decomposeSymmetric(const Eigen::MatrixXd& symmetric, int leadingVectors)
+{
+    return symmetricEigenLeading(symmetric, leadingVectors);
+}
 
 std::vector<double> descendingEigenvalues(const Eigensystem& eigensystem)
 {

@@ -17,11 +17,12 @@ Eigen::MatrixXd representationCovariance(const Eigen::MatrixXd& representations,
 // Eigenvalues of a symmetric matrix, descending, with round-off negatives clamped to 0.
 std::vector<double> descendingEigenvalues(const Eigen::MatrixXd& symmetric);
 
-// Eigenvalues (ascending) and eigenvectors (columns, in the same order) of a
-// symmetric matrix, for callers that need the directions as well: one decomposition
-// then serves the spectrum (descendingEigenvalues of it) and the Fourier alignment.
+// Every eigenvalue (ascending) of a symmetric matrix and the eigenvectors of the
+// `leadingVectors` largest (columns, in the same order), for callers that need those
+// directions as well: one decomposition then serves the spectrum (descendingEigenvalues
+// of it) and the Fourier alignment.
 using Eigensystem = SymmetricEigen;
-Eigensystem decomposeSymmetric(const Eigen::MatrixXd& symmetric);
+Eigensystem decomposeSymmetric(const Eigen::MatrixXd& symmetric, int leadingVectors);
 std::vector<double> descendingEigenvalues(const Eigensystem& eigensystem);
 
 // H̃ = −Σ p_k log p_k / log d with p_k = λ_k / Σλ (paper Eq. 1); 0 log 0 = 0.

@@ -500,7 +500,7 @@ struct Trainer::Impl {
             std::optional<Eigensystem> eigensystem;
             if (fourierBasis && fourierBasis->usable() && fourierBasis->coversAllRows()
                 && config.metrics.centring == Centring::Centred)
-                eigensystem = decomposeSymmetric(covariance);
+                eigensystem = decomposeSymmetric(covariance, config.metrics.fourierDirections);
             a.summary = summariseEigenvalues(eigensystem ? descendingEigenvalues(*eigensystem)
                                                          : descendingEigenvalues(covariance));
             if (fourierBasis)
