@@ -10,7 +10,9 @@ namespace grokscope {
 
 struct SymmetricEigen {
     Eigen::VectorXd values;   // ascending
-    Eigen::MatrixXd vectors;  // orthonormal columns, in the values' order; empty without vectors
+    // Orthonormal columns for the last vectors.cols() values, in their order: all of
+    // them, the leading ones only (symmetricEigenLeading) or none.
+    Eigen::MatrixXd vectors;
 };
 
 enum class SymmetricEigenPath { Lapack, Eigen };
