@@ -224,6 +224,12 @@ private:
                     mixedExpected, f.data.table.numClasses);
         if (QTest::currentTestFailed())
             return;
+        // representations() reads the same tables, here unfolded.
+        torch::Tensor mixedZ = torch::empty({n, f.config.dModel}, torch::kFloat32);
+        f.fused(pool)->representations(f.values(), mixedTokens.data_ptr<int64_t>(), n, mixedZ.data_ptr<float>());
+        const torch::Tensor mixedRepresentation = f.model->forward(mixedTokens, nullptr).representation;
+        QVERIFY((mixedZ - mixedRepresentation).abs().max().item<double>()
+                <= 1e-5 * mixedRepresentation.abs().max().item<double>());
 
         // Two splits in one call: each the same sums as on its own (blocks start at a
         // split's first row), and together the whole.

@@ -335,8 +335,12 @@ __attribute__((target_clones("avx2", "default"))) void FusedTransformer::attendR
 }
 
 // residual = x_final + attended; z = residual + act(residual·W_in + b_in)·W_out + b_out.
+// `preFromTables`: residual·W_in + b_in from the evaluation tables (built, covering the
+// rows' query tokens; r.weights must hold the rows' attention weights) instead of the
+// product with W_in: a weighted sum of 8 table rows per row instead of 128 × d_mlp
+// products.
 void FusedTransformer::mlpRows(const Parameters& p, const int64_t* tokens, int64_t rows, const float* attended,
-                               const RowView& r) const
+                               const RowView& r, bool preFromTables) const
 {
     const int64_t d = m_shape.dModel, length = m_shape.length, mlp = m_shape.dMlp;
     for (int64_t b = 0; b < rows; ++b) {
@@ -344,8 +348,12 @@ void FusedTransformer::mlpRows(const Parameters& p, const int64_t* tokens, int64
         for (int64_t k = 0; k < d; ++k)
             r.residual[b * d + k] = x[k] + attended[b * d + k];
     }
-    sgemm(Op::None, Op::None, rows, mlp, d, 1.0f, r.residual, d, p.wIn, mlp, 0.0f, r.pre, mlp);
-    biasAndActivate(m_shape.activation, p.bIn, r.pre, r.hidden, rows, mlp);
+    if (preFromTables)
+        tableHiddenRows(p, tokens, rows, r, nullptr);
+    else
+        sgemm(Op::None, Op::None, rows, mlp, d, 1.0f, r.residual, d, p.wIn, mlp, 0.0f, r.pre, mlp);
+    if (!preFromTables || m_shape.activation != Activation::Relu)
+        biasAndActivate(m_shape.activation, p.bIn, r.pre, r.hidden, rows, mlp);
     for (int64_t b = 0; b < rows; ++b)
         for (int64_t k = 0; k < d; ++k)
             r.z[b * d + k] = r.residual[b * d + k] + p.bOut[k];
@@ -614,7 +622,7 @@ void FusedTransformer::inferBlock(const Parameters& p, const int64_t* tokens, in
     a.reserve(kEvalBlockRows, m_shape, false);
     const RowView r = a.view(0, m_shape);
     attendRows(p, tokens, rows, r);
-    mlpRows(p, tokens, rows, r.attended, r);
+    mlpRows(p, tokens, rows, r.attended, r, true);
 }
 
 void FusedTransformer::representationsOnThisThread(const Parameters& p, const int64_t* tokens, int64_t count,
@@ -632,6 +640,7 @@ void FusedTransformer::representations(const float* parameters, const int64_t* t
 {
     const Parameters p(parameters, m_offsets);
     buildTables(p);
+    buildEvaluationTables(p, {{tokens, nullptr, count}});
     const int64_t d = m_shape.dModel, length = m_shape.length;
     const int blocks = int((count + kEvalBlockRows - 1) / kEvalBlockRows);
     const int threads = m_pool.threads();
@@ -752,6 +761,30 @@ void FusedTransformer::evaluationLogitsRows(const Parameters& p, const int64_t* 
                                             const RowView& r) const
 {
     const int64_t length = m_shape.length, heads = m_shape.heads, mlp = m_shape.dMlp, classes = m_shape.classes;
+    for (int64_t b = 0; b < rows; ++b) {
+        const int64_t* t = tokens + b * length;
+        float* weights = r.weights + b * heads * length;
+        const float* scores = m_queryScores.data() + t[length - 1] * m_tableRows * heads;
+        for (int64_t h = 0; h < heads; ++h)
+            for (int64_t j = 0; j < length; ++j)
+                weights[h * length + j] = scores[(t[j] * length + j) * heads + h];
+        softmaxPerHead(weights);
+    }
+    tableHiddenRows(p, tokens, rows, r, r.logits);
+    if (m_shape.activation != Activation::Relu)
+        biasAndActivate(m_shape.activation, p.bIn, r.pre, r.hidden, rows, mlp);
+    sgemm(Op::None, Op::None, rows, classes, mlp, 1.0f, r.hidden, mlp, m_hiddenLogits.data(), classes, 1.0f, r.logits,
+          classes);
+}
+
+// Per row, from its attention weights (r.weights) and the evaluation tables: the MLP's
+// input product plus b_in, activated into r.hidden for ReLU (else into r.pre, without
+// b_in, for biasAndActivate), and, when `logits` is given, the logits' table part
+// x_q·U + b_out·U + Σ w·(v·W_O·U) into it.
+void FusedTransformer::tableHiddenRows(const Parameters& p, const int64_t* tokens, int64_t rows, const RowView& r,
+                                       float* logits) const
+{
+    const int64_t length = m_shape.length, heads = m_shape.heads, mlp = m_shape.dMlp, classes = m_shape.classes;
     const bool relu = m_shape.activation == Activation::Relu;
     // With the query position folded into the base row, its rows are not read.
     const int64_t positions = m_sharedQuery >= 0 ? length - 1 : length;
@@ -762,12 +795,7 @@ void FusedTransformer::evaluationLogitsRows(const Parameters& p, const int64_t* 
     for (int64_t b = 0; b < rows; ++b) {
         const int64_t* t = tokens + b * length;
         const int64_t query = t[length - 1];
-        float* weights = r.weights + b * heads * length;
-        const float* scores = m_queryScores.data() + query * m_tableRows * heads;
-        for (int64_t h = 0; h < heads; ++h)
-            for (int64_t j = 0; j < length; ++j)
-                weights[h * length + j] = scores[(t[j] * length + j) * heads + h];
-        softmaxPerHead(weights);
+        const float* weights = r.weights + b * heads * length;
         for (int64_t j = 0; j < positions; ++j) {
             const int64_t row = t[j] * length + j;
             for (int64_t h = 0; h < heads; ++h) {
@@ -779,13 +807,10 @@ void FusedTransformer::evaluationLogitsRows(const Parameters& p, const int64_t* 
         }
         weightedRowSum(m_queryHidden.data() + query * mlp, hiddenRows.data(), rowWeights.data(), count, mlp,
                        relu ? RowSumFinish{p.bIn, true} : RowSumFinish{}, relu ? r.hidden + b * mlp : r.pre + b * mlp);
-        weightedRowSum(m_queryLogits.data() + query * classes, logitRows.data(), rowWeights.data(), count, classes,
-                       RowSumFinish{}, r.logits + b * classes);
+        if (logits)
+            weightedRowSum(m_queryLogits.data() + query * classes, logitRows.data(), rowWeights.data(), count,
+                           classes, RowSumFinish{}, logits + b * classes);
     }
-    if (!relu)
-        biasAndActivate(m_shape.activation, p.bIn, r.pre, r.hidden, rows, mlp);
-    sgemm(Op::None, Op::None, rows, classes, mlp, 1.0f, r.hidden, mlp, m_hiddenLogits.data(), classes, 1.0f, r.logits,
-          classes);
 }
 
 std::vector<SplitSums> FusedTransformer::evaluate(const float* parameters, const std::vector<Split>& splits,
@@ -793,7 +818,11 @@ std::vector<SplitSums> FusedTransformer::evaluate(const float* parameters, const
 {
     const Parameters p(parameters, m_offsets);
     buildTables(p);
-    buildEvaluationTables(p, splits);
+    // The probe's rows read the tables too (inferBlock): their query tokens count.
+    std::vector<Split> queried = splits;
+    if (alongside.probeCount > 0)
+        queried.push_back({alongside.probeTokens, nullptr, alongside.probeCount});
+    buildEvaluationTables(p, queried);
     const int64_t length = m_shape.length, classes = m_shape.classes;
     // Every split's blocks in one parallel region; a block's sums depend on its rows only.
     struct Block {

@@ -107,7 +107,7 @@ private:
     void buildTables(const Parameters& p);
     void attendRows(const Parameters& p, const int64_t* tokens, int64_t rows, const RowView& r) const;
     void mlpRows(const Parameters& p, const int64_t* tokens, int64_t rows, const float* attended,
-                 const RowView& r) const;
+                 const RowView& r, bool preFromTables = false) const;
     // Softmax cross-entropy of rows of logits: returns the rows' loss sum and replaces
     // the logits by the gradient of the loss sum times `gradientScale` (1 / batch).
     double crossEntropyRows(float* logits, const int64_t* labels, int64_t rows, float gradientScale) const;
@@ -127,6 +127,8 @@ private:
     void softmaxPerHead(float* weights) const;
     void buildEvaluationTables(const Parameters& p, const std::vector<Split>& splits);
     void evaluationLogitsRows(const Parameters& p, const int64_t* tokens, int64_t rows, const RowView& r) const;
+    void tableHiddenRows(const Parameters& p, const int64_t* tokens, int64_t rows, const RowView& r,
+                         float* logits) const;
 
     FusedTransformerShape m_shape;
     FusedTransformerOffsets m_offsets;
