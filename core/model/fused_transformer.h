@@ -86,7 +86,9 @@ public:
     // `gradients` (all `offsets.total` entries overwritten). tokens: batch × length.
     double trainStep(const float* parameters, float* gradients, const int64_t* tokens, const int64_t* labels,
                      int64_t batch, const FusedMixing* mixing, const RepresentationGradient& extra);
-    // Final-position representations (count × dModel) without mixing.
+    // Final-position representations (count × dModel) without mixing. The MLP's input
+    // product comes from the evaluation tables, built here for these rows, as the probe
+    // forward alongside evaluate() does: the two give the same bits.
     void representations(const float* parameters, const int64_t* tokens, int64_t count, float* out);
     // Sums over each split (tokens: count × length), from one set of tables.
     struct Split {
