@@ -50,8 +50,7 @@ public:
     bool usable() const { return m_frequencies > 0; }
     // `covariance`, when given, is the eigensystem of the centred covariance of exactly
     // the rows on the cycle, with at least `directions` leading vectors; otherwise it
-    // is computed here. nullopt when the
-    // representations do not have one row per phase.
+    // is computed here. nullopt when the representations do not have one row per phase.
     std::optional<double> alignment(const Eigen::MatrixXd& representations, int directions,
                                     const Eigensystem* covariance = nullptr) const;
 

@@ -619,8 +619,7 @@ double FusedTransformer::trainStep(const float* parameters, float* gradients, co
 
 void FusedTransformer::inferBlock(const Parameters& p, const int64_t* tokens, int64_t rows, Activations& a) const
 {
-    a.reserve(kEvalBlockRows, m_shape, false);
-    const RowView r = a.view(0, m_shape);
+    const RowView r = a.view(0, m_shape);  // `a` is one of m_blocks, sized at construction
     attendRows(p, tokens, rows, r);
     mlpRows(p, tokens, rows, r.attended, r, true);
 }
@@ -850,7 +849,6 @@ std::vector<SplitSums> FusedTransformer::evaluate(const float* parameters, const
         }
         const Block& block = blocks[static_cast<size_t>(index - first)];
         const Split& split = splits[block.split];
-        a.reserve(kEvalBlockRows, m_shape, false);
         evaluationLogitsRows(p, split.tokens + block.begin * length, block.rows, a.view(0, m_shape));
         accumulateLogitRows(a.logits.data(), split.labels + block.begin, block.rows, classes, saturationEpsilon,
                             sums[static_cast<size_t>(index - first)]);
