@@ -28,7 +28,10 @@ CliResult runCli(const QStringList& arguments)
     QProcess process;
     process.setProcessChannelMode(QProcess::MergedChannels);
     process.start(QString::fromUtf8(GROKSCOPE_CLI_PATH), arguments);
-    process.waitForFinished(120000);
+    if (!process.waitForFinished(120000)) {
+        process.kill();  // a hung child fails the test here, not later through missing files
+        process.waitForFinished();
+    }
     return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
             QString::fromUtf8(process.readAll())};
 }

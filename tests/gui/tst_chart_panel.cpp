@@ -39,7 +39,8 @@ private Q_SLOTS:
         qInfo("refresh + replot of 2 x %d points (smoothed): %lld ms", kPoints, elapsedMs);
         QVERIFY(panel.displayedPointCount(train) <= 2 * panel.plot()->axisRect()->width() + 4);
         QVERIFY(panel.displayedPointCount(train) > 100);
-        QVERIFY2(elapsedMs < 250, "one refresh must not stall the event loop");
+        // The time is printed, not asserted: the redraw figure is grokscope-bench-charts'
+        // job. The decimation checks above are what keep a refresh cheap.
 
         // Zooming in re-decimates the visible window at full resolution.
         panel.setStepRange(1000, 1200);

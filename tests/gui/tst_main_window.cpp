@@ -38,18 +38,26 @@ QByteArray readAll(const QString& path)
     return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
 }
 
-// Follows the main arm's step as the status reports it.
+// Follows the main arm's step as the status reports it. Progress reports are
+// throttled, so `step` can lag; the worker sends a fresh report right after each
+// state change, which `reportsSinceState` lets a test wait for.
 struct StepTracker {
     long step = 0;
     SessionState state = SessionState::Idle;
+    int reportsSinceState = 0;
     explicit StepTracker(MainWindow& window)
     {
         QObject::connect(window.session(), &TrainingSession::progressed, window.session(),
                          [this](const SessionProgress& p) {
-                             if (p.arm == 0)
+                             if (p.arm == 0) {
                                  step = p.step;
+                                 ++reportsSinceState;
+                             }
                          });
-        QObject::connect(&window, &MainWindow::sessionStateChanged, &window, [this](SessionState s) { state = s; });
+        QObject::connect(&window, &MainWindow::sessionStateChanged, &window, [this](SessionState s) {
+            state = s;
+            reportsSinceState = 0;
+        });
     }
 };
 
@@ -125,8 +133,7 @@ private Q_SLOTS:
 
         // Pause stops the step counter; Resume starts it again.
         window.runControls()->pauseAction()->trigger();
-        QTRY_VERIFY_WITH_TIMEOUT(tracker.state == SessionState::Paused, 10000);
-        QTest::qWait(100);
+        QTRY_VERIFY_WITH_TIMEOUT(tracker.state == SessionState::Paused && tracker.reportsSinceState > 0, 10000);
         const long pausedAt = tracker.step;
         QTest::qWait(500);
         QCOMPARE(tracker.step, pausedAt);
