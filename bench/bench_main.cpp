@@ -1,7 +1,7 @@
 // grokscope-bench: the figures of issue 5 ("Benchmark first"), one JSON line each.
 // Uses only core's public, torch-free API: Trainer, presets and config overrides.
 //
-//   grokscope-bench [--quick] [--steps-only] [--threads N] [--steps N] [--eval-repeats N]
+//   grokscope-bench [--quick] [--steps-only] [--grok-only] [--threads N] [--steps N] [--eval-repeats N]
 //                   [--overhead-steps N] [--preset NAME] [--set KEY=VALUE]... [--dump-losses N FILE]
 
 #include "io/config_json.h"
@@ -37,6 +37,7 @@ using Clock = std::chrono::steady_clock;
 struct Options {
     bool quick = false;
     bool stepsOnly = false;    // only the two steps/s figures (the side-by-side runner)
+    bool grokOnly = false;     // only the run to T_grok (the side-by-side runner's GROK=1)
     int threads = -1;          // -1: keep the preset's run.threads
     long steps = 300;          // timed steps at batch 512; full batch runs steps / 4
     int warmupSteps = 10;      // untimed steps before each timing
@@ -50,11 +51,12 @@ struct Options {
 
 [[noreturn]] void usage(int code)
 {
-    std::cerr << "usage: grokscope-bench [--quick] [--steps-only] [--threads N] [--steps N] [--eval-repeats N]\n"
+    std::cerr << "usage: grokscope-bench [--quick] [--steps-only] [--grok-only] [--threads N] [--steps N] [--eval-repeats N]\n"
                  "                       [--overhead-steps N] [--preset NAME] [--set KEY=VALUE]...\n"
                  "                       [--dump-losses N FILE]\n"
-                 "  --quick           skip the run to T_grok (about 90 s)\n"
+                 "  --quick           skip the run to T_grok (about 25 s)\n"
                  "  --steps-only      only the steps/s figures (batch 512 and full batch)\n"
+                 "  --grok-only       only the run to T_grok (and peak RSS)\n"
                  "  --threads N       run.threads for every figure (engine threads; see README)\n"
                  "  --steps N         timed steps at batch 512 (full batch: N / 4); default 300\n"
                  "  --eval-repeats N  evaluations timed with and without the spectrum; default 20\n"
@@ -78,6 +80,8 @@ Options parseOptions(int argc, char** argv)
             o.quick = true;
         else if (a == "--steps-only")
             o.stepsOnly = true;
+        else if (a == "--grok-only")
+            o.grokOnly = true;
         else if (a == "--threads")
             o.threads = std::stoi(value(i));
         else if (a == "--steps")
@@ -401,7 +405,7 @@ void measureOverhead(const Options& options, const Reporter& reporter)
     emitOverhead(reporter, c, r, "first " + std::to_string(r.steps) + " steps");
 }
 
-void measureTimeToGrok(const Options& options, const Reporter& reporter)
+void measureTimeToGrok(const Options& options, Reporter& reporter)
 {
     TrainConfig c = baseConfig(options);
     c.run.modelSeed = 0;
@@ -412,6 +416,7 @@ void measureTimeToGrok(const Options& options, const Reporter& reporter)
     Trainer trainer(c);
     const CadenceRun r = runAtDefaultCadence(trainer, c.run.steps);
     const double wallS = msSince(start) / 1000.0;  // includes building the dataset and model
+    reporter.setEngine(trainer);  // with --grok-only no earlier figure has set it
     const auto grok = trainer.events().grokStep();
     reporter.emit("time_to_grok_s", {{"value", grok ? nlohmann::json(wallS) : nlohmann::json(nullptr)},
                                      {"grok_step", grok ? nlohmann::json(*grok) : nlohmann::json(nullptr)},
@@ -465,6 +470,11 @@ int main(int argc, char** argv)
         reporter.setRunThreads(baseConfig(options).run.threads);
         if (options.dumpLosses > 0)
             return dumpLosses(options, reporter);
+        if (options.grokOnly) {
+            measureTimeToGrok(options, reporter);
+            reporter.emit("peak_rss_mb", {{"value", peakRssMb()}});
+            return 0;
+        }
         measureSteps(options, reporter, grokscope::BatchMode::SampledWithReplacement, options.steps);
         measureSteps(options, reporter, grokscope::BatchMode::FullBatch, std::max<long>(1, options.steps / 4));
         measureSgemmLimit(options, reporter);

@@ -235,6 +235,8 @@ def main():
                         help="write the first N minibatch losses (seed --seed), one per line, and exit")
     parser.add_argument("--grok", action="store_true",
                         help="also time the run to test accuracy >= 0.99, evaluating every 100 steps")
+    parser.add_argument("--grok-only", action="store_true",
+                        help="only the run to T_grok (no steps/s figures)")
     parser.add_argument("--full-sequence", action="store_true",
                         help="compute queries, MLP at every position (a notebook's model; same final output)")
     parser.add_argument("--seed", type=int, default=0, help="model seed (init and batches)")
@@ -257,14 +259,15 @@ def main():
         emit("dump_losses", steps=count, file=path)
         return
 
-    measure_steps(args, "sampled", args.steps)
-    full_steps = args.steps // 4 if args.full_batch_steps < 0 else args.full_batch_steps
-    if full_steps > 0:
-        measure_steps(args, "full", full_steps)
+    if not args.grok_only:
+        measure_steps(args, "sampled", args.steps)
+        full_steps = args.steps // 4 if args.full_batch_steps < 0 else args.full_batch_steps
+        if full_steps > 0:
+            measure_steps(args, "full", full_steps)
 
-    if args.grok:
+    if args.grok or args.grok_only:
+        start = time.perf_counter()  # includes building the dataset and model, as the engine's figure does
         run = PeerRun(args, "sampled")
-        start = time.perf_counter()
         run.evaluate()  # the initial state, as the engine does
         eval_seconds, grok_step = time.perf_counter() - start, None
         while run.step < 30000:

@@ -7,7 +7,8 @@
 # full batch times STEPS/4), LOSS_STEPS (100), PYTHON (/usr/bin/python3: Debian's, which
 # has python3-torch 1.13; the pyenv python3 on PATH has no torch), PEER_ARGS (extra peer
 # options for the timing, e.g. --full-sequence for a notebook-style model that computes
-# every position).
+# every position), GROK (1: also time the run to T_grok, z97-add seed 0, GROK_ROUNDS
+# rounds, default 1; about 4 minutes a round). THREADS= (empty) skips the steps/s rounds.
 #
 # Thread settings, the same for both programs for each N in THREADS:
 #   environment: OMP_NUM_THREADS=N OPENBLAS_NUM_THREADS=N MKL_NUM_THREADS=N;
@@ -34,10 +35,12 @@ bench="${build:-$root/build-bench}/bench/grokscope-bench"
 python="${PYTHON:-/usr/bin/python3}"
 peer="$here/pytorch_peer.py"
 rounds="${ROUNDS:-3}"
-threads_list="${THREADS:-1 2}"
+threads_list="${THREADS-1 2}"
 steps="${STEPS:-300}"
 loss_steps="${LOSS_STEPS:-100}"
 read -r -a peer_args <<< "${PEER_ARGS:-}"
+grok="${GROK:-0}"
+grok_rounds="${GROK_ROUNDS:-1}"
 
 if [[ ! -x "$bench" ]]; then
     echo "run_side_by_side: $bench not found; build it first:" >&2
@@ -131,4 +134,41 @@ for n in threads:
                           "pytorch_torch1_openblasN_steps_per_s": b, "ratio_vs_torch1_openblasN": c / b,
                           "grokscope_rounds": cpp[mode], "pytorch_rounds": peer[mode],
                           "pytorch_torch1_openblasN_rounds": blas[mode]}))
+EOF
+
+# --- time to T_grok, alternating (GROK=1) ---
+# Wall time from start (dataset and model built inside it) to the first evaluation with
+# test accuracy >= 0.99, evaluating every 100 steps. GrokScope's cadence also computes
+# the spectrum and the diagnostics at every evaluation; the peer's evaluates loss and
+# accuracy only. GrokScope runs its default 2 threads; the peer its fastest setting
+# here (torch 1 thread, OpenBLAS 2), once as the engine's model and once with
+# --full-sequence, the way a notebook computes it.
+[[ "$grok" == 1 ]] || exit 0
+export OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 MKL_NUM_THREADS=2
+for ((r = 1; r <= grok_rounds; ++r)); do
+    "$bench" --threads 2 --grok-only | tee -a "$work/grok_cpp.jsonl"
+    "$python" "$peer" --threads 1 --grok-only | tee -a "$work/grok_peer.jsonl"
+    "$python" "$peer" --threads 1 --grok-only --full-sequence | tee -a "$work/grok_peer_full.jsonl"
+done
+unset OMP_NUM_THREADS OPENBLAS_NUM_THREADS MKL_NUM_THREADS
+"$python" - "$work" <<'EOF'
+import json, statistics, sys
+work = sys.argv[1]
+def load(side, figure):
+    rows = [json.loads(l) for l in open("%s/grok_%s.jsonl" % (work, side))]
+    rows = [r for r in rows if r["figure"] == figure]
+    return [r["wall_s"] for r in rows], [r["grok_step"] for r in rows]
+cpp, cpp_steps = load("cpp", "time_to_grok_s")
+peer, peer_steps = load("peer", "time_to_grok")
+full, full_steps = load("peer_full", "time_to_grok")
+c, p, f = (statistics.median(x) for x in (cpp, peer, full))
+print("# median wall seconds to T_grok over %d round(s); ratio = PyTorch / GrokScope" % len(cpp))
+print("%-34s %10s %10s %7s" % ("program", "wall_s", "T_grok", "ratio"))
+print("%-34s %10.1f %10s %7s" % ("grokscope (2 threads)", c, cpp_steps[-1], ""))
+print("%-34s %10.1f %10s %7.2f" % ("pytorch (torch 1, OpenBLAS 2)", p, peer_steps[-1], p / c))
+print("%-34s %10.1f %10s %7.2f" % ("pytorch --full-sequence (same)", f, full_steps[-1], f / c))
+print(json.dumps({"figure": "time_to_grok_side_by_side", "grokscope_wall_s": cpp, "grokscope_grok_step": cpp_steps,
+                  "pytorch_wall_s": peer, "pytorch_grok_step": peer_steps,
+                  "pytorch_full_sequence_wall_s": full, "pytorch_full_sequence_grok_step": full_steps,
+                  "ratio": p / c, "ratio_full_sequence": f / c}))
 EOF
