@@ -3,6 +3,7 @@
 // with the runs' own logs, a rerun skips what ended, an interrupted experiment
 // resumes to the same result as an uninterrupted one, a broken run is moved aside.
 
+#include "cli_process.h"
 #include "experiment_spec.h"
 #include "experiment_summary.h"
 #include "io/config_json.h"
@@ -39,23 +40,10 @@ std::string readText(const fs::path& path)
     return text.str();
 }
 
-struct CliResult {
-    int exitCode = -1;
-    QString output;
-};
-
 // Runs grokscope-cli with `arguments`; the experiment's children train with one thread each.
-CliResult runCli(const QStringList& arguments, int timeoutMs = 240000)
+CliResult runCli(const QStringList& arguments)
 {
-    QProcess process;
-    process.setProcessChannelMode(QProcess::MergedChannels);
-    process.start(QString::fromUtf8(kCli), arguments);
-    if (!process.waitForFinished(timeoutMs)) {
-        process.kill();
-        process.waitForFinished();
-    }
-    return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
-            QString::fromUtf8(process.readAll())};
+    return runCliWithin(arguments, 240000);
 }
 
 // rows of a CSV without quoting (ours quote only free text, which these columns are not)

@@ -2,11 +2,11 @@
 // so the report is checked on run logs with known answers written here: the claims
 // table must carry exactly the numbers those logs imply, and the verdicts the rules.
 
+#include "cli_process.h"
 #include "io/config_json.h"
 #include "io/run_log_writer.h"
 
 #include <QtTest>
-#include <QProcess>
 #include <QTemporaryDir>
 
 #include <filesystem>
@@ -18,22 +18,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct CliResult {
-    int exitCode = -1;
-    QString output;
-};
-
 CliResult runCli(const QStringList& arguments)
 {
-    QProcess process;
-    process.setProcessChannelMode(QProcess::MergedChannels);
-    process.start(QString::fromUtf8(GROKSCOPE_CLI_PATH), arguments);
-    if (!process.waitForFinished(120000)) {
-        process.kill();  // a hung child fails the test here, not later through missing files
-        process.waitForFinished();
-    }
-    return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
-            QString::fromUtf8(process.readAll())};
+    return runCliWithin(arguments, 120000);
 }
 
 QString readText(const fs::path& path)

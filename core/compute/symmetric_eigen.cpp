@@ -129,15 +129,6 @@ std::optional<SymmetricEigen> leadingWithLapack(const Eigen::MatrixXd& symmetric
     return result;
 }
 
-}  // namespace
-
-bool symmetricEigenPathAvailable(SymmetricEigenPath path)
-{
-    return path == SymmetricEigenPath::Eigen || dsyevd_ != nullptr;
-}
-
-namespace {
-
 SymmetricEigenPath defaultPath()
 {
     static const SymmetricEigenPath path = symmetricEigenPathAvailable(SymmetricEigenPath::Lapack)
@@ -147,6 +138,11 @@ SymmetricEigenPath defaultPath()
 }
 
 }  // namespace
+
+bool symmetricEigenPathAvailable(SymmetricEigenPath path)
+{
+    return path == SymmetricEigenPath::Eigen || dsyevd_ != nullptr;
+}
 
 SymmetricEigen symmetricEigen(SymmetricEigenPath path, const Eigen::MatrixXd& symmetric, bool withVectors)
 {
