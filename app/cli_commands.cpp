@@ -43,8 +43,9 @@ int drive(Run& run, ProgressPrinter& progress)
     run.close(stopped);
     const EventDetector& events = run.trainer().events();
     if (!run.trainer().failure().empty()) {
-        std::cerr << "error: " << run.trainer().failure() << "\n";
-        return 4;
+        std::cerr << "error: " << (run.directory().empty() ? std::string("run") : run.directory()) << ": "
+                  << run.trainer().failure() << "\n";
+        return 3;
     }
     std::cout << (stopped ? "stopped" : "finished") << " at step " << run.trainer().step() << "; T_grok "
               << (events.grokStep() ? std::to_string(*events.grokStep()) : std::string("not reached"))
@@ -59,8 +60,13 @@ int drive(Run& run, ProgressPrinter& progress)
 
 void installStopHandler()
 {
+    // SIGHUP (a closed terminal or ssh session) stops as cleanly as Ctrl-C and SIGTERM.
     std::signal(SIGINT, onStopSignal);
     std::signal(SIGTERM, onStopSignal);
+    std::signal(SIGHUP, onStopSignal);
+    // A write past RLIMIT_FSIZE then fails with EFBIG and is reported like a full disk,
+    // instead of the signal killing the process mid-write.
+    std::signal(SIGXFSZ, SIG_IGN);
 }
 
 int runCommand(const Arguments& args)

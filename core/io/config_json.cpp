@@ -1,12 +1,15 @@
 #include "io/config_json.h"
 
+#include "io/input_file.h"
 #include "tasks/dataset.h"
+#include "tasks/group_table.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -65,21 +68,47 @@ std::string typeName(const json& value)
 }
 
 template <typename T>
+std::string integerRange()
+{
+    return std::to_string(std::numeric_limits<T>::min()) + " to " + std::to_string(std::numeric_limits<T>::max());
+}
+
+template <typename T>
 T expectNumber(const std::string& key, const json& value)
 {
     if (!value.is_number())
-        throw ConfigError(key + ": expected a number, got " + typeName(value) + " " + value.dump());
+        throw ConfigError(key + ": expected a number, got " + typeName(value) + " " + quotedForMessage(value));
     if constexpr (std::is_integral_v<T>) {
-        const double number = value.get<double>();
-        if (number != static_cast<double>(static_cast<long long>(number)))
-            throw ConfigError(key + ": expected an integer, got " + value.dump());
+        // Range first, in the JSON's own type: a cast would wrap 4294967319 to 23.
+        if (value.is_number_float()) {
+            const double number = value.get<double>();
+            if (!std::isfinite(number) || number != std::floor(number))
+                throw ConfigError(key + ": expected an integer, got " + quotedForMessage(value));
+            if (number < static_cast<double>(std::numeric_limits<T>::min())
+                || number > static_cast<double>(std::numeric_limits<T>::max()))
+                throw ConfigError(key + ": " + quotedForMessage(value) + " is out of range (" + integerRange<T>() + ")");
+            return static_cast<T>(number);
+        }
+        if (value.is_number_unsigned()) {
+            const auto number = value.get<unsigned long long>();
+            if (number > static_cast<unsigned long long>(std::numeric_limits<T>::max()))
+                throw ConfigError(key + ": " + quotedForMessage(value) + " is out of range (" + integerRange<T>() + ")");
+            return static_cast<T>(number);
+        }
+        const auto number = value.get<long long>();
         if constexpr (std::is_unsigned_v<T>) {
             if (number < 0)
-                throw ConfigError(key + ": must not be negative, got " + value.dump());
+                throw ConfigError(key + ": must not be negative, got " + quotedForMessage(value));
+        } else if (number < static_cast<long long>(std::numeric_limits<T>::min())
+                   || number > static_cast<long long>(std::numeric_limits<T>::max())) {
+            throw ConfigError(key + ": " + quotedForMessage(value) + " is out of range (" + integerRange<T>() + ")");
         }
-        return static_cast<T>(value.get<long long>());
+        return static_cast<T>(number);
     } else {
-        return value.get<T>();
+        const T number = value.get<T>();
+        if (!std::isfinite(number))
+            throw ConfigError(key + ": expected a finite number, got " + quotedForMessage(value));
+        return number;
     }
 }
 
@@ -96,9 +125,19 @@ Field boolField(std::string key, std::string help, Section TrainConfig::*section
     return {key, std::move(help), [=](const TrainConfig& c) { return json((c.*section).*member); },
             [=](TrainConfig& c, const json& v) {
                 if (!v.is_boolean())
-                    throw ConfigError(key + ": expected true or false, got " + v.dump());
+                    throw ConfigError(key + ": expected true or false, got " + quotedForMessage(v));
                 (c.*section).*member = v.get<bool>();
             }};
+}
+
+std::string expectString(const std::string& key, const json& value)
+{
+    if (!value.is_string())
+        throw ConfigError(key + ": expected a string, got " + quotedForMessage(value));
+    const std::string text = value.get<std::string>();
+    if (!isValidUtf8(text))
+        throw ConfigError(key + ": not valid UTF-8");
+    return text;
 }
 
 template <typename Section>
@@ -106,9 +145,7 @@ Field stringField(std::string key, std::string help, Section TrainConfig::*secti
 {
     return {key, std::move(help), [=](const TrainConfig& c) { return json((c.*section).*member); },
             [=](TrainConfig& c, const json& v) {
-                if (!v.is_string())
-                    throw ConfigError(key + ": expected a string, got " + v.dump());
-                (c.*section).*member = v.get<std::string>();
+                (c.*section).*member = expectString(key, v);
             }};
 }
 
@@ -119,7 +156,7 @@ Field enumField(std::string key, std::string help, Section TrainConfig::*section
     return {key, std::move(help), [=, &names](const TrainConfig& c) { return json(names.toString((c.*section).*member)); },
             [=, &names](TrainConfig& c, const json& v) {
                 if (!v.is_string())
-                    throw ConfigError(key + ": expected a string, got " + v.dump());
+                    throw ConfigError(key + ": expected a string, got " + quotedForMessage(v));
                 (c.*section).*member = names.fromString(key, v.get<std::string>());
             }};
 }
@@ -132,9 +169,7 @@ const std::vector<Field>& fields()
         f.push_back({"name", "free-text name of the run or preset",
                      [](const C& c) { return json(c.name); },
                      [](C& c, const json& v) {
-                         if (!v.is_string())
-                             throw ConfigError("name: expected a string, got " + v.dump());
-                         c.name = v.get<std::string>();
+                         c.name = expectString("name", v);
                      }});
         f.push_back(enumField("task.kind", "add, sub, mul, div (mod p) or permutation (S_n composition)", &C::task, &TaskConfig::kind, kTaskNames));
         f.push_back(numberField("task.modulus", "prime p <= 257 for the cyclic tasks", &C::task, &TaskConfig::modulus));
@@ -175,7 +210,7 @@ const std::vector<Field>& fields()
                      [](const C& c) { return json(c.run.saveRepresentationsAtSteps); },
                      [](C& c, const json& v) {
                          if (!v.is_array())
-                             throw ConfigError("run.save_representations_at_steps: expected an array of steps, got " + v.dump());
+                             throw ConfigError("run.save_representations_at_steps: expected an array of steps, got " + quotedForMessage(v));
                          std::vector<long> steps;
                          for (const json& s : v)
                              steps.push_back(expectNumber<long>("run.save_representations_at_steps", s));
@@ -299,9 +334,8 @@ TrainConfig applyOverride(const TrainConfig& base, const std::string& assignment
     const Field* field = findField(key);
     if (!field)
         throw ConfigError(key + ": unknown config key (grokscope-cli keys lists them all)");
-    json value = json::parse(text, nullptr, false);
-    if (value.is_discarded())
-        value = text;  // bare words such as add or relu
+    // Bare words such as add or relu are taken as strings.
+    const json value = tryParseJsonText(text).value_or(json(text));
     TrainConfig config = base;
     field->set(config, value);
     return config;
@@ -309,14 +343,11 @@ TrainConfig applyOverride(const TrainConfig& base, const std::string& assignment
 
 TrainConfig loadConfigFile(const TrainConfig& base, const std::string& path)
 {
-    std::ifstream in(path);
-    if (!in)
-        throw ConfigError(path + ": cannot open config file");
     json document;
     try {
-        document = json::parse(in);
-    } catch (const json::parse_error& error) {
-        throw ConfigError(path + ": not valid JSON: " + error.what());
+        document = readJsonFile(path);
+    } catch (const InputError& error) {
+        throw ConfigError(error.what());
     }
     try {
         return applyConfigJson(base, document);
@@ -331,11 +362,19 @@ void validateConfig(const TrainConfig& c)
         if (!ok)
             throw ConfigError(message);
     };
+    if (const auto problem = plainNameProblem(c.name))
+        throw ConfigError("name: " + quotedForMessage(c.name) + " " + *problem + " (it names the run's directory)");
     try {
-        buildDataset(c.task, c.metrics);  // checks modulus, degree, train fraction, probe size
+        // Both task keys are checked whatever the task: a saved config must not carry a
+        // value that switching task.kind would turn into a failure.
+        requireValidModulus(c.task.modulus);
+        requireValidPermutationDegree(c.task.permutationDegree);
+        buildDataset(c.task, c.metrics);  // checks train fraction and probe size
     } catch (const std::invalid_argument& error) {
         throw ConfigError(error.what());
     }
+    require(c.metrics.probeSize <= 1 << 20, "metrics.probe_size: must be at most 1048576");
+    require(c.run.stopAfterGrokSteps >= -1, "run.stop_after_grok_steps: must be -1 (off) or >= 0");
     require(c.model.layers >= 1 && c.model.layers <= 8, "model.layers: must be between 1 and 8");
     require(c.model.dModel >= 2 && c.model.dModel <= 2048, "model.d_model: must be between 2 and 2048");
     require(c.model.heads >= 1 && c.model.dModel % c.model.heads == 0,
@@ -352,7 +391,8 @@ void validateConfig(const TrainConfig& c)
     require(c.optim.epsilon > 0, "optim.epsilon: must be positive");
     require(c.optim.warmupSteps >= 0, "optim.warmup_steps: must be >= 0");
     require(c.optim.batchSize >= 1 && c.optim.batchSize <= 1 << 20, "optim.batch_size: must be between 1 and 1048576");
-    require(c.run.steps >= 0, "run.steps: must be >= 0");
+    require(c.run.steps >= 0 && c.run.steps <= kMaxRunSteps,
+            "run.steps: must be between 0 and " + std::to_string(kMaxRunSteps) + ", got " + std::to_string(c.run.steps));
     require(c.run.evalEverySteps >= 1, "run.eval_every_steps: must be >= 1");
     require(c.run.spectrumEverySteps >= 0, "run.spectrum_every_steps: must be >= 0 (0 turns the spectrum off)");
     require(c.run.spectrumEverySteps == 0 || c.run.spectrumEverySteps % c.run.evalEverySteps == 0,
@@ -387,12 +427,12 @@ void validateConfig(const TrainConfig& c)
             "intervention.entropy_floor_target: must lie in (0, 1]");
     require(c.intervention.entropyFloorWeight >= 0, "intervention.entropy_floor_weight: must be >= 0");
     require(c.intervention.entropyFloorFromStep >= 0, "intervention.entropy_floor_from_step: must be >= 0");
-    require(c.intervention.entropyFloorUntilStep < 0
+    require(c.intervention.entropyFloorUntilStep == -1
                 || c.intervention.entropyFloorUntilStep > c.intervention.entropyFloorFromStep,
             "intervention.entropy_floor_until_step: must be -1 or after intervention.entropy_floor_from_step");
     require(c.optim.batchMode == BatchMode::FullBatch || c.optim.batchSize >= 2 || !c.intervention.entropyFloor,
             "optim.batch_size: the entropy floor needs a batch of at least 2");
-    require(c.intervention.mixingUntilStep < 0 || c.intervention.mixingUntilStep > c.intervention.mixingFromStep,
+    require(c.intervention.mixingUntilStep == -1 || c.intervention.mixingUntilStep > c.intervention.mixingFromStep,
             "intervention.mixing_until_step: must be -1 or after intervention.mixing_from_step");
     require(c.optim.batchMode == BatchMode::FullBatch || c.optim.batchSize >= 2 || !c.intervention.mixing,
             "optim.batch_size: mixing needs batches of at least 2");

@@ -17,6 +17,10 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// The longest run.steps a config may ask for: a billion steps is weeks on any machine
+// this engine targets, and a bound keeps a corrupted config from meaning "forever".
+inline constexpr long kMaxRunSteps = 1'000'000'000;
+
 nlohmann::json configToJson(const TrainConfig& config);
 // Applies the keys present in `json` on top of `base`; unknown keys and wrong types throw.
 TrainConfig applyConfigJson(const TrainConfig& base, const nlohmann::json& json);

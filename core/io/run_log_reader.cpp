@@ -1,11 +1,14 @@
 #include "io/config_json.h"
+#include "io/input_file.h"
 #include "io/run_log.h"
 
 #include <nlohmann/json.hpp>
 
+#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -32,24 +35,44 @@ std::vector<std::string> splitCsv(const std::string& line)
     return cells;
 }
 
+// Opens a log file that may be absent; anything but a regular file is refused (a FIFO
+// would block the reader forever).
+std::ifstream openLogFile(const fs::path& path, bool required)
+{
+    std::error_code error;
+    if (!fs::exists(fs::symlink_status(path, error))) {
+        if (required)
+            throw RunLogError(path.string() + ": missing");
+        return {};
+    }
+    try {
+        return openRegularFile(path.string());
+    } catch (const InputError& problem) {
+        throw RunLogError(problem.what());
+    }
+}
+
 // A row without its newline is the one a kill tore: it is dropped with a warning.
+// Blank lines (an editor's trailing newline) are skipped with a warning.
 CsvTable readCsv(const fs::path& path, std::vector<std::string>& warnings, bool required)
 {
     CsvTable table;
-    std::ifstream in(path);
-    if (!in) {
-        if (required)
-            throw RunLogError(path.string() + ": missing");
+    std::ifstream in = openLogFile(path, required);
+    if (!in.is_open())
         return table;
-    }
     std::string line;
-    int lineNumber = 0;
+    int lineNumber = 0, blankLines = 0;
     while (std::getline(in, line)) {
         ++lineNumber;
         if (in.eof()) {
-            warnings.push_back(path.filename().string() + ": dropped a partial last line (" + std::to_string(lineNumber)
-                               + "), as left by an interrupted run");
+            if (!line.empty())
+                warnings.push_back(path.filename().string() + ": dropped a partial last line ("
+                                   + std::to_string(lineNumber) + "), as left by an interrupted run");
             break;
+        }
+        if (line.empty() || line == "\r") {
+            ++blankLines;
+            continue;
         }
         if (table.header.empty()) {
             table.header = splitCsv(line);
@@ -62,7 +85,32 @@ CsvTable readCsv(const fs::path& path, std::vector<std::string>& warnings, bool 
         table.rows.push_back(std::move(cells));
         table.lineNumbers.push_back(lineNumber);
     }
+    if (in.bad())
+        throw RunLogError(path.string() + ": read error");
+    if (blankLines > 0)
+        warnings.push_back(path.filename().string() + ": skipped " + std::to_string(blankLines) + " blank line(s)");
     return table;
+}
+
+// A step cell: a whole number in [0, kMaxRunSteps]. "nan", "1e300" or "12abc" are
+// corruption, not steps.
+long parseStep(const std::string& text, const fs::path& path, int line)
+{
+    long value = -1;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size() || value < 0 || value > kMaxRunSteps)
+        throw RunLogError(path.string() + ":" + std::to_string(line) + ": step " + quotedForMessage(text)
+                          + " is not a whole number between 0 and " + std::to_string(kMaxRunSteps));
+    return value;
+}
+
+// Rows are appended as training goes, so their steps rise; anything else is a damaged
+// or spliced file.
+void requireRisingStep(long step, long previous, const fs::path& path, int line)
+{
+    if (step <= previous)
+        throw RunLogError(path.string() + ":" + std::to_string(line) + ": step " + std::to_string(step)
+                          + " does not follow step " + std::to_string(previous));
 }
 
 double parseDouble(const std::string& text, const fs::path& path, int line)
@@ -81,7 +129,7 @@ double parseDouble(const std::string& text, const fs::path& path, int line)
             return INFINITY;
         if (text == "-inf")
             return -INFINITY;
-        throw RunLogError(path.string() + ":" + std::to_string(line) + ": \"" + text + "\" is not a number");
+        throw RunLogError(path.string() + ":" + std::to_string(line) + ": " + quotedForMessage(text) + " is not a number");
     }
 }
 
@@ -129,7 +177,8 @@ void readMetrics(RunLog& log, const fs::path& dir)
         const int line = table.lineNumbers[r];
         auto number = [&](int c) { return parseDouble(row[c], path, line); };
         EvalSnapshot s;
-        s.step = static_cast<long>(number(step));
+        s.step = parseStep(row[step], path, line);
+        requireRisingStep(s.step, log.evaluations.empty() ? -1 : log.evaluations.back().step, path, line);
         s.trainLoss = number(trainLoss);
         s.testLoss = number(testLoss);
         s.trainAccuracy = number(trainAcc);
@@ -161,7 +210,8 @@ void readSpectra(RunLog& log, const fs::path& dir)
     const CsvTable table = readCsv(path, log.warnings, false);
     for (size_t r = 0; r < table.rows.size(); ++r) {
         SpectrumSnapshot s;
-        s.step = static_cast<long>(parseDouble(table.rows[r][0], path, table.lineNumbers[r]));
+        s.step = parseStep(table.rows[r][0], path, table.lineNumbers[r]);
+        requireRisingStep(s.step, log.spectra.empty() ? -1 : log.spectra.back().step, path, table.lineNumbers[r]);
         for (size_t c = 1; c < table.rows[r].size(); ++c)
             s.eigenvalues.push_back(parseDouble(table.rows[r][c], path, table.lineNumbers[r]));
         log.spectra.push_back(std::move(s));
@@ -176,42 +226,89 @@ void readParameterNorms(RunLog& log, const fs::path& dir)
         log.parameterNames.assign(table.header.begin() + 1, table.header.end());
     for (size_t r = 0; r < table.rows.size(); ++r) {
         ParameterNorms n;
-        n.step = static_cast<long>(parseDouble(table.rows[r][0], path, table.lineNumbers[r]));
+        n.step = parseStep(table.rows[r][0], path, table.lineNumbers[r]);
+        requireRisingStep(n.step, log.parameterNorms.empty() ? -1 : log.parameterNorms.back().step, path,
+                          table.lineNumbers[r]);
         for (size_t c = 1; c < table.rows[r].size(); ++c)
             n.norms.push_back(parseDouble(table.rows[r][c], path, table.lineNumbers[r]));
         log.parameterNorms.push_back(std::move(n));
     }
 }
 
+// One line of events.jsonl as a RunEvent, or why it is not one.
+std::optional<std::string> eventProblem(const nlohmann::json& parsed, RunEvent& e)
+{
+    if (!parsed.is_object())
+        return "not a JSON object";
+    const auto step = parsed.find("step");
+    if (step == parsed.end() || !step->is_number_integer() || step->get<long long>() < 0
+        || step->get<long long>() > kMaxRunSteps)
+        return "\"step\" must be a whole number between 0 and " + std::to_string(kMaxRunSteps);
+    const auto type = parsed.find("type");
+    if (type == parsed.end() || !type->is_string())
+        return "\"type\" must be a string";
+    e.step = step->get<long>();
+    e.type = type->get<std::string>();
+    if (const auto message = parsed.find("message"); message != parsed.end()) {
+        if (!message->is_string())
+            return "\"message\" must be a string";
+        e.message = message->get<std::string>();
+    }
+    if (const auto values = parsed.find("values"); values != parsed.end()) {
+        if (!values->is_object())
+            return "\"values\" must be an object of numbers";
+        for (const auto& [key, value] : values->items()) {
+            if (value.is_null())  // the writer's spelling of NaN
+                e.values[key] = std::nan("");
+            else if (value.is_number())
+                e.values[key] = value.get<double>();
+            else
+                return "\"values\"." + key + " must be a number";
+        }
+    }
+    if (const auto labels = parsed.find("labels"); labels != parsed.end()) {
+        if (!labels->is_object())
+            return "\"labels\" must be an object of strings";
+        for (const auto& [key, value] : labels->items()) {
+            if (!value.is_string())
+                return "\"labels\"." + key + " must be a string";
+            e.labels[key] = value.get<std::string>();
+        }
+    }
+    return std::nullopt;
+}
+
 void readEvents(RunLog& log, const fs::path& dir)
 {
     const fs::path path = dir / runlog::kEvents;
-    std::ifstream in(path);
-    if (!in)
+    std::ifstream in = openLogFile(path, false);
+    if (!in.is_open())
         return;
     std::string line;
-    int lineNumber = 0;
+    int lineNumber = 0, blankLines = 0;
     while (std::getline(in, line)) {
         ++lineNumber;
         const bool partial = in.eof();
-        const auto parsed = nlohmann::json::parse(line, nullptr, false);
-        if (parsed.is_discarded() || !parsed.is_object() || !parsed.contains("step") || !parsed.contains("type")) {
+        if (line.empty() || line == "\r") {
+            blankLines += partial ? 0 : 1;
+            continue;
+        }
+        RunEvent e;
+        const auto parsed = tryParseJsonText(line);
+        const auto problem = parsed ? eventProblem(*parsed, e) : std::optional<std::string>("not valid JSON");
+        if (problem) {
             if (partial) {
                 log.warnings.push_back("events.jsonl: dropped a partial last line, as left by an interrupted run");
                 break;
             }
-            throw RunLogError(path.string() + ":" + std::to_string(lineNumber) + ": not a JSON event object");
+            throw RunLogError(path.string() + ":" + std::to_string(lineNumber) + ": not an event: " + *problem);
         }
-        RunEvent e;
-        e.step = parsed["step"].get<long>();
-        e.type = parsed["type"].get<std::string>();
-        e.message = parsed.value("message", "");
-        if (parsed.contains("values"))
-            e.values = parsed["values"].get<std::map<std::string, double>>();
-        if (parsed.contains("labels"))
-            e.labels = parsed["labels"].get<std::map<std::string, std::string>>();
         log.events.push_back(std::move(e));
     }
+    if (in.bad())
+        throw RunLogError(path.string() + ": read error");
+    if (blankLines > 0)
+        log.warnings.push_back("events.jsonl: skipped " + std::to_string(blankLines) + " blank line(s)");
 }
 
 }  // namespace
@@ -224,21 +321,28 @@ RunLog readRunLog(const std::string& directory)
     RunLog log;
     log.directory = directory;
     const fs::path configPath = dir / runlog::kConfig;
-    std::ifstream in(configPath);
-    if (!in)
+    std::error_code error;
+    if (!fs::exists(fs::symlink_status(configPath, error)))
         throw RunLogError(configPath.string() + ": missing; this is not a GrokScope run directory");
     nlohmann::json document;
     try {
-        document = nlohmann::json::parse(in);
+        document = readJsonFile(configPath.string());
         log.config = applyConfigJson(TrainConfig{}, document);
-    } catch (const nlohmann::json::exception& error) {
-        throw RunLogError(configPath.string() + ": corrupt: " + error.what());
-    } catch (const ConfigError& error) {
-        throw RunLogError(configPath.string() + ": " + error.what());
+        // A run's config is checked as strictly as a new one: resume and the readers
+        // divide by the cadences and size buffers from it.
+        validateConfig(log.config);
+    } catch (const InputError& problem) {
+        throw RunLogError(problem.what());
+    } catch (const ConfigError& problem) {
+        throw RunLogError(configPath.string() + ": " + problem.what());
     }
-    log.version = document.value("grokscope_version", "");
-    log.gitRevision = document.value("git_revision", "");
-    log.createdUtc = document.value("created_utc", "");
+    auto provenance = [&](const char* key) {
+        const auto found = document.find(key);
+        return found != document.end() && found->is_string() ? found->get<std::string>() : std::string();
+    };
+    log.version = provenance("grokscope_version");
+    log.gitRevision = provenance("git_revision");
+    log.createdUtc = provenance("created_utc");
     readMetrics(log, dir);
     readSpectra(log, dir);
     readParameterNorms(log, dir);

@@ -1,11 +1,13 @@
 #include "io/run_log_writer.h"
 
 #include "io/config_json.h"
+#include "io/input_file.h"
 #include "io/npy_writer.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -33,14 +35,33 @@ std::string exact(double value)
     return buffer;
 }
 
-// Columns of an existing CSV's header: a run resumed from an older GrokScope keeps
-// its older (shorter) metrics.csv layout instead of gaining a mismatched row width.
-size_t existingColumnCount(const fs::path& path)
+std::string firstLine(const fs::path& path)
 {
     std::ifstream in(path);
     std::string header;
     std::getline(in, header);
+    return header;
+}
+
+// Columns of an existing metrics.csv: a run resumed from an older GrokScope keeps its
+// older (shorter) layout instead of gaining a mismatched row width. Any header that is
+// not one of our layouts (a prefix of today's columns) is refused before a row is
+// appended: appending would turn a readable-but-odd log into an unreadable one.
+size_t existingMetricsColumns(const fs::path& path)
+{
+    const std::string header = firstLine(path);
+    const std::string current = runlog::metricsHeader();
+    const bool knownLayout = !header.empty() && current.compare(0, header.size(), header) == 0
+                             && (header.size() == current.size() || current[header.size()] == ',');
+    if (!knownLayout)
+        throw RunLogError(path.string() + ": header is not a GrokScope metrics layout; refusing to append to it");
     return static_cast<size_t>(std::count(header.begin(), header.end(), ',')) + 1;
+}
+
+void requireHeader(const fs::path& path, const std::string& expected)
+{
+    if (firstLine(path) != expected)
+        throw RunLogError(path.string() + ": header does not match this run's parameters; refusing to append to it");
 }
 
 bool isEmptyFile(const fs::path& path)
@@ -51,9 +72,13 @@ bool isEmptyFile(const fs::path& path)
 
 void openAppend(std::ofstream& stream, const fs::path& path)
 {
+    std::error_code error;
+    const fs::file_status status = fs::symlink_status(path, error);
+    if (fs::exists(status) && !fs::is_regular_file(status))
+        throw RunLogError(path.string() + ": not a regular file; refusing to write to it");
     stream.open(path, std::ios::out | std::ios::app);
     if (!stream)
-        throw std::runtime_error("cannot open " + path.string() + " for writing");
+        throw RunLogError("cannot open " + path.string() + " for writing");
 }
 
 std::string utcNow()
@@ -69,29 +94,36 @@ void truncateFile(const fs::path& path, long step, bool jsonLines)
 {
     if (!fs::exists(path))
         return;
+    // The caller has read the log with readRunLog, so every complete line parses; a line
+    // that does not is refused rather than dropped.
     std::ifstream in(path);
     std::ostringstream kept;
     std::string line;
     bool first = true;
+    int lineNumber = 0;
     while (std::getline(in, line)) {
+        ++lineNumber;
         if (in.eof())
             break;  // no newline: a row torn by a kill
+        if (line.empty() || line == "\r")
+            continue;  // blank lines carry nothing
         long lineStep = -1;
         if (jsonLines) {
-            const auto parsed = nlohmann::json::parse(line, nullptr, false);
-            if (parsed.is_discarded() || !parsed.contains("step"))
-                continue;  // a torn line from a kill
-            lineStep = parsed["step"].get<long>();
+            const auto parsed = tryParseJsonText(line);
+            const auto found = parsed && parsed->is_object() ? parsed->find("step") : nlohmann::json::const_iterator();
+            if (!parsed || !parsed->is_object() || found == parsed->end() || !found->is_number_integer())
+                throw RunLogError(path.string() + ":" + std::to_string(lineNumber) + ": not an event; not truncating");
+            lineStep = found->get<long>();
         } else if (first) {
             kept << line << '\n';
             first = false;
             continue;
         } else {
-            try {
-                lineStep = std::stol(line.substr(0, line.find(',')));
-            } catch (...) {
-                continue;
-            }
+            const std::string cell = line.substr(0, line.find(','));
+            const auto [end, error] = std::from_chars(cell.data(), cell.data() + cell.size(), lineStep);
+            if (error != std::errc() || end != cell.data() + cell.size())
+                throw RunLogError(path.string() + ":" + std::to_string(lineNumber) + ": step "
+                                  + quotedForMessage(cell) + " is not a number; not truncating");
         }
         first = false;
         if (lineStep <= step)
@@ -103,7 +135,7 @@ void truncateFile(const fs::path& path, long step, bool jsonLines)
         std::ofstream out(temporary, std::ios::trunc);
         out << kept.str();
         if (!out.flush())
-            throw std::runtime_error("cannot rewrite " + path.string());
+            throw RunLogError("cannot rewrite " + path.string() + " (is the disk full?); the original is intact");
     }
     fs::rename(temporary, path);
 }
@@ -137,20 +169,21 @@ RunLogWriter::RunLogWriter(const std::string& directory, const std::vector<std::
                    spectra = dir / runlog::kSpectra, events = dir / runlog::kEvents;
     const bool newMetrics = isEmptyFile(metrics), newNorms = isEmptyFile(norms);
     m_spectraHeaderWritten = !isEmptyFile(spectra);
+    std::string normsHeader = "step";
+    for (const std::string& name : parameterNames)
+        normsHeader += "," + name;
+    if (!newMetrics)
+        m_metricsColumns = existingMetricsColumns(metrics);
+    if (!newNorms)
+        requireHeader(norms, normsHeader);
     openAppend(m_metrics, metrics);
     openAppend(m_norms, norms);
     openAppend(m_spectra, spectra);
     openAppend(m_events, events);
     if (newMetrics)
         appendLine(m_metrics, runlog::kMetrics, runlog::metricsHeader());
-    else
-        m_metricsColumns = existingColumnCount(metrics);
-    if (newNorms) {
-        std::string header = "step";
-        for (const std::string& name : parameterNames)
-            header += "," + name;
-        appendLine(m_norms, runlog::kParameterNorms, header);
-    }
+    if (newNorms)
+        appendLine(m_norms, runlog::kParameterNorms, normsHeader);
 }
 
 void RunLogWriter::appendLine(std::ofstream& stream, const std::string& file, const std::string& line)
@@ -158,7 +191,7 @@ void RunLogWriter::appendLine(std::ofstream& stream, const std::string& file, co
     stream << line << '\n';
     stream.flush();
     if (!stream)
-        throw std::runtime_error("cannot write " + (fs::path(m_directory) / file).string()
+        throw RunLogError("cannot write " + (fs::path(m_directory) / file).string()
                                  + " (is the disk full?); the rows written so far are intact");
 }
 
@@ -180,13 +213,16 @@ void RunLogWriter::onEvaluation(const EvalSnapshot& s)
 
 void RunLogWriter::onSpectrum(const SpectrumSnapshot& spectrum)
 {
+    std::string header = "step";
+    for (size_t k = 1; k <= spectrum.eigenvalues.size(); ++k)
+        header += ",lambda_" + std::to_string(k);
     if (!m_spectraHeaderWritten) {
-        std::string header = "step";
-        for (size_t k = 1; k <= spectrum.eigenvalues.size(); ++k)
-            header += ",lambda_" + std::to_string(k);
         appendLine(m_spectra, runlog::kSpectra, header);
         m_spectraHeaderWritten = true;
+    } else if (!m_spectraHeaderChecked) {
+        requireHeader(fs::path(m_directory) / runlog::kSpectra, header);
     }
+    m_spectraHeaderChecked = true;
     std::string line = std::to_string(spectrum.step);
     for (double value : spectrum.eigenvalues)
         line += "," + exact(value);
@@ -232,7 +268,7 @@ void RunLogWriter::writeConfig(const std::string& directory, const TrainConfig& 
         std::ofstream out(temporary, std::ios::trunc);
         out << document.dump(2) << '\n';
         if (!out.flush())
-            throw std::runtime_error("cannot write " + path.string() + " (is the disk full?)");
+            throw RunLogError("cannot write " + path.string() + " (is the disk full?)");
     }
     fs::rename(temporary, path);
 }

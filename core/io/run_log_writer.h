@@ -1,6 +1,7 @@
 #pragma once
 // Appends a run's metrics, spectra, norms and events to its directory, flushing
-// every row. Throws std::runtime_error naming the file when a write fails.
+// every row. Throws RunLogError naming the file when a write fails, or when an existing
+// file's header is not the layout this run writes.
 
 #include "io/run_log.h"
 #include "train/run_observer.h"
@@ -35,6 +36,7 @@ private:
     size_t m_parameterCount;
     size_t m_metricsColumns = SIZE_MAX;  // fewer when appending to an older layout
     bool m_spectraHeaderWritten = false;
+    bool m_spectraHeaderChecked = false;  // an existing header is compared once, at the first row
 };
 
 }  // namespace grokscope

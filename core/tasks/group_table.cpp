@@ -55,6 +55,20 @@ std::string taskSymbol(TaskKind kind)
     return "?";
 }
 
+void requireValidModulus(int modulus)
+{
+    if (!isPrime(modulus) || modulus > 257)
+        throw std::invalid_argument("task.modulus: must be a prime between 2 and 257, got "
+                                    + std::to_string(modulus));
+}
+
+void requireValidPermutationDegree(int degree)
+{
+    if (degree < 2 || degree > 6)
+        throw std::invalid_argument("task.permutation_degree: must be between 2 and 6, got "
+                                    + std::to_string(degree));
+}
+
 namespace {
 
 int modularInverse(int b, int p)
@@ -72,9 +86,7 @@ int modularInverse(int b, int p)
 GroupTable cyclicTable(const TaskConfig& task)
 {
     const int p = task.modulus;
-    if (!isPrime(p) || p > 257)
-        throw std::invalid_argument("task.modulus: must be a prime between 2 and 257, got "
-                                    + std::to_string(p));
+    requireValidModulus(p);
     GroupTable table;
     table.kind = task.kind;
     table.numOperands = p;
@@ -106,9 +118,7 @@ GroupTable cyclicTable(const TaskConfig& task)
 GroupTable permutationTable(const TaskConfig& task)
 {
     const int n = task.permutationDegree;
-    if (n < 2 || n > 6)
-        throw std::invalid_argument("task.permutation_degree: must be between 2 and 6, got "
-                                    + std::to_string(n));
+    requireValidPermutationDegree(n);
     const auto elements = allPermutations(n);
     GroupTable table;
     table.kind = TaskKind::Permutation;

@@ -21,6 +21,9 @@ struct GroupTable {
 };
 
 bool isPrime(int n);
+// Throw std::invalid_argument naming the key: p a prime <= 257, n in 2..6.
+void requireValidModulus(int modulus);
+void requireValidPermutationDegree(int degree);
 // Lexicographic list of all permutations of {0..n-1}.
 std::vector<std::vector<int>> allPermutations(int degree);
 // (σ₁∘σ₂)(x) = σ₁(σ₂(x)): apply σ₂ first.

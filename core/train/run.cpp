@@ -68,27 +68,63 @@ std::string Run::latestCheckpoint(const std::string& directory)
 
 std::unique_ptr<Run> Run::resume(const std::string& directory, long extraSteps)
 {
+    // The whole log is read (and its config validated) before anything is written, so a
+    // log that cannot be read back is refused rather than appended to.
     RunLog log = readRunLog(directory);
+    requireNotDiverged(log);
+    removePartialCheckpoints(directory);
     const std::string checkpointPath = latestCheckpoint(directory);
-    if (checkpointPath.empty())
-        throw RunLogError(directory + ": no checkpoint to resume from");
     TrainConfig config = log.config;
-    if (extraSteps > 0) {
-        config.run.steps += extraSteps;
-        RunLogWriter::writeConfig(directory, config);
-    }
+    if (extraSteps < 0 || extraSteps > kMaxRunSteps - config.run.steps)
+        throw ConfigError("--extra-steps: must be between 0 and " + std::to_string(kMaxRunSteps - config.run.steps)
+                          + " for this run");
+    config.run.steps += extraSteps;
     auto trainer = std::make_unique<Trainer>(config);
-    trainer->loadCheckpoint(checkpointPath);
-    RunLogWriter::truncateAfter(directory, trainer->step());
+    // A run killed before its first checkpoint starts again from step 0 with its config:
+    // batches are a pure function of (seed, step), so the result is the same run.
+    if (!checkpointPath.empty())
+        trainer->loadCheckpoint(checkpointPath);
+    if (extraSteps > 0)
+        RunLogWriter::writeConfig(directory, config);
+    RunLogWriter::truncateAfter(directory, checkpointPath.empty() ? -1 : trainer->step());
     std::unique_ptr<Run> run(new Run(std::move(trainer), directory));
-    run->m_lastCheckpointStep = run->m_trainer->step();
     RunEvent event;
     event.step = run->m_trainer->step();
     event.type = "resumed";
-    event.message = "resumed from " + fs::path(checkpointPath).filename().string();
-    event.labels["checkpoint"] = fs::path(checkpointPath).filename().string();
+    if (checkpointPath.empty()) {
+        event.message = "restarted from step 0: the run had no checkpoint yet";
+        if (!config.intervention.normReferenceRun.empty())
+            run->followNormOf(config.intervention.normReferenceRun);
+    } else {
+        run->m_lastCheckpointStep = run->m_trainer->step();
+        event.message = "resumed from " + fs::path(checkpointPath).filename().string();
+        event.labels["checkpoint"] = fs::path(checkpointPath).filename().string();
+    }
     run->m_writer->onEvent(event);
     return run;
+}
+
+void Run::requireNotDiverged(const RunLog& log)
+{
+    for (auto e = log.events.rbegin(); e != log.events.rend(); ++e) {
+        if (e->type == "resumed" || e->type == "finished" || e->type == "stopped")
+            return;
+        const auto cause = e->labels.find("cause");
+        if (e->type == "failed" && cause != e->labels.end() && cause->second == "diverged")
+            throw RunLogError(log.directory + ": the run diverged at step " + std::to_string(e->step)
+                              + "; resuming would repeat it. Change the config (e.g. optim.learning_rate) and start a new run");
+    }
+}
+
+void Run::removePartialCheckpoints(const std::string& directory)
+{
+    const fs::path dir = fs::path(directory) / runlog::kCheckpoints;
+    std::error_code error;
+    if (!fs::is_directory(dir, error))
+        return;
+    for (const auto& entry : fs::directory_iterator(dir, error))
+        if (entry.path().extension() == ".partial" && entry.is_regular_file(error))
+            fs::remove(entry.path(), error);  // left by a kill or a full disk mid-write
 }
 
 std::unique_ptr<Run> Run::branch(const std::string& sourceDirectory, long checkpointStep, const std::string& directory)
@@ -180,7 +216,8 @@ void Run::close(bool stoppedByUser)
     Trainer& t = *m_trainer;
     if (t.failure().empty())
         t.evaluate();  // the final state is always measured
-    if (!m_directory.empty() && t.step() != m_lastCheckpointStep)
+    // A diverged state is not worth resuming from: the last periodic checkpoint stays the latest.
+    if (!m_directory.empty() && t.step() != m_lastCheckpointStep && !t.diverged())
         checkpoint();
     RunEvent event;
     event.step = t.step();
@@ -203,6 +240,8 @@ void Run::close(bool stoppedByUser)
     event.values["training_ms"] = t.trainingMs();
     if (!t.failure().empty())
         event.labels["failure"] = t.failure();
+    if (t.diverged())
+        event.labels["cause"] = "diverged";
     event.message = message.str();
     if (m_writer)
         m_writer->onEvent(event);

@@ -11,6 +11,7 @@
 namespace grokscope {
 
 class RunLogWriter;
+struct RunLog;
 
 class Run {
 public:
@@ -18,8 +19,10 @@ public:
     // An empty directory string trains without writing anything.
     static std::unique_ptr<Run> start(const TrainConfig& config, const std::string& directory);
     // Continues the run in `directory` from its latest checkpoint; its log is cut back
-    // to that step so the result equals an uninterrupted run. `extraSteps` > 0 raises
-    // run.steps by that much (to extend a finished run).
+    // to that step so the result equals an uninterrupted run. Without a checkpoint (a
+    // kill before the first) it starts again from step 0. `extraSteps` > 0 raises
+    // run.steps by that much (to extend a finished run). A log that does not read back,
+    // a damaged checkpoint or a diverged run is refused before anything is written.
     static std::unique_ptr<Run> resume(const std::string& directory, long extraSteps = 0);
     // Copies `source`'s config and checkpoint into a new run directory: a second arm
     // that continues from the same state ("Branch from here").
@@ -45,6 +48,8 @@ public:
 
 private:
     Run(std::unique_ptr<Trainer> trainer, std::string directory);
+    static void requireNotDiverged(const RunLog& log);  // throws RunLogError
+    static void removePartialCheckpoints(const std::string& directory);
     void pruneCheckpoints();
 
     std::unique_ptr<Trainer> m_trainer;

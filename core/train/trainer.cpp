@@ -4,6 +4,8 @@
 #include "metrics/forecast.h"
 #include "metrics/spectrum.h"
 #include "compute/worker_pool.h"
+#include "io/checkpoint_file.h"
+#include "io/run_log.h"
 #include "model/fused_transformer.h"
 #include "model/grok_model.h"
 #include "tasks/seeded_random.h"
@@ -101,6 +103,7 @@ struct Trainer::Impl {
     double trainingMs = 0.0;
     double lastLoss = std::nan("");
     std::string failure;
+    bool diverged = false;  // the failure is a divergence: resuming would repeat it
     bool mixing = false;
     double mixingAlpha = 0.3;
     MixingSite mixingSite = MixingSite::FinalResidual;
@@ -299,24 +302,50 @@ struct Trainer::Impl {
 
     bool entropyFloorApplies(int64_t batch) const { return entropyFloor && entropyFloorWeight > 0.0 && batch > 1; }
 
-    // Records the minibatch loss, or stops the run on a non-finite one.
+    // Records the minibatch loss, or stops the run on a diverged one.
     bool acceptLoss(double lossValue, long stepNumber)
     {
-        if (!std::isfinite(lossValue)) {
-            std::ostringstream message;
-            message << "training loss became " << lossValue << " at step " << stepNumber
-                    << "; the run stopped and its log is kept. Lower optim.learning_rate (now "
-                    << config.optim.learningRate << ") or check the config.";
-            failure = message.str();
-            RunEvent event;
-            event.step = stepNumber;
-            event.type = "nan";
-            event.message = failure;
-            emit(event);
+        if (!std::isfinite(lossValue) || lossValue > kDivergedLoss) {
+            stopDiverged("training loss", lossValue, stepNumber);
             return false;
         }
         lastLoss = lossValue;  // the cross-entropy alone, comparable across arms
         return true;
+    }
+
+    // A run whose numbers left the finite range (or a cross-entropy no trained model
+    // reaches) stops as failed, the same way whatever the quantity: a "nan" event now,
+    // and a "failed" event with cause "diverged" when the run closes.
+    void stopDiverged(const std::string& quantity, double value, long stepNumber)
+    {
+        std::ostringstream message;
+        message << quantity << " became " << value << " at step " << stepNumber
+                << ": the run diverged and stopped; its log is kept. Lower optim.learning_rate (now "
+                << config.optim.learningRate << ") or check the config.";
+        failure = message.str();
+        diverged = true;
+        RunEvent event;
+        event.step = stepNumber;
+        event.type = "nan";
+        event.message = failure;
+        emit(event);
+    }
+
+    // After an evaluation: a non-finite loss, accuracy, norm or spectral entropy ends the
+    // run as a non-finite training loss does (the row stays in the log as evidence).
+    void stopIfEvaluationDiverged(const EvalSnapshot& s)
+    {
+        const std::pair<const char*, double> measured[] = {
+            {"train loss", s.trainLoss}, {"test loss", s.testLoss}, {"weight norm", s.weightNorm},
+            {"spectral entropy", s.entropy.value_or(0.0)}, {"effective rank", s.effectiveRank.value_or(0.0)}};
+        for (const auto& [quantity, value] : measured) {
+            if (!std::isfinite(value)) {
+                stopDiverged(quantity, value, s.step);
+                return;
+            }
+        }
+        if (s.trainLoss > kDivergedLoss)
+            stopDiverged("train loss", s.trainLoss, s.step);
     }
 
     // The same step as trainOneStep's autograd path, by FusedTransformer (issue 5).
@@ -590,6 +619,8 @@ struct Trainer::Impl {
             o->onEvaluation(s);
         for (const RunEvent& event : detector.observe(s))
             emit(event);
+        if (failure.empty())
+            stopIfEvaluationDiverged(s);
 
         const auto& saveAt = config.run.saveRepresentationsAtSteps;
         if (std::find(saveAt.begin(), saveAt.end(), step) != saveAt.end()) {
@@ -651,6 +682,7 @@ int Trainer::threads() const { return d->threads; }
 bool Trainer::fusedPath() const { return d->fused != nullptr; }
 bool Trainer::finished() const { return d->finished(); }
 const std::string& Trainer::failure() const { return d->failure; }
+bool Trainer::diverged() const { return d->diverged; }
 const EventDetector& Trainer::events() const { return d->detector; }
 double Trainer::trainingMs() const { return d->trainingMs; }
 double Trainer::lastTrainingLoss() const { return d->lastLoss; }
@@ -735,21 +767,31 @@ void Trainer::saveCheckpoint(const std::string& path) const
         normHistory.push_back(squared);
     }
     archive.write("squared_norm_history", torch::tensor(normHistory, torch::kFloat64));
-    // Written beside the target and renamed, so a kill mid-write never leaves a torn checkpoint.
-    const std::string temporary = path + ".partial";
-    archive.save_to(temporary);
-    if (std::rename(temporary.c_str(), path.c_str()) != 0)
-        throw std::runtime_error("cannot write checkpoint " + path);
+    // Serialised in memory, then written by checkpoint_file with its checksum: LibTorch's
+    // own file writer aborts the process when the disk fills (it throws from a destructor).
+    std::ostringstream bytes;
+    archive.save_to(bytes);
+    writeCheckpointFile(path, d->config, bytes.str());
 }
 
 void Trainer::loadCheckpoint(const std::string& path)
 {
-    torch::serialize::InputArchive archive;
+    const std::string payload = readCheckpointFile(path, d->config);
     try {
-        archive.load_from(path);
+        loadCheckpointArchive(payload);
     } catch (const c10::Error& error) {
-        throw std::runtime_error("checkpoint " + path + " is unreadable: " + error.what_without_backtrace());
+        throw RunLogError(path + ": checkpoint is unreadable: " + error.what_without_backtrace());
     }
+    if (d->step < 0 || d->step > d->config.run.steps)
+        throw RunLogError(path + ": checkpoint step " + std::to_string(d->step) + " lies outside this run's 0.."
+                          + std::to_string(d->config.run.steps));
+}
+
+void Trainer::loadCheckpointArchive(const std::string& payload)
+{
+    torch::serialize::InputArchive archive;
+    std::istringstream bytes(payload);
+    archive.load_from(bytes);
     torch::Tensor values, step, trainingMs, lastEvaluated, mixing, normCurve, eventSteps, recentEntropy;
     archive.read("parameters", values);
     d->model->parameters().assign(values.to(d->device));

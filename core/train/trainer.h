@@ -14,6 +14,10 @@
 
 namespace grokscope {
 
+// A cross-entropy above this is divergence, not learning: uniform guessing over the
+// largest task's 720 classes costs ln 720 ≈ 6.6 nats.
+inline constexpr double kDivergedLoss = 1e4;
+
 class Trainer {
 public:
     // Throws std::invalid_argument naming the config key for an impossible config.
@@ -35,6 +39,7 @@ public:
     // (plus the configured margin) when run.stop_at_grok is set.
     bool finished() const;
     const std::string& failure() const;  // why training stopped early; empty otherwise
+    bool diverged() const;               // the failure is a divergence (kDivergedLoss, NaN, Inf)
 
     // Runs up to `maxSteps` optimiser steps, evaluating on the configured cadence.
     // Returns how many steps ran.
@@ -62,6 +67,8 @@ public:
     // Everything needed to continue bit-for-bit: parameters, AdamW moments, step,
     // elapsed time, intervention switches and event-detector state. Batches are a
     // pure function of (seed, step), so no generator state needs saving.
+    // Both throw RunLogError naming the file: a full disk, a damaged checkpoint (its
+    // checksum), or one from another run (its identity; io/checkpoint_file.h).
     void saveCheckpoint(const std::string& path) const;
     void loadCheckpoint(const std::string& path);
 
@@ -69,6 +76,7 @@ public:
     RepresentationSample probeRepresentations();
 
 private:
+    void loadCheckpointArchive(const std::string& payload);  // may throw c10::Error
     struct Impl;
     std::unique_ptr<Impl> d;
 };
