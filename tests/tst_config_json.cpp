@@ -7,6 +7,7 @@
 #include <QtTest>
 #include <QTemporaryDir>
 #include <fstream>
+#include <sys/stat.h>
 
 using namespace grokscope;
 
@@ -109,6 +110,100 @@ private Q_SLOTS:
         QVERIFY2(mentions(message, "broken.json") && mentions(message, "not valid JSON"), message.c_str());
         QVERIFY(mentions(errorOf([&] { loadConfigFile(TrainConfig{}, dir.filePath("missing.json").toStdString()); }),
                          "missing.json"));
+    }
+
+    // A cast through long long used to wrap these silently (4294967319 -> 23).
+    void integersPastTheirRangeAreRefused_data()
+    {
+        QTest::addColumn<QString>("document");
+        QTest::addColumn<QString>("key");
+        QTest::newRow("modulus 2^32+23") << R"({"task": {"modulus": 4294967319}})" << "task.modulus";
+        QTest::newRow("d_model 2^32+64") << R"({"model": {"d_model": 4294967360}})" << "model.d_model";
+        QTest::newRow("warmup 2^32+10") << R"({"optim": {"warmup_steps": 4294967306}})" << "optim.warmup_steps";
+        QTest::newRow("negative int") << R"({"optim": {"warmup_steps": -4294967306}})" << "optim.warmup_steps";
+        QTest::newRow("past uint64") << R"({"run": {"model_seed": 1e30}})" << "run.model_seed";
+        QTest::newRow("float past int") << R"({"model": {"heads": 4294967300.0}})" << "model.heads";
+        QTest::newRow("steps past long") << R"({"run": {"steps": 18446744073709551615}})" << "run.steps";
+    }
+
+    void integersPastTheirRangeAreRefused()
+    {
+        QFETCH(QString, document);
+        QFETCH(QString, key);
+        const std::string message =
+            errorOf([&] { applyConfigJson(TrainConfig{}, nlohmann::json::parse(document.toStdString())); });
+        QVERIFY2(mentions(message, key.toStdString()) && mentions(message, "out of range"), message.c_str());
+    }
+
+    void everyTaskKeyIsValidatedWhateverTheTask()
+    {
+        for (const char* degree : {"-1", "0", "2147483647"}) {
+            const std::string message = errorOf([&] {
+                validateConfig(applyOverride(TrainConfig{}, std::string("task.permutation_degree=") + degree));
+            });
+            QVERIFY2(mentions(message, "task.permutation_degree"), message.c_str());
+        }
+        TrainConfig permutation = loadPreset("s5");
+        QVERIFY(mentions(errorOf([&] { validateConfig(applyOverride(permutation, "task.modulus=96")); }), "task.modulus"));
+        validateConfig(permutation);
+    }
+
+    void boundsThatKeepARunFinite()
+    {
+        QVERIFY(mentions(errorOf([] { validateConfig(applyOverride(TrainConfig{}, "run.steps=1000000000000")); }),
+                         "run.steps"));
+        QVERIFY(mentions(errorOf([] { validateConfig(applyOverride(TrainConfig{}, "run.threads=1000")); }),
+                         "run.threads"));
+        QVERIFY(mentions(errorOf([] { validateConfig(applyOverride(TrainConfig{}, "run.keep_checkpoints=0")); }),
+                         "run.keep_checkpoints"));
+        QVERIFY(mentions(errorOf([] { validateConfig(applyOverride(TrainConfig{}, "intervention.mixing_until_step=-5")); }),
+                         "intervention.mixing_until_step"));
+        // 1e400 does not parse as a JSON number (it would overflow to infinity).
+        QVERIFY(mentions(errorOf([] { applyOverride(TrainConfig{}, "optim.learning_rate=1e400"); }),
+                         "optim.learning_rate: expected a number"));
+        validateConfig(applyOverride(TrainConfig{}, "run.steps=1000000000"));
+    }
+
+    void namesThatWouldLeaveTheRunsFolderAreRefused()
+    {
+        for (const std::string& name : std::vector<std::string>{"../../x", "a/b", "..", ".", "", "tab\there", "\xff\xfe"}) {
+            const std::string message = errorOf([&] {
+                TrainConfig config;
+                config.name = name;
+                validateConfig(config);
+            });
+            QVERIFY2(mentions(message, "name:") && message.find('\n') == std::string::npos, message.c_str());
+        }
+        TrainConfig config;
+        config.name = "z97-add (branch at 400)";
+        validateConfig(config);
+    }
+
+    void deepNestingIsRefusedWithoutRecursing()
+    {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("deep.json").toStdString();
+        std::ofstream(path) << std::string(50000, '[') << std::string(50000, ']');
+        QVERIFY(mentions(errorOf([&] { loadConfigFile(TrainConfig{}, path); }), "nested deeper than 64"));
+        const std::string objects = dir.filePath("objects.json").toStdString();
+        std::string text;
+        for (int i = 0; i < 50000; ++i)
+            text += "{\"a\":";
+        std::ofstream(objects) << text << "1" << std::string(50000, '}');
+        QVERIFY(mentions(errorOf([&] { loadConfigFile(TrainConfig{}, objects); }), "objects.json"));
+        // Depth inside strings does not count.
+        const std::string quoted = dir.filePath("quoted.json").toStdString();
+        std::ofstream(quoted) << "{\"name\": \"" << std::string(100, '[') << "\"}";
+        QCOMPARE(loadConfigFile(TrainConfig{}, quoted).name, std::string(100, '['));
+    }
+
+    void specialFilesAreRefusedWithoutBlocking()
+    {
+        QTemporaryDir dir;
+        const std::string fifo = dir.filePath("config.json").toStdString();
+        QCOMPARE(::mkfifo(fifo.c_str(), 0600), 0);
+        QVERIFY(mentions(errorOf([&] { loadConfigFile(TrainConfig{}, fifo); }), "not a regular file"));
+        QVERIFY(mentions(errorOf([&] { loadConfigFile(TrainConfig{}, dir.path().toStdString()); }), "directory"));
     }
 
     void presetsLoadAndValidate()

@@ -1,12 +1,15 @@
 // The run log survives what users do to it: reading back, kills mid-row, corruption.
 
+#include "io/config_json.h"
 #include "io/npy_writer.h"
 #include "io/run_log.h"
 #include "io/run_log_writer.h"
 
 #include <QtTest>
 #include <QTemporaryDir>
+#include <filesystem>
 #include <fstream>
+#include <sys/stat.h>
 
 using namespace grokscope;
 
@@ -138,6 +141,126 @@ private Q_SLOTS:
         QCOMPARE(log.spectra.size(), size_t(2));
         QCOMPARE(log.parameterNorms.size(), size_t(2));
         QVERIFY(log.events.empty());
+    }
+
+    void blankLinesAreSkippedWithAWarning()
+    {
+        QTemporaryDir dir;
+        const std::string path = dir.path().toStdString();
+        writeSmallLog(path);
+        appendRaw(path + "/metrics.csv", "\n");  // an editor's trailing blank line
+        appendRaw(path + "/events.jsonl", "\n");
+        const RunLog log = readRunLog(path);
+        QCOMPARE(log.evaluations.size(), size_t(3));
+        QCOMPARE(log.events.size(), size_t(1));
+        QCOMPARE(log.warnings.size(), size_t(2));
+        QVERIFY(log.warnings[0].find("blank") != std::string::npos);
+        RunLogWriter::truncateAfter(path, 200);  // resume's cut keeps every row
+        QCOMPARE(readRunLog(path).evaluations.size(), size_t(3));
+    }
+
+    // A step is a whole number that rises row by row; anything else is corruption and is
+    // named, never read as a step (nan used to become a step silently).
+    void stepsThatAreNotStepsAreRefused_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QString>("row");
+        QTest::addColumn<QString>("expected");
+        const QString tail = ",1,1,1,1,1,,,1,1,0,0,0,,,,,,,,\n";
+        QTest::newRow("nan") << "metrics.csv" << "nan" + tail << "metrics.csv:5: step \"nan\"";
+        QTest::newRow("inf") << "metrics.csv" << "inf" + tail << "metrics.csv:5: step";
+        QTest::newRow("huge") << "metrics.csv" << "1e300" + tail << "metrics.csv:5: step";
+        QTest::newRow("negative") << "metrics.csv" << "-100" + tail << "metrics.csv:5: step";
+        QTest::newRow("not rising") << "metrics.csv" << "200" + tail << "does not follow step 200";
+        QTest::newRow("spectra nan") << "spectra.csv" << "nan,1,1,1\n" << "spectra.csv:5: step";
+        QTest::newRow("norms fraction") << "param_norms.csv" << "250.5,1,1\n" << "param_norms.csv:5: step";
+        QTest::newRow("event step string") << "events.jsonl" << "{\"step\": \"x\", \"type\": \"a\"}\n"
+                                           << "events.jsonl:2: not an event";
+        QTest::newRow("event values") << "events.jsonl" << "{\"step\": 3, \"type\": \"a\", \"values\": [1]}\n"
+                                      << "\"values\" must be an object";
+        QTest::newRow("event label type") << "events.jsonl"
+                                          << "{\"step\": 3, \"type\": \"a\", \"labels\": {\"k\": 1}}\n"
+                                          << "\"labels\".k must be a string";
+        QTest::newRow("event deep") << "events.jsonl" << QString(100000, '[') + QString(100000, ']') + "\n"
+                                    << "events.jsonl:2: not an event";
+    }
+
+    void stepsThatAreNotStepsAreRefused()
+    {
+        QFETCH(QString, file);
+        QFETCH(QString, row);
+        QFETCH(QString, expected);
+        QTemporaryDir dir;
+        const std::string path = dir.path().toStdString();
+        writeSmallLog(path);
+        appendRaw(path + "/" + file.toStdString(), row.toStdString());
+        try {
+            readRunLog(path);
+            QFAIL("a corrupt row must be refused");
+        } catch (const RunLogError& error) {
+            const std::string message = error.what();
+            QVERIFY2(message.find(expected.toStdString()) != std::string::npos, message.c_str());
+            QVERIFY2(message.find('\n') == std::string::npos, message.c_str());
+        }
+    }
+
+    // resume validates the run's config: eval_every_steps 0 used to divide by zero.
+    void aRunsConfigIsValidatedOnRead()
+    {
+        QTemporaryDir dir;
+        const std::string path = dir.path().toStdString();
+        writeSmallLog(path);
+        for (const char* assignment : {"run.eval_every_steps=0", "run.keep_checkpoints=0", "run.threads=1000"}) {
+            RunLogWriter::writeConfig(path, applyOverride(TrainConfig{}, assignment));
+            try {
+                readRunLog(path);
+                QFAIL(assignment);
+            } catch (const RunLogError& error) {
+                const std::string key = std::string(assignment).substr(0, std::string(assignment).find('='));
+                QVERIFY2(std::string(error.what()).find("config.json: " + key) != std::string::npos, error.what());
+            }
+        }
+    }
+
+    void specialFilesAreRefusedWithoutBlocking()
+    {
+        for (const char* file : {"metrics.csv", "events.jsonl", "config.json", "spectra.csv"}) {
+            QTemporaryDir dir;
+            const std::string path = dir.path().toStdString();
+            writeSmallLog(path);
+            QVERIFY(std::filesystem::remove(path + "/" + file));
+            QCOMPARE(::mkfifo((path + "/" + file).c_str(), 0600), 0);
+            try {
+                readRunLog(path);
+                QFAIL(file);
+            } catch (const RunLogError& error) {
+                QVERIFY2(std::string(error.what()).find(std::string(file) + ": not a regular file") != std::string::npos,
+                         error.what());
+            }
+        }
+    }
+
+    // Appending rows of today's width under a header that is not ours would make a
+    // readable log unreadable: the writer refuses before writing anything.
+    void theWriterRefusesAForeignHeader()
+    {
+        QTemporaryDir dir;
+        const std::string path = dir.path().toStdString();
+        writeSmallLog(path);
+        std::string header = runlog::metricsHeader();
+        for (int i = 0; i < 100000; ++i)
+            header += ",extra" + std::to_string(i);
+        std::ofstream(path + "/metrics.csv") << header << "\n";
+        const auto before = std::filesystem::file_size(path + "/metrics.csv");
+        QVERIFY_THROWS_EXCEPTION(RunLogError, RunLogWriter(path, {"embed", "unembed"}));
+        QCOMPARE(std::filesystem::file_size(path + "/metrics.csv"), before);
+        writeSmallLog(dir.filePath("other").toStdString());
+        QVERIFY_THROWS_EXCEPTION(RunLogError, RunLogWriter(dir.filePath("other").toStdString(), {"embed", "norm"}));
+        // An older, shorter layout is still appended to.
+        const std::string old = dir.filePath("old").toStdString();
+        std::filesystem::create_directories(old);
+        std::ofstream(old + "/metrics.csv") << "step,train_loss,test_loss\n";
+        RunLogWriter(old, {"embed"});
     }
 
     void npyFilesFollowTheFormat()
