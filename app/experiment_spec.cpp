@@ -1,8 +1,10 @@
 #include "experiment_spec.h"
 
 #include "io/config_json.h"
+#include "io/input_file.h"
 
-#include <fstream>
+#include <algorithm>
+#include <cctype>
 #include <set>
 
 namespace fs = std::filesystem;
@@ -68,14 +70,40 @@ private:
     std::string m_origin;
 };
 
-bool isSafeDirectoryName(const std::string& name)
+// A spec large enough to mean a typo (seed_count: 1e5 with many arms) is refused
+// before it plans millions of configs.
+constexpr std::size_t kMaxPlannedRuns = 100000;
+
+// Names the experiment (or `replicate`, whose DIR/<name> is an experiment) writes at
+// the top of its directory, next to the arms' directories.
+bool isReservedName(const std::string& name)
 {
-    if (name.empty() || name == "." || name == ".." || name.size() > 100)
-        return false;
+    std::string lower = name;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    static const std::set<std::string> reserved = {"spec.json", "summary.md",  "summary.csv",
+                                                   "runs.csv",  "report.md",   "figures",
+                                                   "replicate_time.json"};
+    const std::string partial = ".partial";  // the temporary names those files are written under
+    // Case-insensitive: on such a file system "Summary.md" is the same entry.
+    return reserved.count(lower)
+           || (lower.size() > partial.size() && lower.compare(lower.size() - partial.size(), partial.size(), partial) == 0);
+}
+
+// Why an arm name cannot be the arm's directory, or nullopt. Beyond a plain name, the
+// name is kept to characters that need no quoting in CSV, Markdown or a shell.
+std::optional<std::string> armNameProblem(const std::string& name)
+{
+    if (const auto problem = plainNameProblem(name))
+        return "\"" + name + "\" names the arm's directory and " + *problem;
+    if (name.size() > 100)
+        return "is longer than 100 characters";
     for (char c : name)
         if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '+'))
-            return false;
-    return true;
+            return "\"" + name + "\" is also a directory name: use letters, digits and - _ . + only";
+    if (isReservedName(name))
+        return "\"" + name + "\" is the name of a file the experiment writes in its directory; choose another";
+    return std::nullopt;
 }
 
 }  // namespace
@@ -96,6 +124,9 @@ ExperimentSpec parseSpec(const nlohmann::json& document, const std::string& orig
         spec.name = fs::path(origin).stem().string();
         spec.source["name"] = spec.name;  // so DIR/spec.json names it the same way
     }
+    // Each run is named "<experiment>-<arm>", and a run's name must be a plain name.
+    if (const auto problem = plainNameProblem(spec.name))
+        r.fail("name", "\"" + spec.name + "\" " + *problem + " (it names the experiment's runs)");
     spec.preset = r.text(document, "preset", "", false);
 
     if (document.contains("seeds") == document.contains("seed_count"))
@@ -113,6 +144,9 @@ ExperimentSpec parseSpec(const nlohmann::json& document, const std::string& orig
                 r.fail("seeds[" + std::to_string(i) + "]", "seed " + std::to_string(seed) + " is listed twice");
             spec.seeds.push_back(seed);
         }
+        if (spec.seeds.size() > kMaxPlannedRuns)
+            r.fail("seeds", std::to_string(spec.seeds.size()) + " seeds, more than the " + std::to_string(kMaxPlannedRuns)
+                                + " runs an experiment may plan");
     } else {
         const nlohmann::json& count = document["seed_count"];
         if (!count.is_number_unsigned() || count.get<unsigned long long>() == 0 || count.get<unsigned long long>() > 100000)
@@ -138,8 +172,8 @@ ExperimentSpec parseSpec(const nlohmann::json& document, const std::string& orig
         r.onlyKeys(arms[i], where, {"name", "preset", "overrides", "norm_reference_arm", "description"});
         ArmSpec arm;
         arm.name = r.text(arms[i], "name", where, true);
-        if (!isSafeDirectoryName(arm.name))
-            r.fail(where + ".name", "\"" + arm.name + "\" is also a directory name: use letters, digits and - _ . + only");
+        if (const auto problem = armNameProblem(arm.name))
+            r.fail(where + ".name", *problem);
         if (!names.insert(arm.name).second)
             r.fail(where + ".name", "arm \"" + arm.name + "\" is defined twice");
         arm.preset = r.text(arms[i], "preset", where, false);
@@ -149,6 +183,9 @@ ExperimentSpec parseSpec(const nlohmann::json& document, const std::string& orig
         arm.normReferenceArm = r.text(arms[i], "norm_reference_arm", where, false);
         spec.arms.push_back(std::move(arm));
     }
+    if (spec.arms.size() * spec.seeds.size() > kMaxPlannedRuns)
+        r.fail("arms", std::to_string(spec.arms.size()) + " arms x " + std::to_string(spec.seeds.size()) + " seeds is more than the "
+                           + std::to_string(kMaxPlannedRuns) + " runs an experiment may plan");
 
     auto armIndex = [&](const std::string& name) -> std::optional<std::size_t> {
         for (std::size_t i = 0; i < spec.arms.size(); ++i)
@@ -189,12 +226,14 @@ ExperimentSpec parseSpec(const nlohmann::json& document, const std::string& orig
 
 ExperimentSpec loadSpec(const std::string& path)
 {
-    std::ifstream in(path);
-    if (!in)
-        throw ConfigError(path + ": cannot open experiment spec");
-    nlohmann::json document = nlohmann::json::parse(in, nullptr, false);
-    if (document.is_discarded())
-        throw ConfigError(path + ": not valid JSON");
+    nlohmann::json document;
+    try {
+        // A regular file of bounded size and nesting: a FIFO would block here, and
+        // 50,000 nested brackets would overflow the stack in the parser.
+        document = readJsonFile(path);
+    } catch (const InputError& error) {
+        throw ConfigError(error.what());
+    }
     return parseSpec(document, path);
 }
 
@@ -226,7 +265,7 @@ std::vector<PlannedRun> planRuns(const ExperimentSpec& spec, const fs::path& out
         };
         apply(spec.overrides, "experiment");
         apply(arm.overrides, where);
-        base.name = spec.name + "/" + arm.name;
+        base.name = spec.name + "-" + arm.name;
         for (const unsigned long long seed : spec.seeds) {
             PlannedRun run;
             run.arm = a;

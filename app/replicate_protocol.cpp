@@ -1,6 +1,7 @@
 #include "replicate_protocol.h"
 
 #include "io/config_json.h"
+#include "io/input_file.h"
 #include "protocol_embedded.h"
 
 namespace grokscope::cli {
@@ -35,7 +36,12 @@ experiment::ExperimentSpec protocolSpec(const std::string& name, int seeds)
     for (const auto& [embeddedName, text] : embeddedProtocol()) {
         if (embeddedName != name)
             continue;
-        nlohmann::json document = nlohmann::json::parse(text);
+        nlohmann::json document;
+        try {
+            document = parseJsonText(text, "built-in protocol \"" + name + "\"");
+        } catch (const InputError& error) {
+            throw ConfigError(error.what());
+        }
         nlohmann::json seedList = nlohmann::json::array();
         for (int s = 0; s < seeds; ++s)
             seedList.push_back(static_cast<unsigned>(s));

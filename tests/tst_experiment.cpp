@@ -1,7 +1,8 @@
 // grokscope-cli experiment: spec parsing and its errors, the per-arm statistics,
 // and real experiments on z23-quick run through the built CLI: the summary agrees
 // with the runs' own logs, a rerun skips what ended, an interrupted experiment
-// resumes to the same result as an uninterrupted one, a broken run is moved aside.
+// resumes to the same result as an uninterrupted one, a broken run is moved aside;
+// and the spec files it refuses to read.
 
 #include "cli_process.h"
 #include "experiment_spec.h"
@@ -17,6 +18,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <sys/stat.h>
 
 using namespace grokscope;
 using namespace grokscope::experiment;
@@ -90,6 +92,13 @@ std::string metricsWithoutTiming(const fs::path& runDirectory)
     return result;
 }
 
+// The CLI's whole answer is one line "error: ..." containing `expected`.
+bool isOneLineError(const CliResult& result, const QString& expected)
+{
+    const QString text = result.output.trimmed();
+    return text.startsWith(QStringLiteral("error: ")) && !text.contains('\n') && text.contains(expected);
+}
+
 const char* kQuickSpec = R"({
   "name": "quick",
   "preset": "z23-quick",
@@ -114,6 +123,7 @@ private Q_SLOTS:
     void malformedSpecsNameTheKey();
     void summaryStatisticsKnownAnswers();
     void cliRejectsMalformedSpec();
+    void unreadableSpecFilesAreRefused();
     void runsSummarisesAndSkipsOnRerun();
     void interruptedExperimentResumesToTheSameResult();
     void brokenRunIsMovedAsideAndRestarted();
@@ -144,6 +154,8 @@ void TestExperiment::resolvesConfigsInOrder()
                  "/tmp/exp/" + spec.arms[run.arm].name + "/seed_" + std::to_string(run.seed));
         QVERIFY(!run.reference);
     }
+    // A run's name is a plain name (it may name a directory): "<experiment>-<arm>".
+    QCOMPARE(runs[0].config.name, std::string("spec-a"));
     QCOMPARE(runs[0].config.optim.learningRate, 0.002);
     QCOMPARE(runs[0].config.run.threads, 1);  // one thread per run unless the spec says otherwise
     QCOMPARE(runs[0].config.task.modulus, 23);
@@ -196,6 +208,46 @@ void TestExperiment::malformedSpecsNameTheKey_data()
                                       << "arms[0].name: missing";
     QTest::newRow("unsafe name") << R"({"preset": "z23-quick", "seed_count": 1, "arms": [{"name": "../x"}]})"
                                  << "arms[0].name";
+    QTest::newRow("control character in name")
+        << R"({"preset": "z23-quick", "seed_count": 1, "arms": [{"name": "a\u0001b"}]})"
+        << "names the arm's directory and contains a control character";
+    // Names of what the experiment writes next to the arms' directories.
+    QTest::newRow("reserved summary.md")
+        << R"({"preset": "z23-quick", "seed_count": 1, "arms": [{"name": "summary.md"}]})"
+        << "arms[0].name: \"summary.md\" is the name of a file the experiment writes";
+    QTest::newRow("reserved spec.json, second arm")
+        << R"({"preset": "z23-quick", "seed_count": 1, "arms": [{"name": "a"}, {"name": "spec.json"}]})"
+        << "arms[1].name: \"spec.json\" is the name of a file";
+    QTest::newRow("reserved in another case")
+        << R"({"preset": "z23-quick", "seed_count": 1, "arms": [{"name": "Runs.CSV"}]})" << "arms[0].name: \"Runs.CSV\"";
+    QTest::newRow("reserved summary.csv") << R"({"preset": "z23-quick", "seed_count": 1, "arms": [{"name": "summary.csv"}]})"
+                                          << "arms[0].name: \"summary.csv\"";
+    QTest::newRow("reserved report.md") << R"({"preset": "z23-quick", "seed_count": 1, "arms": [{"name": "report.md"}]})"
+                                        << "arms[0].name: \"report.md\"";
+    QTest::newRow("reserved figures") << R"({"preset": "z23-quick", "seed_count": 1, "arms": [{"name": "figures"}]})"
+                                      << "arms[0].name: \"figures\"";
+    QTest::newRow("reserved temporary name")
+        << R"({"preset": "z23-quick", "seed_count": 1, "arms": [{"name": "runs.csv.partial"}]})"
+        << "arms[0].name: \"runs.csv.partial\"";
+    QTest::newRow("experiment name with a slash")
+        << R"({"name": "a/b", "preset": "z23-quick", "seed_count": 1, "arms": [{"name": "a"}]})"
+        << "name: \"a/b\" contains a path separator";
+    QTest::newRow("seed past 2^64")
+        << R"({"preset": "z23-quick", "seeds": [18446744073709551616], "arms": [{"name": "a"}]})" << "seeds[0]";
+    QTest::newRow("fractional seed") << R"({"preset": "z23-quick", "seeds": [1.5], "arms": [{"name": "a"}]})"
+                                     << "seeds[0]";
+    QTest::newRow("seed_count 1e30") << R"({"preset": "z23-quick", "seed_count": 1e30, "arms": [{"name": "a"}]})"
+                                     << "seed_count";
+    QTest::newRow("too many runs")
+        << R"({"preset": "z23-quick", "seed_count": 100000, "arms": [{"name": "a"}, {"name": "b"}]})"
+        << "arms: 2 arms x 100000 seeds is more than the 100000 runs";
+    // Integers past 2^32 are refused, not wrapped (4294967396 would be 100 steps).
+    QTest::newRow("run.steps past 2^32")
+        << R"({"preset": "z23-quick", "seed_count": 1, "overrides": {"run.steps": 4294967396}, "arms": [{"name": "a"}]})"
+        << "run.steps";
+    QTest::newRow("task.modulus past 2^32")
+        << R"({"preset": "z23-quick", "seed_count": 1, "arms": [{"name": "a", "overrides": {"task.modulus": 4294967319}}]})"
+        << "task.modulus";
     QTest::newRow("duplicate arm")
         << R"({"preset": "z23-quick", "seed_count": 1, "arms": [{"name": "a"}, {"name": "a"}]})" << "defined twice";
     QTest::newRow("no preset") << R"({"seed_count": 1, "arms": [{"name": "a"}]})" << "arms[0].preset";
@@ -326,6 +378,38 @@ void TestExperiment::cliRejectsMalformedSpec()
                                       QString::fromStdString((root / "out").string())});
     QCOMPARE(missing.exitCode, 2);
     QVERIFY(missing.output.contains("absent.json"));
+}
+
+void TestExperiment::unreadableSpecFilesAreRefused()
+{
+    QTemporaryDir dir;
+    const fs::path root = dir.path().toStdString();
+    const QString out = QString::fromStdString((root / "out").string());
+
+    // Nesting past 64 levels is refused before parsing (50,000 levels overflowed the
+    // parser's stack); the message names the file.
+    writeText(root / "deep.json", R"({"preset": "z23-quick", "seed_count": 1, "arms": [{"name": "a"}], "description": )"
+                                      + std::string(100000, '[') + std::string(100000, ']') + "}");
+    const CliResult deep = runCli({"experiment", QString::fromStdString((root / "deep.json").string()), "--out", out});
+    QCOMPARE(deep.exitCode, 2);
+    QVERIFY2(isOneLineError(deep, "deep.json: JSON nested deeper than 64 levels"), qPrintable(deep.output));
+
+    // A FIFO would block the reader forever: refused at once.
+    const fs::path fifo = root / "fifo.json";
+    QCOMPARE(mkfifo(fifo.c_str(), 0600), 0);
+    const CliResult blocked =
+        runCliWithin({"experiment", QString::fromStdString(fifo.string()), "--out", out}, 30000);
+    QCOMPARE(blocked.exitCode, 2);
+    QVERIFY2(isOneLineError(blocked, "fifo.json: not a regular file"), qPrintable(blocked.output));
+
+    // The same for the copy an experiment directory keeps, read by experiment-summary.
+    fs::create_directories(root / "exp");
+    QCOMPARE(mkfifo((root / "exp" / "spec.json").c_str(), 0600), 0);
+    const CliResult summary =
+        runCliWithin({"experiment-summary", QString::fromStdString((root / "exp").string())}, 30000);
+    QCOMPARE(summary.exitCode, 2);
+    QVERIFY2(isOneLineError(summary, "spec.json: not a regular file"), qPrintable(summary.output));
+    QVERIFY(!fs::exists(root / "out"));
 }
 
 void TestExperiment::runsSummarisesAndSkipsOnRerun()
