@@ -1,6 +1,8 @@
 #include "experiment_runner.h"
 
 #include "io/config_json.h"
+#include "io/input_file.h"
+#include "io/run_log.h"
 
 #include <chrono>
 #include <csignal>
@@ -46,11 +48,14 @@ struct Job {
     pid_t pid = -1;
     std::chrono::steady_clock::time_point started;
     RunRecord record;
+    std::string childError;  // how its last child ended when the run did not: "exit code 3"
 };
 
 void writeFile(const fs::path& path, const std::string& text)
 {
     const fs::path temporary = path.string() + ".partial";
+    // A leftover (or planted) link under the temporary name would be written through.
+    fs::remove(temporary);
     {
         std::ofstream out(temporary, std::ios::trunc);
         out << text;
@@ -64,7 +69,7 @@ fs::path moveAside(const fs::path& directory)
 {
     for (int n = 1;; ++n) {
         const fs::path target = directory.string() + ".broken-" + std::to_string(n);
-        if (!fs::exists(target)) {
+        if (!fs::exists(fs::symlink_status(target))) {
             fs::rename(directory, target);
             return target;
         }
@@ -88,7 +93,8 @@ pid_t spawn(const std::string& executable, const std::vector<std::string>& argum
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, logFile.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, logFile.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW,
+                                     0644);
     posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
     pid_t pid = -1;
     const int error = posix_spawn(&pid, executable.c_str(), &actions, nullptr, argv.data(), environ);
@@ -96,6 +102,33 @@ pid_t spawn(const std::string& executable, const std::vector<std::string>& argum
     if (error != 0)
         throw std::runtime_error("cannot start " + executable + ": " + std::strerror(error));
     return pid;
+}
+
+// Every path a run writes through from here: its arm's directory, its own directory,
+// the config the child reads and the log its output is appended to. A symbolic link
+// at any of them would carry the run's files out of --out, and a FIFO in place of the
+// log would block the runner, so both are refused before anything is written.
+void refuseUnsafeRunPaths(const std::vector<PlannedRun>& runs)
+{
+    auto check = [](const fs::path& path, bool directory) {
+        std::error_code error;
+        const fs::file_status status = fs::symlink_status(path, error);
+        if (!fs::exists(status))
+            return;
+        if (fs::is_symlink(status))
+            throw RunLogError(path.string() + ": is a symbolic link; an experiment writes only inside its "
+                              "directory, so remove the link or choose another --out");
+        if (directory && !fs::is_directory(status))
+            throw RunLogError(path.string() + ": is not a directory, and the experiment keeps runs there");
+        if (!directory && !fs::is_regular_file(status))
+            throw RunLogError(path.string() + ": is not a regular file");
+    };
+    for (const PlannedRun& run : runs) {
+        check(run.directory.parent_path(), true);
+        check(run.directory, true);
+        check(run.configFile, false);
+        check(run.logFile, false);
+    }
 }
 
 std::string describe(const RunRecord& r)
@@ -114,13 +147,18 @@ std::string describe(const RunRecord& r)
 
 void prepareDirectory(const ExperimentSpec& spec, const fs::path& outDirectory)
 {
+    std::error_code error;
+    if (fs::exists(outDirectory, error) && !fs::is_directory(outDirectory, error))
+        throw ConfigError("--out " + outDirectory.string() + ": is not a directory");
     fs::create_directories(outDirectory);
     const fs::path copy = outDirectory / "spec.json";
-    if (fs::exists(copy)) {
-        std::ifstream in(copy);
-        const nlohmann::json existing = nlohmann::json::parse(in, nullptr, false);
-        if (existing.is_discarded())
-            throw ConfigError(copy.string() + ": not valid JSON; is this an experiment directory?");
+    if (fs::exists(copy, error)) {
+        nlohmann::json existing;
+        try {
+            existing = readJsonFile(copy.string());
+        } catch (const InputError& e) {
+            throw ConfigError(std::string(e.what()) + "; is this an experiment directory?");
+        }
         if (existing != spec.source)
             throw ConfigError(copy.string() + " holds a different experiment spec than " + spec.origin
                               + "; choose another --out, or put the old spec back to continue that experiment");
@@ -151,6 +189,7 @@ std::string writeSummary(const ExperimentSpec& spec, const fs::path& outDirector
 int runExperiment(const ExperimentSpec& spec, const fs::path& outDirectory, const RunnerOptions& options)
 {
     const std::vector<PlannedRun> runs = planRuns(spec, outDirectory);
+    refuseUnsafeRunPaths(runs);
     prepareDirectory(spec, outDirectory);
     installStopHandler();
 
@@ -263,6 +302,11 @@ int runExperiment(const ExperimentSpec& spec, const fs::path& outDirectory, cons
             const double seconds =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - job.started).count();
             job.record = inspectRun(spec.arms[job.plan->arm].name, job.plan->seed, job.plan->directory.string());
+            // 130 is a child's answer to the SIGINT forwarded above (SIGINT itself when
+            // it came before the child's handler); any other code or signal is an
+            // error, even while stopping.
+            const bool stoppedCleanly = (WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 130))
+                                        || (WIFSIGNALED(status) && WTERMSIG(status) == SIGINT);
             if (job.record.complete()) {
                 job.done = true;
                 ++done;
@@ -270,7 +314,7 @@ int runExperiment(const ExperimentSpec& spec, const fs::path& outDirectory, cons
                     std::cout << "[" << done << "/" << total << "] " << label(job) << ": " << describe(job.record)
                               << " (" << std::fixed << std::setprecision(1) << seconds << " s)" << std::defaultfloat
                               << std::endl;
-            } else if (stopping) {
+            } else if (stopping && stoppedCleanly) {
                 if (!options.quiet)
                     std::cout << "[" << done << "/" << total << "] " << label(job) << ": stopped at step "
                               << job.record.finalStep << std::endl;
@@ -282,6 +326,7 @@ int runExperiment(const ExperimentSpec& spec, const fs::path& outDirectory, cons
                     why << "exit code " << WEXITSTATUS(status);
                 else if (WIFSIGNALED(status))
                     why << "killed by signal " << WTERMSIG(status);
+                job.childError = why.str();
                 std::cout << "[" << done << "/" << total << "] " << label(job) << ": ERROR, " << why.str()
                           << "; see " << job.plan->logFile.string() << std::endl;
             }
@@ -293,6 +338,9 @@ int runExperiment(const ExperimentSpec& spec, const fs::path& outDirectory, cons
     for (std::size_t i = 0; i < jobs.size(); ++i)
         if (jobs[i].record.status == RunStatus::Skipped)
             records[i] = jobs[i].record;  // a run never started leaves nothing on disk to say why
+        else if (!jobs[i].childError.empty() && !records[i].complete())
+            records[i].detail = "grokscope-cli " + jobs[i].childError
+                                + (records[i].detail.empty() ? std::string() : "; " + records[i].detail);
     writeSummary(spec, outDirectory, records);
     std::cout << "summary in " << (outDirectory / "summary.md").string() << " (" << done << "/" << total
               << " runs ended)" << std::endl;

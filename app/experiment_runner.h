@@ -25,7 +25,10 @@ void prepareDirectory(const ExperimentSpec& spec, const std::filesystem::path& o
 
 // Returns the exit code: 0 when every run ended, 130 when interrupted (SIGINT/SIGTERM
 // are forwarded to the children, which checkpoint; rerunning resumes), 1 when some
-// runs could not be completed. The summary is written in every case.
+// runs could not be completed. The summary is written in every case. Throws
+// RunLogError, before writing anything, when a run's directory, its arm's directory,
+// its config or its log is a symbolic link (it would lead out of outDirectory) or not
+// the kind of entry the runner writes there.
 int runExperiment(const ExperimentSpec& spec, const std::filesystem::path& outDirectory,
                   const RunnerOptions& options);
 

@@ -2,18 +2,22 @@
 // and real experiments on z23-quick run through the built CLI: the summary agrees
 // with the runs' own logs, a rerun skips what ended, an interrupted experiment
 // resumes to the same result as an uninterrupted one, a broken run is moved aside;
-// and the spec files it refuses to read.
+// and what the runner refuses: unreadable specs, links out of --out, and children
+// that fail.
 
 #include "cli_process.h"
 #include "experiment_spec.h"
 #include "experiment_summary.h"
 #include "io/config_json.h"
 #include "io/run_log.h"
+#include "io/run_log_writer.h"
 
 #include <QtTest>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -92,6 +96,29 @@ std::string metricsWithoutTiming(const fs::path& runDirectory)
     return result;
 }
 
+// Process ids whose parent is `parent`, from /proc.
+std::vector<pid_t> childrenOf(qint64 parent)
+{
+    std::vector<pid_t> children;
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator("/proc", error)) {
+        std::ifstream in(entry.path() / "stat");
+        std::string stat;
+        if (!std::getline(in, stat))
+            continue;
+        // "pid (comm) state ppid ...": comm may hold spaces, so read after the last ')'.
+        const auto close = stat.rfind(')');
+        if (close == std::string::npos)
+            continue;
+        std::istringstream rest(stat.substr(close + 1));
+        std::string state;
+        long long ppid = 0;
+        if (rest >> state >> ppid && ppid == parent)
+            children.push_back(static_cast<pid_t>(std::stoll(entry.path().filename().string())));
+    }
+    return children;
+}
+
 // The CLI's whole answer is one line "error: ..." containing `expected`.
 bool isOneLineError(const CliResult& result, const QString& expected)
 {
@@ -124,6 +151,9 @@ private Q_SLOTS:
     void summaryStatisticsKnownAnswers();
     void cliRejectsMalformedSpec();
     void unreadableSpecFilesAreRefused();
+    void linksOutOfTheDirectoryAreRefused();
+    void failedChildIsReportedWithItsCode();
+    void killedChildIsReportedWithItsSignal();
     void runsSummarisesAndSkipsOnRerun();
     void interruptedExperimentResumesToTheSameResult();
     void brokenRunIsMovedAsideAndRestarted();
@@ -410,6 +440,121 @@ void TestExperiment::unreadableSpecFilesAreRefused()
     QCOMPARE(summary.exitCode, 2);
     QVERIFY2(isOneLineError(summary, "spec.json: not a regular file"), qPrintable(summary.output));
     QVERIFY(!fs::exists(root / "out"));
+}
+
+void TestExperiment::linksOutOfTheDirectoryAreRefused()
+{
+    QTemporaryDir dir;
+    const fs::path root = dir.path().toStdString();
+    writeText(root / "short.json", R"({"preset": "z23-quick", "seeds": [0], "overrides": {"run.steps": 20},
+                                       "arms": [{"name": "a"}]})");
+    const fs::path outside = root / "outside";
+    fs::create_directories(outside);
+    auto experimentInto = [&](const fs::path& out) {
+        return runCli({"experiment", QString::fromStdString((root / "short.json").string()), "--out",
+                       QString::fromStdString(out.string()), "--quiet"});
+    };
+
+    // The arm's directory is a link out of --out.
+    fs::create_directories(root / "arm");
+    fs::create_directory_symlink(outside, root / "arm" / "a");
+    const CliResult arm = experimentInto(root / "arm");
+    QCOMPARE(arm.exitCode, 3);
+    QVERIFY2(isOneLineError(arm, QString::fromStdString((root / "arm" / "a").string()) + ": is a symbolic link"),
+             qPrintable(arm.output));
+
+    // The run's own directory is, inside a real arm directory.
+    fs::create_directories(root / "seed" / "a");
+    fs::create_directory_symlink(outside, root / "seed" / "a" / "seed_0");
+    const CliResult seed = experimentInto(root / "seed");
+    QCOMPARE(seed.exitCode, 3);
+    QVERIFY2(isOneLineError(seed, "seed_0: is a symbolic link"), qPrintable(seed.output));
+
+    // The log the child's output is appended to is.
+    fs::create_directories(root / "log" / "a");
+    writeText(outside / "victim.txt", "kept");
+    fs::create_symlink(outside / "victim.txt", root / "log" / "a" / "seed_0.log");
+    const CliResult log = experimentInto(root / "log");
+    QCOMPARE(log.exitCode, 3);
+    QVERIFY2(isOneLineError(log, "seed_0.log: is a symbolic link"), qPrintable(log.output));
+
+    // Nothing was written outside, and nothing inside either (not even spec.json).
+    QCOMPARE(entriesUnder(outside), std::set<std::string>{"victim.txt"});
+    QCOMPARE(readText(outside / "victim.txt"), std::string("kept"));
+    for (const char* out : {"arm", "seed", "log"})
+        QVERIFY(!fs::exists(root / out / "spec.json"));
+}
+
+void TestExperiment::failedChildIsReportedWithItsCode()
+{
+    // A run that looks resumable but whose checkpoint is garbage: its `resume` child
+    // exits with an error, which the experiment reports with the code and exits 1.
+    QTemporaryDir dir;
+    const fs::path root = dir.path().toStdString();
+    writeText(root / "one.json", R"({"preset": "z23-quick", "seeds": [0], "arms": [{"name": "a"}]})");
+    const fs::path exp = root / "exp";
+    const auto planned = planRuns(loadSpec((root / "one.json").string()), exp);
+    const fs::path run = planned.front().directory;
+    RunLogWriter::writeConfig(run.string(), planned.front().config);
+    {
+        RunLogWriter writer(run.string(), {"all"});
+        EvalSnapshot s;
+        s.step = 0;
+        s.trainAccuracy = s.testAccuracy = 0.05;
+        s.trainLoss = s.testLoss = 3.1;
+        s.weightNorm = 30.0;
+        writer.onEvaluation(s);
+    }
+    writeText(run / runlog::kCheckpoints / "step_00000100.pt", "not a checkpoint");
+    QCOMPARE(inspectRun("a", 0, run.string()).status, RunStatus::Resumable);
+
+    const CliResult result =
+        runCli({"experiment", QString::fromStdString((root / "one.json").string()), "--out", QString::fromStdString(exp.string())});
+    QVERIFY2(result.exitCode == 1, qPrintable(result.output));
+    const QRegularExpressionMatch match =
+        QRegularExpression(QStringLiteral("a seed 0: ERROR, exit code (\\d+); see ")).match(result.output);
+    QVERIFY2(match.hasMatch(), qPrintable(result.output));
+    const QString code = match.captured(1);
+    QVERIFY(code != "0");
+    // runs.csv keeps how the child ended; the run is retried on the next invocation.
+    const auto rows = readCsv(exp / "runs.csv");
+    QCOMPARE(rows.size(), std::size_t(2));
+    QCOMPARE(rows[1][11], std::string("unfinished"));
+    QCOMPARE(rows[1][12], "grokscope-cli exit code " + code.toStdString());
+    QVERIFY2(result.output.contains("1 run(s) did not end"), qPrintable(result.output));
+}
+
+void TestExperiment::killedChildIsReportedWithItsSignal()
+{
+    QTemporaryDir dir;
+    const fs::path root = dir.path().toStdString();
+    writeText(root / "long.json", R"({"preset": "z23-quick", "seeds": [0],
+        "overrides": {"run.steps": 1000000, "run.stop_at_grok": false}, "arms": [{"name": "a"}]})");
+    const fs::path exp = root / "exp";
+    QProcess process;
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    process.start(QString::fromUtf8(kCli), {"experiment", QString::fromStdString((root / "long.json").string()), "--out",
+                                            QString::fromStdString(exp.string())});
+    QVERIFY(process.waitForStarted());
+    QElapsedTimer waited;
+    waited.start();
+    std::vector<pid_t> children;
+    while (children.empty() && waited.elapsed() < 60000 && process.state() == QProcess::Running) {
+        children = childrenOf(process.processId());
+        QTest::qWait(20);
+    }
+    QCOMPARE(children.size(), std::size_t(1));
+    QCOMPARE(kill(children.front(), SIGKILL), 0);
+    if (!process.waitForFinished(60000)) {
+        process.kill();
+        QFAIL("the experiment did not end after its only run was killed");
+    }
+    const QString output = QString::fromUtf8(process.readAll());
+    QVERIFY2(process.exitStatus() == QProcess::NormalExit && process.exitCode() == 1, qPrintable(output));
+    QVERIFY2(output.contains("a seed 0: ERROR, killed by signal 9"), qPrintable(output));
+    const auto rows = readCsv(exp / "runs.csv");
+    QCOMPARE(rows.size(), std::size_t(2));
+    QCOMPARE(rows[1][12].substr(0, 30), std::string("grokscope-cli killed by signal"));
 }
 
 void TestExperiment::runsSummarisesAndSkipsOnRerun()
