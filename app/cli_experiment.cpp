@@ -3,6 +3,7 @@
 #include "experiment_runner.h"
 #include "io/config_json.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -20,8 +21,24 @@ std::string thisExecutable()
     return self.string();
 }
 
+void requireKnownOptions(const Arguments& args, const std::vector<std::string>& options,
+                         const std::vector<std::string>& flags)
+{
+    auto known = [](const std::vector<std::string>& names, const std::string& name) {
+        return std::find(names.begin(), names.end(), name) != names.end();
+    };
+    for (const auto& [name, value] : args.options)
+        if (!known(options, name))
+            throw ConfigError(args.command + ": unknown option --" + name
+                              + (known(flags, name) ? " with a value (it is a flag: give it alone)" : ""));
+    for (const std::string& name : args.flags)
+        if (!known(flags, name))
+            throw ConfigError(args.command + ": unknown option --" + name);
+}
+
 int experimentCommand(const Arguments& args)
 {
+    requireKnownOptions(args, {"out", "jobs"}, {"quiet", "summary-only"});
     if (args.positional.size() != 1)
         throw ConfigError("experiment: name one spec file, e.g. grokscope-cli experiment spec.json --out runs/exp");
     const auto out = args.option("out");
@@ -49,6 +66,9 @@ int experimentCommand(const Arguments& args)
 
 int experimentSummaryCommand(const Arguments& args)
 {
+    requireKnownOptions(args, {}, {});
+    if (!args.overrides.empty())
+        throw ConfigError("experiment-summary: takes no config overrides, got " + args.overrides.front());
     if (args.positional.size() != 1)
         throw ConfigError("experiment-summary: name the experiment directory, e.g. grokscope-cli experiment-summary runs/exp");
     const fs::path directory = args.positional.front();

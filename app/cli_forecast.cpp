@@ -1,5 +1,6 @@
 #include "cli_forecast.h"
 
+#include "cli_experiment.h"
 #include "forecast_runs.h"
 
 #include "io/config_json.h"
@@ -27,16 +28,22 @@ std::string fixed(double value, int decimals)
 
 int forecastCommand(const Arguments& args)
 {
+    requireKnownOptions(args, {"threshold"}, {"all-evaluations"});
+    if (!args.overrides.empty())
+        throw ConfigError("forecast: takes run directories, not config overrides (" + args.overrides.front() + ")");
     if (args.positional.empty())
         throw ConfigError("forecast: name the run directories to fit, e.g. grokscope-cli forecast runs/z97-add-s*");
     std::vector<ForecastRun> runs;
     std::optional<double> threshold;
     if (const auto given = args.option("threshold")) {
+        // H* is a normalised entropy, as metrics.entropy_threshold: [0, 1].
+        std::size_t used = 0;
         try {
-            threshold = std::stod(*given);
+            threshold = std::stod(*given, &used);
         } catch (const std::exception&) {
-            throw ConfigError("--threshold: expected a number, got \"" + *given + "\"");
         }
+        if (!threshold || used != given->size() || !(*threshold >= 0.0 && *threshold <= 1.0))
+            throw ConfigError("--threshold: expected a number from 0 to 1, got \"" + *given + "\"");
     }
     const bool allEvaluations = args.has("all-evaluations");
     std::set<double> thresholds;

@@ -2,8 +2,8 @@
 // and real experiments on z23-quick run through the built CLI: the summary agrees
 // with the runs' own logs, a rerun skips what ended, an interrupted experiment
 // resumes to the same result as an uninterrupted one, a broken run is moved aside;
-// and what the runner refuses: unreadable specs, links out of --out, and children
-// that fail.
+// and what the runner refuses: unreadable specs, bad options, links out of --out, and
+// children that fail.
 
 #include "cli_process.h"
 #include "experiment_spec.h"
@@ -151,6 +151,8 @@ private Q_SLOTS:
     void summaryStatisticsKnownAnswers();
     void cliRejectsMalformedSpec();
     void unreadableSpecFilesAreRefused();
+    void cliRejectsBadOptions_data();
+    void cliRejectsBadOptions();
     void linksOutOfTheDirectoryAreRefused();
     void failedChildIsReportedWithItsCode();
     void killedChildIsReportedWithItsSignal();
@@ -440,6 +442,66 @@ void TestExperiment::unreadableSpecFilesAreRefused()
     QCOMPARE(summary.exitCode, 2);
     QVERIFY2(isOneLineError(summary, "spec.json: not a regular file"), qPrintable(summary.output));
     QVERIFY(!fs::exists(root / "out"));
+}
+
+void TestExperiment::cliRejectsBadOptions_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("expected");
+    // SPEC, DIR and RUN are replaced by a valid spec, an experiment directory and a run.
+    const QStringList experiment = {"experiment", "SPEC", "--out", "DIR"};
+    QTest::newRow("--jobs 0") << (experiment + QStringList{"--jobs", "0"}) << "--jobs: expected 1 to 1024, got 0";
+    QTest::newRow("--jobs -1") << (experiment + QStringList{"--jobs", "-1"}) << "--jobs: expected 1 to 1024, got -1";
+    QTest::newRow("--jobs 99999999999") << (experiment + QStringList{"--jobs", "99999999999"}) << "--jobs: expected 1 to 1024";
+    QTest::newRow("--jobs 1e3") << (experiment + QStringList{"--jobs", "1e3"}) << "--jobs: expected an integer";
+    QTest::newRow("--jobs past 2^64") << (experiment + QStringList{"--jobs", "99999999999999999999999"})
+                                      << "--jobs: expected an integer";
+    QTest::newRow("mistyped option") << (experiment + QStringList{"--job", "2"}) << "experiment: unknown option --job";
+    QTest::newRow("another command's option") << (experiment + QStringList{"--seeds", "3"})
+                                               << "experiment: unknown option --seeds";
+    QTest::newRow("flag with a value") << (experiment + QStringList{"--quiet=yes"})
+                                       << "experiment: unknown option --quiet with a value";
+    QTest::newRow("unknown flag") << (experiment + QStringList{"--report-only"})
+                                  << "experiment: unknown option --report-only";
+    QTest::newRow("summary option") << QStringList{"experiment-summary", "DIR", "--jobs", "2"}
+                                    << "experiment-summary: unknown option --jobs";
+    QTest::newRow("summary override") << QStringList{"experiment-summary", "DIR", "run.steps=3"}
+                                      << "experiment-summary: takes no config overrides";
+    QTest::newRow("forecast nan") << QStringList{"forecast", "RUN", "--threshold", "nan"}
+                                  << "--threshold: expected a number from 0 to 1, got \"nan\"";
+    QTest::newRow("forecast 2") << QStringList{"forecast", "RUN", "--threshold", "2"}
+                                << "--threshold: expected a number from 0 to 1";
+    QTest::newRow("forecast trailing text") << QStringList{"forecast", "RUN", "--threshold", "0.5x"}
+                                            << "--threshold: expected a number from 0 to 1";
+    QTest::newRow("forecast option") << QStringList{"forecast", "RUN", "--jobs", "2"} << "forecast: unknown option --jobs";
+    QTest::newRow("forecast override") << QStringList{"forecast", "RUN", "run.steps=3"}
+                                       << "forecast: takes run directories, not config overrides";
+}
+
+void TestExperiment::cliRejectsBadOptions()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, expected);
+    QTemporaryDir dir;
+    const fs::path root = dir.path().toStdString();
+    writeText(root / "spec.json", R"({"preset": "z23-quick", "seeds": [0], "arms": [{"name": "a"}]})");
+    writeText(root / "exp" / "spec.json", R"({"name": "e", "preset": "z23-quick", "seeds": [0], "arms": [{"name": "a"}]})");
+    TrainConfig config = loadPreset("z23-quick");
+    RunLogWriter::writeConfig((root / "run").string(), config);
+    RunLogWriter((root / "run").string(), {"all"});
+    const auto before = entriesUnder(root);
+    for (QString& argument : arguments) {
+        if (argument == "SPEC")
+            argument = QString::fromStdString((root / "spec.json").string());
+        else if (argument == "DIR")
+            argument = QString::fromStdString((root / "exp").string());
+        else if (argument == "RUN")
+            argument = QString::fromStdString((root / "run").string());
+    }
+    const CliResult result = runCli(arguments);
+    QCOMPARE(result.exitCode, 2);
+    QVERIFY2(isOneLineError(result, expected), qPrintable(result.output));
+    QCOMPARE(entriesUnder(root), before);  // refused before anything was written
 }
 
 void TestExperiment::linksOutOfTheDirectoryAreRefused()
