@@ -2,12 +2,15 @@
 
 #include "cli_experiment.h"
 #include "io/config_json.h"
+#include "io/input_file.h"
+#include "io/run_log.h"
 #include "replicate_protocol.h"
 #include "replicate_report.h"
 
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -20,25 +23,63 @@ namespace grokscope::cli {
 namespace {
 
 // Wall time of every replicate invocation on the directory, so that the report can
-// say how long the whole protocol took even when it was stopped and resumed.
+// say how long the whole protocol took even when it was stopped and resumed. The file
+// is only ours: one that cannot be read as such (not JSON, too deep) counts as zero,
+// but a FIFO in its place is refused (reading it would block), and it is replaced by
+// a rename, never written through.
 double addToCumulativeSeconds(const fs::path& directory, double seconds)
 {
     const fs::path file = directory / "replicate_time.json";
     double total = 0.0;
-    if (std::ifstream in(file); in) {
-        const nlohmann::json stored = nlohmann::json::parse(in, nullptr, false);
-        if (stored.is_object() && stored.contains("seconds") && stored["seconds"].is_number())
-            total = stored["seconds"].get<double>();
+    std::error_code error;
+    if (fs::exists(fs::symlink_status(file, error))) {
+        std::string text;
+        try {
+            text = readTextFile(file.string(), 1 << 20);
+        } catch (const InputError& e) {
+            throw RunLogError(e.what());
+        }
+        const auto stored = tryParseJsonText(text);
+        if (stored && stored->is_object() && stored->contains("seconds") && (*stored)["seconds"].is_number()) {
+            const double value = (*stored)["seconds"].get<double>();
+            if (std::isfinite(value) && value >= 0)
+                total = value;
+        }
     }
     total += seconds;
-    std::ofstream(file) << nlohmann::json{{"seconds", total}}.dump() << "\n";
+    const fs::path temporary = file.string() + ".partial";
+    fs::remove(temporary);  // a leftover link under this name would be written through
+    {
+        std::ofstream out(temporary, std::ios::trunc);
+        out << nlohmann::json{{"seconds", total}}.dump() << "\n";
+        if (!out.flush())
+            throw std::runtime_error("cannot write " + temporary.string() + " (is the disk full?)");
+    }
+    fs::rename(temporary, file);
     return total;
+}
+
+// The directories replicate writes into at the top of DIR. A symbolic link at any of
+// them would carry the experiments or the figures out of DIR; refused before anything
+// runs. (Its files there are written under a temporary name and renamed.)
+void refuseLinksInDirectory(const fs::path& directory)
+{
+    std::vector<std::string> names = protocolNames();
+    names.push_back("figures");
+    for (const std::string& name : names) {
+        std::error_code error;
+        if (fs::is_symlink(fs::symlink_status(directory / name, error)))
+            throw RunLogError((directory / name).string()
+                              + ": is a symbolic link; replicate writes only inside its directory, so remove the "
+                                "link or choose another --out");
+    }
 }
 
 }  // namespace
 
 int replicateCommand(const Arguments& args)
 {
+    requireKnownOptions(args, {"out", "seeds", "jobs"}, {"quiet", "report-only"});
     if (!args.positional.empty() || !args.overrides.empty())
         throw ConfigError("replicate: takes options only, e.g. grokscope-cli replicate --seeds 10 --out runs/replication");
     const auto out = args.option("out");
@@ -54,6 +95,10 @@ int replicateCommand(const Arguments& args)
         throw ConfigError("--jobs: expected 1 to 1024, got " + std::to_string(jobs));
     const bool reportOnly = args.has("report-only");
     const fs::path directory = *out;
+    std::error_code error;
+    if (fs::exists(directory, error) && !fs::is_directory(directory, error))
+        throw ConfigError("--out " + directory.string() + ": is not a directory");
+    refuseLinksInDirectory(directory);
     fs::create_directories(directory);
 
     const auto start = std::chrono::steady_clock::now();

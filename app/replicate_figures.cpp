@@ -44,6 +44,10 @@ public:
     }
     std::string add(const std::string& file, const FigureSpec& spec, const std::string& caption)
     {
+        // The figure replaces whatever has its name; a link there would be written through.
+        std::error_code ignored;
+        if (fs::is_symlink(fs::symlink_status(m_directory / file, ignored)))
+            fs::remove(m_directory / file, ignored);
         const QString error = ui::renderFigure(spec, QString::fromStdString((m_directory / file).string()));
         if (!error.isEmpty())
             return "*(figure " + file + " could not be written: " + error.toStdString() + ")*\n\n";

@@ -273,6 +273,7 @@ fs::path writeReplicationReport(const fs::path& directory, const std::vector<Pro
 
     const fs::path report = directory / "report.md";
     const fs::path temporary = directory / "report.md.partial";
+    fs::remove(temporary);  // a leftover link under this name would be written through
     {
         std::ofstream out(temporary);
         out << md.str();

@@ -11,7 +11,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <sys/stat.h>
 
 using namespace grokscope;
 namespace fs = std::filesystem;
@@ -54,6 +56,21 @@ void writeRun(const fs::path& directory, unsigned seed, long grokStep, double en
     RunEvent finished{grokStep + 200, "finished", "finished", {{"training_ms", 1000.0}}, {}};
     for (const RunEvent& e : {memorised, grokked, finished})
         writer.onEvent(e);
+}
+
+std::set<std::string> entriesUnder(const fs::path& root)
+{
+    std::set<std::string> names;
+    for (const auto& entry : fs::recursive_directory_iterator(root))
+        names.insert(entry.path().lexically_relative(root).string());  // fs::relative would follow links
+    return names;
+}
+
+// The CLI's whole answer is one line "error: ..." containing `expected`.
+bool isOneLineError(const CliResult& result, const QString& expected)
+{
+    const QString text = result.output.trimmed();
+    return text.startsWith(QStringLiteral("error: ")) && !text.contains('\n') && text.contains(expected);
 }
 
 }  // namespace
@@ -99,6 +116,81 @@ private Q_SLOTS:
         const CliResult noOut = runCli({"replicate", "--seeds", "3"});
         QCOMPARE(noOut.exitCode, 2);
         QVERIFY(noOut.output.contains(QStringLiteral("--out DIR is required")));
+    }
+
+    void rejectsBadOptions_data()
+    {
+        QTest::addColumn<QStringList>("options");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("--seeds 0") << QStringList{"--seeds", "0"} << "--seeds: expected 2 to 1000";
+        QTest::newRow("--seeds -1") << QStringList{"--seeds", "-1"} << "--seeds: expected 2 to 1000";
+        QTest::newRow("--seeds 1e30") << QStringList{"--seeds", "1e30"} << "--seeds: expected an integer, got \"1e30\"";
+        QTest::newRow("--seeds 99999999999") << QStringList{"--seeds", "99999999999"} << "--seeds: expected 2 to 1000";
+        QTest::newRow("--jobs 0") << QStringList{"--seeds", "2", "--jobs", "0"} << "--jobs: expected 1 to 1024, got 0";
+        QTest::newRow("--jobs -1") << QStringList{"--seeds", "2", "--jobs", "-1"} << "--jobs: expected 1 to 1024";
+        QTest::newRow("--jobs 99999999999") << QStringList{"--seeds", "2", "--jobs", "99999999999"}
+                                            << "--jobs: expected 1 to 1024";
+        QTest::newRow("mistyped option") << QStringList{"--seed", "2"} << "replicate: unknown option --seed";
+        QTest::newRow("unknown flag") << QStringList{"--seeds", "2", "--summary-only"}
+                                      << "replicate: unknown option --summary-only";
+        QTest::newRow("flag with a value") << QStringList{"--seeds", "2", "--report-only=no"}
+                                           << "replicate: unknown option --report-only with a value";
+    }
+
+    void rejectsBadOptions()
+    {
+        QFETCH(QStringList, options);
+        QFETCH(QString, expected);
+        QTemporaryDir temporary;
+        const QString out = temporary.path() + "/out";
+        const CliResult result = runCli(QStringList{"replicate", "--out", out, "--report-only"} + options);
+        QCOMPARE(result.exitCode, 2);
+        QVERIFY2(isOneLineError(result, expected), qPrintable(result.output));
+        QVERIFY(!fs::exists(out.toStdString()));  // refused before anything was written
+    }
+
+    void refusesLinksOutOfTheDirectory_data()
+    {
+        QTest::addColumn<QString>("entry");
+        QTest::newRow("figures") << "figures";
+        QTest::newRow("an experiment") << "interventions";
+    }
+
+    void refusesLinksOutOfTheDirectory()
+    {
+        QFETCH(QString, entry);
+        QTemporaryDir temporary;
+        const fs::path root = temporary.path().toStdString();
+        const fs::path outside = root / "outside";
+        fs::create_directories(outside);
+        fs::create_directories(root / "out");
+        fs::create_directory_symlink(outside, root / "out" / entry.toStdString());
+        const CliResult result =
+            runCli({"replicate", "--seeds", "2", "--out", QString::fromStdString((root / "out").string()), "--report-only"});
+        QCOMPARE(result.exitCode, 3);
+        QVERIFY2(isOneLineError(result, entry + ": is a symbolic link"), qPrintable(result.output));
+        QVERIFY(fs::is_empty(outside));
+        QCOMPARE(entriesUnder(root / "out"), std::set<std::string>{entry.toStdString()});
+    }
+
+    void timeFileIsReadOnlyWhenRegular()
+    {
+        QTemporaryDir temporary;
+        const fs::path root = temporary.path().toStdString();
+        // Past invocations' time is kept; a damaged file counts as none, without failing.
+        std::ofstream(root / "replicate_time.json") << "{\"seconds\": 5}\n";
+        QCOMPARE(runCli({"replicate", "--seeds", "2", "--out", temporary.path(), "--report-only"}).exitCode, 0);
+        QCOMPARE(readText(root / "replicate_time.json").trimmed(), QStringLiteral("{\"seconds\":5.0}"));
+        std::ofstream(root / "replicate_time.json") << std::string(1000, '[') << std::string(1000, ']');
+        QCOMPARE(runCli({"replicate", "--seeds", "2", "--out", temporary.path(), "--report-only"}).exitCode, 0);
+        QCOMPARE(readText(root / "replicate_time.json").trimmed(), QStringLiteral("{\"seconds\":0.0}"));
+        // A FIFO in its place would block the reader: refused at once.
+        fs::remove(root / "replicate_time.json");
+        QCOMPARE(mkfifo((root / "replicate_time.json").c_str(), 0600), 0);
+        const CliResult fifo = runCliWithin({"replicate", "--seeds", "2", "--out", temporary.path(), "--report-only"}, 30000);
+        QCOMPARE(fifo.exitCode, 3);
+        QVERIFY2(fifo.output.trimmed().endsWith(QStringLiteral("replicate_time.json: not a regular file (a FIFO, socket or device is refused)")),
+                 qPrintable(fifo.output));
     }
 
     void refusesADirectoryOfOtherSeeds()
