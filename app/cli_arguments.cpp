@@ -1,8 +1,10 @@
 #include "cli_arguments.h"
 
 #include "io/config_json.h"
+#include "io/input_file.h"
 
 #include <algorithm>
+#include <charconv>
 
 namespace grokscope::cli {
 
@@ -22,14 +24,13 @@ long Arguments::integerOption(const std::string& name, long fallback) const
     const auto text = option(name);
     if (!text)
         return fallback;
-    try {
-        size_t used = 0;
-        const long value = std::stol(*text, &used);
-        if (used == text->size())
-            return value;
-    } catch (...) {
-    }
-    throw ConfigError("--" + name + ": expected an integer, got \"" + *text + "\"");
+    long value = 0;
+    const auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
+    if (error == std::errc() && end == text->data() + text->size())
+        return value;
+    throw ConfigError("--" + name + ": expected an integer"
+                      + std::string(error == std::errc::result_out_of_range ? " in range" : "") + ", got "
+                      + quotedForMessage(*text));
 }
 
 Arguments parseArguments(int argc, char** argv, const std::vector<std::string>& valuelessFlags)
@@ -71,21 +72,24 @@ TrainConfig configFromArguments(const Arguments& args)
         config = loadConfigFile(config, *file);
     for (const std::string& assignment : args.overrides)
         config = applyOverride(config, assignment);
-    for (const char* name : {"seed", "data-seed"})
-        if (args.option(name) && args.integerOption(name, 0) < 0)
-            throw ConfigError(std::string("--") + name + ": must not be negative");
-    if (args.option("seed"))
-        config.run.modelSeed = static_cast<unsigned long long>(args.integerOption("seed", 0));
-    if (args.option("data-seed"))
-        config.task.dataSeed = static_cast<unsigned long long>(args.integerOption("data-seed", 0));
-    if (args.option("steps"))
-        config.run.steps = args.integerOption("steps", config.run.steps);
-    if (args.option("threads"))
-        config.run.threads = static_cast<int>(args.integerOption("threads", 0));
-    if (args.option("device"))
-        config.run.device = *args.option("device");
+    for (const auto& [option, key] : kShorthands)
+        config = applyShorthand(args, config, option, key);
     validateConfig(config);
     return config;
+}
+
+TrainConfig applyShorthand(const Arguments& args, const TrainConfig& config, const std::string& option,
+                           const std::string& key)
+{
+    const auto text = args.option(option);
+    if (!text)
+        return config;
+    // Through the key's own parser, so ranges and types are checked as in a config file.
+    try {
+        return applyOverride(config, key + "=" + *text);
+    } catch (const ConfigError& error) {
+        throw ConfigError("--" + option + ": " + error.what());
+    }
 }
 
 }  // namespace grokscope::cli

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace grokscope::cli {
@@ -26,8 +27,16 @@ struct Arguments {
 // Flags that take no value; every other --name takes the next argument.
 Arguments parseArguments(int argc, char** argv, const std::vector<std::string>& valuelessFlags);
 
+// The options that stand for a config key.
+inline const std::vector<std::pair<std::string, std::string>> kShorthands = {
+    {"seed", "run.model_seed"}, {"data-seed", "task.data_seed"}, {"steps", "run.steps"},
+    {"threads", "run.threads"}, {"device", "run.device"}};
+
 // --preset (default z97-add), then --config FILE, then the overrides, then the
-// --seed/--data-seed/--steps shorthands; validated.
+// shorthands above; validated.
 TrainConfig configFromArguments(const Arguments& arguments);
+// `config` with --`option`'s value, if given, set as `key` (errors name both).
+TrainConfig applyShorthand(const Arguments& arguments, const TrainConfig& config, const std::string& option,
+                           const std::string& key);
 
 }  // namespace grokscope::cli

@@ -108,13 +108,12 @@ TaskConfig taskFromArguments(const Arguments& args)
             task = applyConfigJson(TrainConfig{}, nlohmann::json{{"task", {{"kind", *name}}}}).task;
         }
     }
-    if (args.option("modulus"))
-        task.modulus = static_cast<int>(args.integerOption("modulus", task.modulus));
-    if (args.option("data-seed"))
-        task.dataSeed = static_cast<unsigned long long>(args.integerOption("data-seed", 0));
-    if (args.option("train-fraction"))
-        task.trainFraction = std::stod(*args.option("train-fraction"));
-    return task;
+    TrainConfig config;
+    config.task = task;
+    for (const auto& [option, key] : std::vector<std::pair<std::string, std::string>>{
+             {"modulus", "task.modulus"}, {"data-seed", "task.data_seed"}, {"train-fraction", "task.train_fraction"}})
+        config = applyShorthand(args, config, option, key);
+    return config.task;
 }
 
 }  // namespace
