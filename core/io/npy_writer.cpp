@@ -1,5 +1,7 @@
 #include "io/npy_writer.h"
 
+#include "io/run_log.h"
+
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
@@ -30,11 +32,16 @@ void writeNpyFloat32(const std::string& path, int rows, int columns, const std::
         out.write(reinterpret_cast<const char*>(rowMajor.data()),
                   static_cast<std::streamsize>(rowMajor.size() * sizeof(float)));
         out.flush();
-        if (!out)
-            throw std::runtime_error("cannot write " + path + " (is the disk full?)");
+        if (!out) {
+            out.close();
+            std::remove(temporary.c_str());  // a partial file would keep the disk full
+            throw RunLogError("cannot write " + path + " (is the disk full?)");
+        }
     }
-    if (std::rename(temporary.c_str(), path.c_str()) != 0)
-        throw std::runtime_error("cannot write " + path);
+    if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+        std::remove(temporary.c_str());
+        throw RunLogError("cannot write " + path);
+    }
 }
 
 std::vector<float> readNpyFloat32(const std::string& path, int& rows, int& columns)
