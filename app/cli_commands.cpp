@@ -2,6 +2,7 @@
 
 #include "cli_progress.h"
 #include "io/config_json.h"
+#include "io/input_file.h"
 #include "io/run_log.h"
 #include "tasks/dataset.h"
 #include "train/run.h"
@@ -27,6 +28,9 @@ void onStopSignal(int) { g_stopRequested = true; }
 
 std::string defaultRunDirectory(const TrainConfig& config)
 {
+    if (const auto problem = plainNameProblem(config.name))
+        throw ConfigError("name: " + quotedForMessage(config.name) + " " + *problem
+                          + "; without --out it names the run's directory under runs/");
     char stamp[32];
     const std::time_t now = std::time(nullptr);
     std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));

@@ -1,6 +1,7 @@
 // Configs round-trip through JSON, and every user mistake names its key.
 
 #include "io/config_json.h"
+#include "io/input_file.h"
 
 #include <nlohmann/json.hpp>
 
@@ -164,9 +165,12 @@ private Q_SLOTS:
         validateConfig(applyOverride(TrainConfig{}, "run.steps=1000000000"));
     }
 
-    void namesThatWouldLeaveTheRunsFolderAreRefused()
+    // A name is printed on one line and stored as JSON text; where it becomes a directory
+    // (grokscope-cli run without --out) it must be a plain name too
+    // (app/cli_commands.cpp; the fuzz corpus runs it).
+    void namesMustBeOneLineOfText()
     {
-        for (const std::string& name : std::vector<std::string>{"../../x", "a/b", "..", ".", "", "tab\there", "\xff\xfe"}) {
+        for (const std::string& name : std::vector<std::string>{"tab\there", "line\nbreak", "\xff\xfe"}) {
             const std::string message = errorOf([&] {
                 TrainConfig config;
                 config.name = name;
@@ -174,9 +178,14 @@ private Q_SLOTS:
             });
             QVERIFY2(mentions(message, "name:") && message.find('\n') == std::string::npos, message.c_str());
         }
-        TrainConfig config;
-        config.name = "z97-add (branch at 400)";
-        validateConfig(config);
+        for (const std::string& name : std::vector<std::string>{"z97-add (branch at 400)", "experiment/arm"}) {
+            TrainConfig config;
+            config.name = name;
+            validateConfig(config);
+        }
+        for (const std::string& name : std::vector<std::string>{"../../x", "a/b", "..", ".", "", "a\\b"})
+            QVERIFY2(plainNameProblem(name).has_value(), name.c_str());
+        QVERIFY(!plainNameProblem("z97-add seed 0 (a+b) [x]").has_value());
     }
 
     void deepNestingIsRefusedWithoutRecursing()

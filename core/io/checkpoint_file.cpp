@@ -97,7 +97,7 @@ void writeCheckpointFile(const std::string& path, const TrainConfig& config, con
                                    {"identity", checkpointIdentity(config)}};
     const std::string head = std::string(kMagic) + "\n" + header.dump() + "\n";
     const std::string temporary = path + ".partial";
-    const int descriptor = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const int descriptor = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (descriptor < 0)
         throw RunLogError("cannot write checkpoint " + path + ": " + std::strerror(errno));
     try {

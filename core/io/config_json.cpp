@@ -362,8 +362,11 @@ void validateConfig(const TrainConfig& c)
         if (!ok)
             throw ConfigError(message);
     };
-    if (const auto problem = plainNameProblem(c.name))
-        throw ConfigError("name: " + quotedForMessage(c.name) + " " + *problem + " (it names the run's directory)");
+    // Where the name becomes a directory (a run without --out) it must also be a plain
+    // name; that is checked there, so runs named "experiment/arm" by earlier releases
+    // still read back.
+    if (const auto problem = nameTextProblem(c.name))
+        throw ConfigError("name: " + quotedForMessage(c.name) + " " + *problem);
     try {
         // Both task keys are checked whatever the task: a saved config must not carry a
         // value that switching task.kind would turn into a failure.

@@ -139,23 +139,28 @@ std::string quotedForMessage(const std::string& text)
     return quotedForMessage(nlohmann::json(text));
 }
 
+std::optional<std::string> nameTextProblem(const std::string& name)
+{
+    if (name.size() > 200)
+        return "is longer than 200 bytes";
+    for (const char c : name)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+            return "contains a control character";
+    if (!isValidUtf8(name))
+        return "is not valid UTF-8";
+    return std::nullopt;
+}
+
 std::optional<std::string> plainNameProblem(const std::string& name)
 {
     if (name.empty())
         return "is empty";
     if (name == "." || name == "..")
         return "is \"" + name + "\", which names a directory, not a new one";
-    if (name.size() > 200)
-        return "is longer than 200 bytes";
-    for (const char c : name) {
+    for (const char c : name)
         if (c == '/' || c == '\\')
             return "contains a path separator ('" + std::string(1, c) + "'); use a plain name";
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-            return "contains a control character";
-    }
-    if (!isValidUtf8(name))
-        return "is not valid UTF-8";
-    return std::nullopt;
+    return nameTextProblem(name);
 }
 
 }  // namespace grokscope

@@ -47,6 +47,9 @@ bool isValidUtf8(const std::string& text);
 std::string quotedForMessage(const std::string& text);
 std::string quotedForMessage(const nlohmann::json& value);
 
+// Why `name` cannot be shown as one line of text, or nullopt: a control character,
+// invalid UTF-8, or over 200 bytes.
+std::optional<std::string> nameTextProblem(const std::string& name);
 // Why `name` cannot be one directory level under a folder the user chose, or nullopt
 // when it can: empty, ".", "..", a '/' or '\\', a control character, invalid UTF-8, or over 200 bytes.
 std::optional<std::string> plainNameProblem(const std::string& name);

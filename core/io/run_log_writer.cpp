@@ -131,6 +131,7 @@ void truncateFile(const fs::path& path, long step, bool jsonLines)
     }
     in.close();
     const fs::path temporary = path.string() + ".partial";
+    fs::remove(temporary);  // a link left there is replaced, never written through
     {
         std::ofstream out(temporary, std::ios::trunc);
         out << kept.str();
@@ -264,6 +265,7 @@ void RunLogWriter::writeConfig(const std::string& directory, const TrainConfig& 
     fs::create_directories(directory);
     const fs::path path = fs::path(directory) / runlog::kConfig;
     const fs::path temporary = path.string() + ".partial";
+    fs::remove(temporary);  // a link left there is replaced, never written through
     {
         std::ofstream out(temporary, std::ios::trunc);
         out << document.dump(2) << '\n';
