@@ -317,7 +317,7 @@ inline void FusedTransformer::softmaxPerHead(float* weights) const
 }
 
 // attended = (Σ_j softmax_j(q·k_j/√d_h) v_j) · W_O, per head.
-__attribute__((target_clones("avx2", "default"))) void FusedTransformer::attendRows(const Parameters& p, const int64_t* tokens, int64_t rows, const RowView& r) const
+__attribute__((target_clones("avx2", "default"))) void FusedTransformer::attendRows(const Parameters& p, const int64_t* tokens, int64_t rows, int64_t productRows, const RowView& r) const
 {
     const int64_t d = m_shape.dModel, length = m_shape.length, heads = m_shape.heads, dHead = d / heads;
     for (int64_t b = 0; b < rows; ++b) {
@@ -331,7 +331,7 @@ __attribute__((target_clones("avx2", "default"))) void FusedTransformer::attendR
                 axpy(weight[j], m_values.data() + (t[j] * length + j) * d + h * dHead, mixed + h * dHead, dHead);
         }
     }
-    sgemm(Op::None, Op::None, rows, d, d, 1.0f, r.mixed, d, p.wO, d, 0.0f, r.attended, d);
+    sgemm(Op::None, Op::None, productRows, d, d, 1.0f, r.mixed, d, p.wO, d, 0.0f, r.attended, d);
 }
 
 // residual = x_final + attended; z = residual + act(residual·W_in + b_in)·W_out + b_out.
@@ -339,8 +339,8 @@ __attribute__((target_clones("avx2", "default"))) void FusedTransformer::attendR
 // rows' query tokens; r.weights must hold the rows' attention weights) instead of the
 // product with W_in: a weighted sum of 8 table rows per row instead of 128 × d_mlp
 // products.
-void FusedTransformer::mlpRows(const Parameters& p, const int64_t* tokens, int64_t rows, const float* attended,
-                               const RowView& r, bool preFromTables) const
+void FusedTransformer::mlpRows(const Parameters& p, const int64_t* tokens, int64_t rows, int64_t productRows,
+                               const float* attended, const RowView& r, bool preFromTables) const
 {
     const int64_t d = m_shape.dModel, length = m_shape.length, mlp = m_shape.dMlp;
     for (int64_t b = 0; b < rows; ++b) {
@@ -357,7 +357,7 @@ void FusedTransformer::mlpRows(const Parameters& p, const int64_t* tokens, int64
     for (int64_t b = 0; b < rows; ++b)
         for (int64_t k = 0; k < d; ++k)
             r.z[b * d + k] = r.residual[b * d + k] + p.bOut[k];
-    sgemm(Op::None, Op::None, rows, d, mlp, 1.0f, r.hidden, mlp, p.wOut, d, 1.0f, r.z, d);
+    sgemm(Op::None, Op::None, productRows, d, mlp, 1.0f, r.hidden, mlp, p.wOut, d, 1.0f, r.z, d);
 }
 
 double FusedTransformer::crossEntropyRows(float* logits, const int64_t* labels, int64_t rows,
@@ -551,10 +551,10 @@ double FusedTransformer::trainStep(const float* parameters, float* gradients, co
     auto attend = [&](const Chunk& c) {
         // W_O … unembed are overwritten below; the table gradients are scattered into.
         std::fill(tableGradients(c.partial).queries, c.partial + m_partialSize, 0.0f);
-        attendRows(p, c.tokens, c.rows, c.r);
+        attendRows(p, c.tokens, c.rows, c.rows, c.r);
     };
     auto mlp = [&](const Chunk& c) {
-        mlpRows(p, c.tokens, c.rows, mixAttention ? c.r.attendedMixed : c.r.attended, c.r);
+        mlpRows(p, c.tokens, c.rows, c.rows, mixAttention ? c.r.attendedMixed : c.r.attended, c.r);
     };
     // Logits, loss and dz of the unembedding's input.
     auto unembed = [&](const Chunk& c) {
@@ -617,11 +617,22 @@ double FusedTransformer::trainStep(const float* parameters, float* gradients, co
     return lossSum / double(batch);
 }
 
+// A BLAS may round a row of a product differently when the product has another
+// number of rows (OpenBLAS's Haswell sgemm kernel does for most heights; the AVX-512
+// one at d_mlp = 512 for some), so a partly filled block is padded with zero rows to
+// kEvalBlockRows: the products then have the same shape for every block, and a row's
+// bits do not depend on how many rows were asked for (tst_fused_transformer).
 void FusedTransformer::inferBlock(const Parameters& p, const int64_t* tokens, int64_t rows, Activations& a) const
 {
+    const int64_t d = m_shape.dModel, mlp = m_shape.dMlp, full = kEvalBlockRows;
     const RowView r = a.view(0, m_shape);  // `a` is one of m_blocks, sized at construction
-    attendRows(p, tokens, rows, r);
-    mlpRows(p, tokens, rows, r.attended, r, true);
+    // The rows past `rows` that the products read: the inputs of the products with W_O
+    // and W_out, and z, which the latter adds to. Finite, and nothing reads their results.
+    for (float* rowsBase : {r.mixed, r.z})
+        std::fill(rowsBase + rows * d, rowsBase + full * d, 0.0f);
+    std::fill(r.hidden + rows * mlp, r.hidden + full * mlp, 0.0f);
+    attendRows(p, tokens, rows, full, r);
+    mlpRows(p, tokens, rows, full, r.attended, r, true);
 }
 
 void FusedTransformer::representationsOnThisThread(const Parameters& p, const int64_t* tokens, int64_t count,

@@ -57,8 +57,9 @@ struct SplitSums {
 
 // Work for one thread of FusedTransformer::evaluate while the others start on the split
 // blocks (the spectrum): the final-position representations of `probeCount` rows of
-// `probeTokens` into `probeOut` (count × dModel, the numbers representations() gives,
-// from the tables the evaluation builds anyway), then `then`, which must not throw and
+// `probeTokens` into `probeOut` (count × dModel, from the tables the evaluation builds
+// anyway: representations()'s bits for these rows when the splits end in the probe's
+// final tokens, which makes the tables the same), then `then`, which must not throw and
 // must not touch the FusedTransformer. Either part may be absent.
 struct EvaluationAlongside {
     const int64_t* probeTokens = nullptr;
@@ -88,7 +89,12 @@ public:
                      int64_t batch, const FusedMixing* mixing, const RepresentationGradient& extra);
     // Final-position representations (count × dModel) without mixing. The MLP's input
     // product comes from the evaluation tables, built here for these rows, as the probe
-    // forward alongside evaluate() does: the two give the same bits.
+    // forward alongside evaluate() does. Blocks of kEvalBlockRows rows from the first,
+    // each product over a whole block whatever its fill: a row's bits depend on its
+    // tokens, its place in its block and the tables, never on `count` (a BLAS kernel
+    // may round a row differently in a product of another height). So the probe gives
+    // these bits for its rows whenever the tables agree, that is when the splits end
+    // in the probe's final tokens (every preset: '=').
     void representations(const float* parameters, const int64_t* tokens, int64_t count, float* out);
     // Sums over each split (tokens: count × length), from one set of tables.
     struct Split {
@@ -107,8 +113,11 @@ private:
     struct TableGradients;
     TableGradients tableGradients(float* partial) const;
     void buildTables(const Parameters& p);
-    void attendRows(const Parameters& p, const int64_t* tokens, int64_t rows, const RowView& r) const;
-    void mlpRows(const Parameters& p, const int64_t* tokens, int64_t rows, const float* attended,
+    // The forward of `rows` rows. Their products with W_O and W_out run over
+    // `productRows` ≥ rows rows; the caller has zeroed the rows in between (inferBlock).
+    void attendRows(const Parameters& p, const int64_t* tokens, int64_t rows, int64_t productRows,
+                    const RowView& r) const;
+    void mlpRows(const Parameters& p, const int64_t* tokens, int64_t rows, int64_t productRows, const float* attended,
                  const RowView& r, bool preFromTables = false) const;
     // Softmax cross-entropy of rows of logits: returns the rows' loss sum and replaces
     // the logits by the gradient of the loss sum times `gradientScale` (1 / batch).
@@ -119,7 +128,8 @@ private:
                                const RowView& r, float* partial) const;
     void reducePartials(float* gradients);
     void finishTableGradients(const Parameters& p, float* gradients);
-    // Forward of rows [begin, begin + rows) of an inference block into thread-local arrays.
+    // Forward of the first `rows` (≤ kEvalBlockRows) rows of an inference block into
+    // thread-local arrays, with every matrix product over kEvalBlockRows rows.
     void inferBlock(const Parameters& p, const int64_t* tokens, int64_t rows, Activations& a) const;
     // Representations of `count` rows, block by block on the calling thread; the
     // tables must be built.
