@@ -174,11 +174,12 @@ TrainConfig baseConfig(const Options& options)
     return c;
 }
 
-// A config that never evaluates on its own (beyond the initial state) and never stops.
+// A config that never evaluates on its own (beyond the initial state) and never stops
+// within any timing: a billion steps, the most a config accepts.
 TrainConfig timingConfig(const Options& options)
 {
     TrainConfig c = baseConfig(options);
-    c.run.steps = 1L << 40;
+    c.run.steps = 1'000'000'000;
     c.run.evalEverySteps = 1 << 30;
     c.run.spectrumEverySteps = 0;
     c.run.stopAtGrok = false;
