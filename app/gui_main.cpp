@@ -146,8 +146,10 @@ int main(int argc, char* argv[])
             if (state == SessionState::Finished)
                 QTimer::singleShot(200, &window, finish);
         });
+        // The worker reports a failed run once and ends it, so the run still finishes.
         QObject::connect(window.session(), &TrainingSession::failed, &window, [&](const QString& message) {
-            std::fprintf(stderr, "grokscope: %s\n", qPrintable(message));
+            std::fprintf(stderr, "error: %s\n", qPrintable(message));
+            exitCode = 1;
         });
         QTimer::singleShot(0, &window, [&] {
             if (!window.startRun() && batch) {

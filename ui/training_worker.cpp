@@ -32,16 +32,21 @@ TrainingWorker::TrainingWorker(QObject* parent) : QObject(parent) {}
 
 TrainingWorker::~TrainingWorker() = default;
 
-template <typename Command> void TrainingWorker::guarded(Command&& command)
+// Nothing throws across threads: a failed command becomes one `failed` signal. The
+// error is returned ("" on success) for callers that must end the run after it.
+template <typename Command> QString TrainingWorker::guarded(Command&& command)
 {
-    // Nothing throws across threads: a failed command becomes a signal.
+    QString error;
     try {
         command();
-    } catch (const std::exception& error) {
-        Q_EMIT failed(QString::fromStdString(error.what()));
+        return error;
+    } catch (const std::exception& exception) {
+        error = QString::fromStdString(exception.what());
     } catch (...) {
-        Q_EMIT failed(tr("unknown error in the training thread"));
+        error = tr("unknown error in the training thread");
     }
+    Q_EMIT failed(error);
+    return error;
 }
 
 void TrainingWorker::setState(SessionState state)
@@ -68,10 +73,10 @@ void TrainingWorker::addArm(std::unique_ptr<grokscope::Run> run, const QString& 
 
 void TrainingWorker::startRun(const TrainConfig& config, const QString& directory)
 {
-    guarded([&] {
-        closeAll(true);
-        m_arms.clear();
-        m_abort = false;
+    closeAll(true);
+    m_arms.clear();
+    m_abort = false;
+    const QString error = guarded([&] {
         addArm(grokscope::Run::start(config, directory.toStdString()), directory);
         m_arms.front()->run->trainer().evaluate();  // the charts start at step 0
         m_stepBudget = -1;
@@ -81,14 +86,16 @@ void TrainingWorker::startRun(const TrainConfig& config, const QString& director
         setState(SessionState::Running);
         scheduleTick();
     });
+    if (!error.isEmpty())
+        endAfterFailure(error);
 }
 
 void TrainingWorker::resumeRun(const QString& directory)
 {
-    guarded([&] {
-        closeAll(true);
-        m_arms.clear();
-        m_abort = false;
+    closeAll(true);
+    m_arms.clear();
+    m_abort = false;
+    const QString error = guarded([&] {
         addArm(grokscope::Run::resume(directory.toStdString()), directory);
         m_stepBudget = -1;
         m_rateClock.start();
@@ -96,6 +103,8 @@ void TrainingWorker::resumeRun(const QString& directory)
         setState(SessionState::Paused);
         reportProgress(true);
     });
+    if (!error.isEmpty())
+        endAfterFailure(error);
 }
 
 void TrainingWorker::pause()
@@ -129,22 +138,18 @@ void TrainingWorker::stepBy(long steps)
 
 void TrainingWorker::stop()
 {
-    guarded([&] {
-        if (m_arms.empty())
-            return;
-        closeAll(true);
-        setState(SessionState::Finished);
-        reportProgress(true);
-    });
+    if (m_arms.empty())
+        return;
+    closeAll(true);
+    setState(SessionState::Finished);
+    reportProgress(true);
 }
 
 void TrainingWorker::reset()
 {
-    guarded([&] {
-        closeAll(true);
-        m_arms.clear();
-        setState(SessionState::Idle);
-    });
+    closeAll(true);
+    m_arms.clear();
+    setState(SessionState::Idle);
 }
 
 // The arm a lever acts on; a closed or missing one is reported as a failure.
@@ -210,29 +215,67 @@ void TrainingWorker::branch(const QString& directory)
 void TrainingWorker::shutdown()
 {
     m_abort = true;
-    guarded([&] { closeAll(true); });
+    closeAll(true);
     m_arms.clear();
     thread()->quit();
 }
 
+// Closes every open arm with its final checkpoint and event. An arm whose close fails
+// (a full disk at the final checkpoint) is closed all the same and shown as failed;
+// the first such error is reported once.
 void TrainingWorker::closeAll(bool stoppedByUser)
 {
+    QString firstError;
     for (auto& arm : m_arms) {
         if (arm->closed)
             continue;
         arm->closed = true;
         Run& run = *arm->run;
         const bool stopped = stoppedByUser && !run.finished();
-        run.close(stopped);
+        std::string failure, closeError;
+        try {
+            run.close(stopped);
+            failure = run.trainer().failure();  // a NaN loss: an event, not an error
+        } catch (const std::exception& error) {
+            failure = closeError = error.what();
+        } catch (...) {
+            failure = closeError = tr("unknown error while closing the run").toStdString();
+        }
+        if (firstError.isEmpty() && !closeError.empty())
+            firstError = QString::fromStdString(closeError);
         // Run::close writes its summary event to the log only; the GUI wants it too.
         RunEvent event;
         event.step = run.trainer().step();
-        event.type = !run.trainer().failure().empty() ? "failed" : stopped ? "stopped" : "finished";
+        event.type = !failure.empty() ? "failed" : stopped ? "stopped" : "finished";
         event.message = event.type + " at step " + std::to_string(event.step);
-        if (!run.trainer().failure().empty())
-            event.message += ": " + run.trainer().failure();
+        if (!failure.empty())
+            event.message += ": " + failure;
         Q_EMIT eventOccurred(static_cast<int>(&arm - &m_arms.front()), event);
     }
+    if (!firstError.isEmpty())
+        Q_EMIT failed(firstError);
+}
+
+// After a step, a start or a resume threw (a full disk, an unreadable file): the
+// error has been reported once, and the run ends here instead of failing again on
+// every tick. The arms are not closed through Run::close, which would evaluate and
+// checkpoint a state the exception interrupted and log the run as stopped; the log
+// stays as a kill leaves it, readable and resumable from the last checkpoint.
+void TrainingWorker::endAfterFailure(const QString& error)
+{
+    for (auto& arm : m_arms) {
+        if (arm->closed)
+            continue;
+        arm->closed = true;
+        RunEvent event;
+        event.step = arm->run->trainer().step();
+        event.type = "failed";
+        event.message = "failed at step " + std::to_string(event.step) + ": " + error.toStdString();
+        Q_EMIT eventOccurred(static_cast<int>(&arm - &m_arms.front()), event);
+    }
+    m_stepBudget = -1;
+    setState(SessionState::Finished);
+    reportProgress(true);
 }
 
 void TrainingWorker::scheduleTick()
@@ -248,7 +291,7 @@ void TrainingWorker::tick()
     m_tickQueued = false;
     if (m_abort || m_state != SessionState::Running)
         return;
-    guarded([&] {
+    const QString error = guarded([&] {
         QElapsedTimer chunkClock;
         chunkClock.start();
         long chunk = m_chunkSteps;
@@ -285,7 +328,9 @@ void TrainingWorker::tick()
         }
         reportProgress(budgetSpent);
     });
-    if (m_state == SessionState::Running && !m_abort)
+    if (!error.isEmpty())
+        endAfterFailure(error);
+    else if (m_state == SessionState::Running && !m_abort)
         scheduleTick();
 }
 

@@ -64,9 +64,10 @@ private:
     grokscope::Run& openArm(int arm, const QString& lever);
     void setState(SessionState state);
     void closeAll(bool stoppedByUser);
+    void endAfterFailure(const QString& error);
     void reportProgress(bool force);
     void addArm(std::unique_ptr<grokscope::Run> run, const QString& directory);
-    template <typename Command> void guarded(Command&& command);
+    template <typename Command> QString guarded(Command&& command);
 
     std::vector<std::unique_ptr<Arm>> m_arms;
     std::atomic<bool> m_abort{false};

@@ -264,6 +264,35 @@ private Q_SLOTS:
                  qPrintable(window.board()->forecastText()));
     }
 
+    // A failure that would repeat on every step (each checkpoint fails, as on a full
+    // disk) is shown once and ends the run; a new run can start.
+    void persistentFailureShowsOneError()
+    {
+        MainWindow window;
+        prepare(window, QStringLiteral("100000"));
+        window.configEditor()->setValue(QStringLiteral("run.checkpoint_every_steps"), QStringLiteral("20"));
+        QVERIFY(window.configEditor()->isValid());
+        StepTracker tracker(window);
+        QVERIFY(window.startRun());
+        QTRY_VERIFY_WITH_TIMEOUT(tracker.state == SessionState::Running, 20000);
+        window.runControls()->pauseAction()->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(tracker.state == SessionState::Paused, 20000);
+        // Root ignores file modes; a file where the checkpoints go fails every checkpoint.
+        const QString checkpoints = QDir(window.currentRunDirectory()).filePath(QStringLiteral("checkpoints"));
+        QVERIFY(QDir(checkpoints).removeRecursively());
+        QFile blocker(checkpoints);
+        QVERIFY(blocker.open(QIODevice::WriteOnly));
+        blocker.close();
+        window.runControls()->resumeAction()->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(tracker.state == SessionState::Finished, 30000);
+        QTest::qWait(1000);
+        int errorRows = 0;
+        for (int i = 0; i < window.eventList()->count(); ++i)
+            errorRows += window.eventList()->item(i)->text().startsWith(QStringLiteral("error: ")) ? 1 : 0;
+        QCOMPARE(errorRows, 1);
+        QVERIFY(window.runControls()->startAction()->isEnabled());
+    }
+
     void closeMidRun()
     {
         auto* window = new MainWindow;
