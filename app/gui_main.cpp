@@ -9,6 +9,7 @@
 #include "chart_board.h"
 #include "config_editor.h"
 #include "main_window.h"
+#include "message_text.h"
 #include "stall_monitor.h"
 #include "training_session.h"
 
@@ -107,6 +108,23 @@ int main(int argc, char* argv[])
         const int h = parts.size() == 2 ? parts[1].toInt() : 1000;
         window.resize(w > 0 ? w : 1600, h > 0 ? h : 1000);
     }
+    // A saved run named on the command line that cannot be read ends the program the
+    // way the CLI does (exit 3, one line naming the file and the problem), before a
+    // window appears.
+    auto refuseRun = [](const QString& error) {
+        std::fprintf(stderr, "error: %s\n", qPrintable(error));
+        return 3;
+    };
+    if (parser.isSet(open)) {  // first: showing a run clears the charts, overlays too
+        const QString error = window.loadRun(parser.value(open));
+        if (!error.isEmpty())
+            return refuseRun(error);
+    }
+    for (const QString& dir : parser.values(overlay)) {
+        const QString error = window.loadOverlay(dir);
+        if (!error.isEmpty())
+            return refuseRun(error);
+    }
     window.show();
 
     // Measured while training only: start-up and the final join are not interaction.
@@ -137,10 +155,6 @@ int main(int argc, char* argv[])
             window.close();
     };
     const bool waitsForRun = parser.isSet(autostart);
-    for (const QString& dir : parser.values(overlay))
-        window.overlayRun(dir);
-    if (parser.isSet(open) && !window.openRun(parser.value(open)) && batch)
-        return 1;
     if (waitsForRun) {
         QObject::connect(&window, &MainWindow::sessionStateChanged, &window, [&](SessionState state) {
             if (state == SessionState::Finished)
@@ -148,7 +162,7 @@ int main(int argc, char* argv[])
         });
         // The worker reports a failed run once and ends it, so the run still finishes.
         QObject::connect(window.session(), &TrainingSession::failed, &window, [&](const QString& message) {
-            std::fprintf(stderr, "error: %s\n", qPrintable(message));
+            std::fprintf(stderr, "error: %s\n", qPrintable(oneLine(message)));
             exitCode = 1;
         });
         QTimer::singleShot(0, &window, [&] {

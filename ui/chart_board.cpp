@@ -213,8 +213,14 @@ void ChartBoard::showRun(const RunLog& log)
     }
     for (const SpectrumSnapshot& s : log.spectra)
         addSpectrum(0, s);
+    // Phase and failure markers first, so that a log with more interventions than a
+    // chart draws (ChartPanel::kMaxMarkers) still shows T_grok and its neighbours.
     for (const RunEvent& e : log.events)
-        addEvent(0, e);
+        if (e.type != "intervention")
+            addEvent(0, e);
+    for (const RunEvent& e : log.events)
+        if (e.type == "intervention")
+            addEvent(0, e);
     setEntropyThreshold(effectiveEntropyThreshold(log.config));
 }
 
@@ -227,8 +233,10 @@ void ChartBoard::addOverlay(const RunLog& log)
     for (const EvalSnapshot& s : log.evaluations)
         appendEvaluation(ids, s);
     for (const RunEvent& e : log.events) {
+        if (e.type == "intervention")
+            continue;
         const EventStyle style = eventStyle(e);
-        if (style.marker && e.type != "intervention")
+        if (style.marker)
             for (ChartPanel* panel : m_panels)
                 panel->addMarker(static_cast<double>(e.step), name + QStringLiteral(": ") + style.label,
                                  style.colour.lighter(120));
@@ -273,6 +281,8 @@ QList<QPair<QString, QCustomPlot*>> ChartBoard::figures() const
 }
 
 int ChartBoard::markerCount() const { return m_loss->markerCount(); }
+
+int ChartBoard::hiddenMarkerCount() const { return m_loss->hiddenMarkerCount(); }
 
 void ChartBoard::applyPalette(const QPalette& palette)
 {

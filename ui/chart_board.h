@@ -52,7 +52,8 @@ public:
     SpectrumPanel* spectrumPanel() const { return m_spectrum; }
     // Every figure with its title, in display order, for export.
     QList<QPair<QString, QCustomPlot*>> figures() const;
-    int markerCount() const;
+    int markerCount() const;        // drawn on each chart
+    int hiddenMarkerCount() const;  // beyond ChartPanel::kMaxMarkers, counted only
 
     void applyPalette(const QPalette& palette);
     // Refreshes every chart now (export, screenshot); normally the timer does it.

@@ -307,6 +307,11 @@ void ChartPanel::setFixedValueRange(double lower, double upper)
 
 void ChartPanel::addMarker(double step, const QString& label, const QColor& color)
 {
+    if (markerCount() >= kMaxMarkers) {
+        ++m_hiddenMarkers;
+        showMarkerNote();
+        return;
+    }
     Marker marker;
     marker.step = step;
     marker.label = label;
@@ -324,14 +329,45 @@ void ChartPanel::addMarker(double step, const QString& label, const QColor& colo
     marker.text->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
     marker.text->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
     marker.text->setText(label);
-    marker.text->setColor(color.darker(110));
     marker.text->setFont(QFont(font().family(), 7));
     marker.text->setPadding(QMargins(2, 0, 2, 0));
     marker.text->setClipToAxisRect(true);
+    // Styled alone and laid out at the next refresh or replot: doing either for every
+    // marker on each addition made adding n markers cost n².
+    styleMarker(marker);
     m_markers.push_back(marker);
-    layoutMarkerLabels();
-    applyPalette(m_palette);
     markDirty();
+}
+
+void ChartPanel::styleMarker(Marker& marker)
+{
+    QColor background = m_palette.color(QPalette::Base);
+    const bool light = background.lightness() > 128;
+    background.setAlpha(190);
+    marker.text->setBrush(background);
+    marker.text->setColor(light ? marker.color.darker(130) : marker.color.lighter(130));
+}
+
+void ChartPanel::showMarkerNote()
+{
+    if (!m_markerNote) {
+        m_markerNote = new QCPItemText(m_plot);
+        m_markerNote->setLayer(m_markerLayer);
+        m_markerNote->position->setType(QCPItemPosition::ptAxisRectRatio);
+        m_markerNote->position->setCoords(0.995, 0.99);
+        m_markerNote->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
+        m_markerNote->setFont(QFont(font().family(), 7));
+        m_markerNote->setPadding(QMargins(2, 0, 2, 0));
+        m_markerNote->setColor(m_textColor);
+    }
+    markDirty();  // the text follows the count in layoutMarkerLabels, once per replot
+}
+
+QString ChartPanel::markerNote() const
+{
+    return m_hiddenMarkers == 0 ? QString()
+                                : tr("%n more marker(s) not drawn (at most %1 per chart)", nullptr, m_hiddenMarkers)
+                                      .arg(kMaxMarkers);
 }
 
 void ChartPanel::layoutMarkerLabels()
@@ -343,11 +379,14 @@ void ChartPanel::layoutMarkerLabels()
     // Stagger the labels upwards from the bottom so neighbouring markers stay legible.
     // A label that would run past the right edge of the plot goes left of its line.
     const double rightEdge = m_plot->axisRect()->rect().right();
+    if (m_markerNote)
+        m_markerNote->setText(markerNote());
+    const QFontMetrics metrics(QFont(font().family(), 7));  // every marker label's font
     for (size_t i = 0; i < sorted.size(); ++i) {
         QCPItemText* text = sorted[i]->text;
         text->position->setCoords(sorted[i]->step, 0.97 - 0.085 * static_cast<double>(i % 5));
         const double x = m_plot->xAxis->coordToPixel(sorted[i]->step);
-        const int width = QFontMetrics(text->font()).horizontalAdvance(text->text()) + 6;
+        const int width = metrics.horizontalAdvance(text->text()) + 6;
         const bool fitsRight = x + width <= rightEdge;
         text->setPositionAlignment((fitsRight ? Qt::AlignLeft : Qt::AlignRight) | Qt::AlignBottom);
     }
@@ -360,6 +399,10 @@ void ChartPanel::clearMarkers()
         m_plot->removeItem(m.text);
     }
     m_markers.clear();
+    if (m_markerNote)
+        m_plot->removeItem(m_markerNote);
+    m_markerNote = nullptr;
+    m_hiddenMarkers = 0;
     markDirty();
 }
 
@@ -610,12 +653,10 @@ void ChartPanel::applyPalette(const QPalette& palette)
     m_plot->legend->setTextColor(m_textColor);
     if (auto* title = qobject_cast<QCPTextElement*>(m_plot->plotLayout()->element(0, 0)))
         title->setTextColor(m_textColor);
-    for (auto& m : m_markers) {
-        QColor labelBackground = background;
-        labelBackground.setAlpha(190);
-        m.text->setBrush(labelBackground);
-        m.text->setColor(background.lightness() > 128 ? m.color.darker(130) : m.color.lighter(130));
-    }
+    for (auto& m : m_markers)
+        styleMarker(m);
+    if (m_markerNote)
+        m_markerNote->setColor(m_textColor);
     for (auto& s : m_series)
         updateSeriesPens(*s);
     markDirty();
@@ -753,6 +794,7 @@ void ChartPanel::refresh()
         }
         updateAntialiasing(*s);
     }
+    layoutMarkerLabels();  // now too, for an export drawn before the queued replot
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 

@@ -53,10 +53,16 @@ public:
     void setValueAxisLog(bool logarithmic);
     void setFixedValueRange(double lower, double upper);
 
+    // Draws at most kMaxMarkers; later ones are only counted, and a note on the chart
+    // says how many. Each marker is two plot items laid out on every replot, so a log
+    // with 100,000 events would otherwise take minutes to open and to redraw.
+    static constexpr int kMaxMarkers = 200;
     void addMarker(double step, const QString& label, const QColor& color);
     void clearMarkers();
-    int markerCount() const;
+    int markerCount() const;  // drawn
+    int hiddenMarkerCount() const { return m_hiddenMarkers; }
     QStringList markerLabels() const;
+    QString markerNote() const;  // "" while every marker is drawn
 
     // A horizontal line the user can edit (H̃*).
     void enableThreshold(const QString& name, double value);
@@ -112,6 +118,8 @@ private:
     void updateAntialiasing(Series& series);
     double overlayHeadroomFraction() const;
     void layoutMarkerLabels();
+    void styleMarker(Marker& marker);
+    void showMarkerNote();
 
     QString m_title;
     QCustomPlot* m_plot = nullptr;
@@ -132,6 +140,8 @@ private:
     QCheckBox* m_followBox = nullptr;
     std::vector<std::unique_ptr<Series>> m_series;
     std::vector<Marker> m_markers;
+    int m_hiddenMarkers = 0;
+    QCPItemText* m_markerNote = nullptr;  // created with the first hidden marker
     int m_nextSeriesId = 0;
     bool m_dirty = false;
     bool m_stepLog = false;

@@ -4,11 +4,13 @@
 #include "chart_exporter.h"
 #include "config_editor.h"
 #include "intervention_panel.h"
+#include "message_text.h"
 #include "run_controls.h"
 #include "run_log_exporter.h"
 #include "run_replayer.h"
 #include "training_session.h"
 
+#include "io/input_file.h"
 #include "io/run_log.h"
 
 #include "qcustomplot_include.h"
@@ -38,15 +40,32 @@
 #include <QUrl>
 #include <QVBoxLayout>
 
+#include <algorithm>
+#include <climits>
 #include <exception>
 
 namespace grokscope::ui {
 
 namespace {
 
+// A saved log lists at most this many events, the first and the last half: a list row
+// costs a text layout, and a 1,000,000-line events.jsonl would take minutes to show.
+constexpr size_t kMaxListedEvents = 1000;
+constexpr size_t kMaxListedWarnings = 100;
+
 bool isRunDirectory(const QString& path)
 {
     return QFileInfo(QDir(path).filePath(QString::fromLatin1(runlog::kConfig))).isFile();
+}
+
+// The reader's errors name the file and the problem; anything else that escapes it (a
+// JSON value of the wrong type, memory) gets the directory in front.
+QString readingError(const QString& directory, const std::exception& error)
+{
+    const bool namesFile =
+        dynamic_cast<const RunLogError*>(&error) != nullptr || dynamic_cast<const InputError*>(&error) != nullptr;
+    const QString what = oneLine(std::string(error.what()));
+    return namesFile ? what : oneLine(QDir::toNativeSeparators(directory) + QStringLiteral(": ") + what);
 }
 
 }  // namespace
@@ -288,12 +307,10 @@ bool MainWindow::startRun()
     return true;
 }
 
-bool MainWindow::openRun(const QString& directory, ReplayMode mode)
+QString MainWindow::loadRun(const QString& directory, ReplayMode mode)
 {
-    if (m_state == SessionState::Running || m_state == SessionState::Paused) {
-        showError(tr("Stop the current run before opening another"));
-        return false;
-    }
+    if (m_state == SessionState::Running || m_state == SessionState::Paused)
+        return tr("Stop the current run before opening another");
     try {
         const RunLog log = readRunLog(directory.toStdString());
         m_replayer->stop();
@@ -302,37 +319,67 @@ bool MainWindow::openRun(const QString& directory, ReplayMode mode)
         else
             m_board->showRun(log);
         m_config->showConfig(log.config);
-        m_events->clear();
-        for (const RunEvent& e : log.events)
-            m_events->addItem(tr("step %1 · %2 · %3")
-                                  .arg(e.step)
-                                  .arg(QString::fromStdString(e.type), QString::fromStdString(e.message)));
+        listSavedEvents(log);
         m_replaying = true;
         m_currentRun = directory;
         m_runLabel->setText(tr("replay: %1").arg(QDir::toNativeSeparators(directory)));
         const long last = log.evaluations.empty() ? 0 : log.evaluations.back().step;
         m_stepLabel->setText(tr("step %1 / %2").arg(last).arg(log.config.run.steps));
         m_phaseLabel->setText(log.firstEvent("grokked") ? tr("phase: grokked") : QString());
-        for (const std::string& w : log.warnings)
-            m_events->addItem(tr("warning: %1").arg(QString::fromStdString(w)));
         m_lastFolder = QFileInfo(directory).absolutePath();
-        return true;
+        return QString();
     } catch (const std::exception& error) {
-        showError(tr("Cannot open %1: %2").arg(directory, QString::fromStdString(error.what())));
-        return false;
+        return readingError(directory, error);
+    }
+}
+
+bool MainWindow::openRun(const QString& directory, ReplayMode mode)
+{
+    const QString error = loadRun(directory, mode);
+    if (!error.isEmpty())
+        showError(tr("Cannot open %1: %2").arg(QDir::toNativeSeparators(directory), error));
+    return error.isEmpty();
+}
+
+void MainWindow::listSavedEvents(const RunLog& log)
+{
+    m_events->clear();
+    const size_t count = log.events.size();
+    const size_t head = std::min(count, kMaxListedEvents / 2);
+    const size_t tailStart = std::max(head, count > kMaxListedEvents / 2 ? count - kMaxListedEvents / 2 : 0);
+    auto asInt = [](size_t n) { return static_cast<int>(std::min<size_t>(n, INT_MAX)); };
+    QStringList rows;
+    for (size_t i = 0; i < head; ++i)
+        rows << eventRow(0, log.events[i]);
+    if (tailStart > head)
+        rows << tr("… %n more event(s) not listed (see %1)", nullptr, asInt(tailStart - head))
+                    .arg(QString::fromLatin1(runlog::kEvents));
+    for (size_t i = tailStart; i < count; ++i)
+        rows << eventRow(0, log.events[i]);
+    for (size_t i = 0; i < std::min(log.warnings.size(), kMaxListedWarnings); ++i)
+        rows << tr("warning: %1").arg(oneLine(log.warnings[i]));
+    if (log.warnings.size() > kMaxListedWarnings)
+        rows << tr("… %n more warning(s)", nullptr, asInt(log.warnings.size() - kMaxListedWarnings));
+    m_events->addItems(rows);  // one insertion: one layout of the list
+}
+
+QString MainWindow::loadOverlay(const QString& directory)
+{
+    try {
+        m_board->addOverlay(readRunLog(directory.toStdString()));
+        m_lastFolder = QFileInfo(directory).absolutePath();
+        return QString();
+    } catch (const std::exception& error) {
+        return readingError(directory, error);
     }
 }
 
 bool MainWindow::overlayRun(const QString& directory)
 {
-    try {
-        m_board->addOverlay(readRunLog(directory.toStdString()));
-        m_lastFolder = QFileInfo(directory).absolutePath();
-        return true;
-    } catch (const std::exception& error) {
-        showError(tr("Cannot overlay %1: %2").arg(directory, QString::fromStdString(error.what())));
-        return false;
-    }
+    const QString error = loadOverlay(directory);
+    if (!error.isEmpty())
+        showError(tr("Cannot overlay %1: %2").arg(QDir::toNativeSeparators(directory), error));
+    return error.isEmpty();
 }
 
 void MainWindow::onStateChanged(SessionState state)
@@ -371,14 +418,15 @@ void MainWindow::onProgress(const SessionProgress& p)
 void MainWindow::onEvent(int arm, const RunEvent& event)
 {
     m_board->addEvent(arm, event);
-    const QString prefix = arm == 0 ? QString() : tr("[arm %1] ").arg(arm + 1);
-    const QString text = tr("%1step %2 · %3 · %4")
-                             .arg(prefix)
-                             .arg(event.step)
-                             .arg(QString::fromStdString(event.type), QString::fromStdString(event.message));
-    m_events->addItem(text);
+    m_events->addItem(eventRow(arm, event));
     m_events->scrollToBottom();
     Q_EMIT eventLogged(arm, QString::fromStdString(event.type), QString::fromStdString(event.message));
+}
+
+QString MainWindow::eventRow(int arm, const RunEvent& event) const
+{
+    const QString prefix = arm == 0 ? QString() : tr("[arm %1] ").arg(arm + 1);
+    return tr("%1step %2 · %3 · %4").arg(prefix).arg(event.step).arg(oneLine(event.type), oneLine(event.message));
 }
 
 QString MainWindow::askRunDirectory(const QString& title)
@@ -476,11 +524,9 @@ void MainWindow::resumeSavedInteractively()
         return;
     }
     const QString dir = askRunDirectory(tr("Continue a saved run"));
-    if (dir.isEmpty() || !openRun(dir))
+    if (dir.isEmpty() || !openRun(dir))  // the charts show the log so far
         return;
     m_replaying = false;
-    m_board->clearAll();
-    m_board->showRun(readRunLog(dir.toStdString()));
     m_session->resumeSaved(dir);
 }
 
@@ -495,11 +541,12 @@ bool MainWindow::saveScreenshot(const QString& path)
 
 void MainWindow::showError(const QString& message)
 {
-    m_events->addItem(tr("error: %1").arg(message));
+    const QString shown = oneLine(message);
+    m_events->addItem(tr("error: %1").arg(shown));
     m_events->scrollToBottom();
-    statusBar()->showMessage(message, 8000);
+    statusBar()->showMessage(shown, 8000);
     if (QGuiApplication::platformName() != QLatin1String("offscreen") && isVisible() && !property("batch").toBool())
-        QMessageBox::warning(this, tr("GrokScope"), message);
+        QMessageBox::warning(this, tr("GrokScope"), shown);
 }
 
 void MainWindow::restoreSettings()

@@ -12,6 +12,10 @@ class QCustomPlot;
 class QLabel;
 class QListWidget;
 
+namespace grokscope {
+struct RunLog;
+}
+
 namespace grokscope::ui {
 
 class ChartBoard;
@@ -43,9 +47,14 @@ public:
     void setTheme(Theme theme);
     // Starts a run with the editor's config; returns false with a message if invalid.
     bool startRun();
-    // Replays a saved run (charts, events); returns false with a message on errors.
+    // Replays a saved run (charts, events). Returns "" or why it cannot, on one line
+    // and naming the file ("…/events.jsonl:12: not a JSON event object"); shows nothing.
+    QString loadRun(const QString& directory, ReplayMode mode = ReplayMode::Instant);
+    // loadRun, showing the reason in one message; false on errors.
     bool openRun(const QString& directory, ReplayMode mode = ReplayMode::Instant);
     RunReplayer* replayer() const { return m_replayer; }
+    // The same pair for a dotted overlay of a saved run.
+    QString loadOverlay(const QString& directory);
     bool overlayRun(const QString& directory);
     // Exports every chart to one file (.png, .svg or .pdf); returns an error or "".
     QString exportAllCharts(const QString& path);
@@ -67,6 +76,8 @@ private:
     void onStateChanged(SessionState state);
     void onProgress(const SessionProgress& progress);
     void onEvent(int arm, const grokscope::RunEvent& event);
+    QString eventRow(int arm, const grokscope::RunEvent& event) const;
+    void listSavedEvents(const grokscope::RunLog& log);
     void chooseReferenceRun();
     void branchRun();
     void exportChartInteractively(const QString& title, QCustomPlot* plot);
