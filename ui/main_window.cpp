@@ -6,6 +6,7 @@
 #include "intervention_panel.h"
 #include "message_text.h"
 #include "run_controls.h"
+#include "run_folder_name.h"
 #include "run_log_exporter.h"
 #include "run_replayer.h"
 #include "training_session.h"
@@ -277,12 +278,11 @@ void MainWindow::setTheme(Theme theme)
     m_board->applyPalette(paletteFor(theme));
 }
 
-QString MainWindow::newRunDirectory(const QString& name) const
+QString MainWindow::newRunDirectory(const TrainConfig& config) const
 {
-    const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz"));
-    QString safe = name;
-    safe.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9_.-]+")), QStringLiteral("_"));
-    return QDir(m_runsDirectory).filePath(safe + QLatin1Char('-') + stamp);
+    return QDir(m_runsDirectory)
+        .filePath(newRunFolderName(QString::fromStdString(config.name), config.run.modelSeed,
+                                   QDateTime::currentDateTime()));
 }
 
 bool MainWindow::startRun()
@@ -296,8 +296,7 @@ bool MainWindow::startRun()
     const TrainConfig config = m_config->config();
     m_replayer->stop();
     QDir().mkpath(m_runsDirectory);
-    const QString dir = newRunDirectory(QString::fromStdString(config.name) + QStringLiteral("-seed")
-                                        + QString::number(config.run.modelSeed));
+    const QString dir = newRunDirectory(config);
     m_board->clearAll();
     m_events->clear();
     m_replaying = false;

@@ -14,6 +14,7 @@ class QListWidget;
 
 namespace grokscope {
 struct RunLog;
+struct TrainConfig;
 }
 
 namespace grokscope::ui {
@@ -85,7 +86,7 @@ private:
     void exportRunLogInteractively();
     void chooseRunsDirectory();
     void resumeSavedInteractively();
-    QString newRunDirectory(const QString& name) const;
+    QString newRunDirectory(const grokscope::TrainConfig& config) const;
     QString askRunDirectory(const QString& title);
     void showError(const QString& message);
     void restoreSettings();
