@@ -358,9 +358,18 @@ void ChartPanel::showMarkerNote()
         m_markerNote->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
         m_markerNote->setFont(QFont(font().family(), 7));
         m_markerNote->setPadding(QMargins(2, 0, 2, 0));
-        m_markerNote->setColor(m_textColor);
+        styleMarkerNote();
     }
     markDirty();  // the text follows the count in layoutMarkerLabels, once per replot
+}
+
+// Drawn over the marker labels it sits among, so it gets an opaque backing.
+void ChartPanel::styleMarkerNote()
+{
+    QColor backing = m_palette.color(QPalette::Base);
+    backing.setAlpha(235);
+    m_markerNote->setBrush(backing);
+    m_markerNote->setColor(m_textColor);
 }
 
 QString ChartPanel::markerNote() const
@@ -656,7 +665,7 @@ void ChartPanel::applyPalette(const QPalette& palette)
     for (auto& m : m_markers)
         styleMarker(m);
     if (m_markerNote)
-        m_markerNote->setColor(m_textColor);
+        styleMarkerNote();
     for (auto& s : m_series)
         updateSeriesPens(*s);
     markDirty();

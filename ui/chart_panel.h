@@ -120,6 +120,7 @@ private:
     void layoutMarkerLabels();
     void styleMarker(Marker& marker);
     void showMarkerNote();
+    void styleMarkerNote();
 
     QString m_title;
     QCustomPlot* m_plot = nullptr;
