@@ -74,8 +74,18 @@ TrainConfig configFromArguments(const Arguments& args)
         config = applyOverride(config, assignment);
     for (const auto& [option, key] : kShorthands)
         config = applyShorthand(args, config, option, key);
-    validateConfig(config);
+    try {
+        validateConfig(config);
+    } catch (const ConfigError& error) {
+        throw ConfigError(configSource(args) + error.what());
+    }
     return config;
+}
+
+std::string configSource(const Arguments& args)
+{
+    const auto file = args.option("config");
+    return file ? *file + ": " : std::string();
 }
 
 TrainConfig applyShorthand(const Arguments& args, const TrainConfig& config, const std::string& option,

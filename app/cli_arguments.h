@@ -35,6 +35,9 @@ inline const std::vector<std::pair<std::string, std::string>> kShorthands = {
 // --preset (default z97-add), then --config FILE, then the overrides, then the
 // shorthands above; validated.
 TrainConfig configFromArguments(const Arguments& arguments);
+// "FILE: " when --config FILE was given, else "": the prefix of an error about the
+// config that was built from it.
+std::string configSource(const Arguments& arguments);
 // `config` with --`option`'s value, if given, set as `key` (errors name both).
 TrainConfig applyShorthand(const Arguments& arguments, const TrainConfig& config, const std::string& option,
                            const std::string& key);

@@ -26,10 +26,10 @@ std::atomic<bool> g_stopRequested{false};
 
 void onStopSignal(int) { g_stopRequested = true; }
 
-std::string defaultRunDirectory(const TrainConfig& config)
+std::string defaultRunDirectory(const TrainConfig& config, const Arguments& args)
 {
     if (const auto problem = plainNameProblem(config.name))
-        throw ConfigError("name: " + quotedForMessage(config.name) + " " + *problem
+        throw ConfigError(configSource(args) + "name: " + quotedForMessage(config.name) + " " + *problem
                           + "; without --out it names the run's directory under runs/");
     char stamp[32];
     const std::time_t now = std::time(nullptr);
@@ -76,7 +76,9 @@ void installStopHandler()
 int runCommand(const Arguments& args)
 {
     const TrainConfig config = configFromArguments(args);
-    const std::string directory = args.has("no-log") ? std::string() : args.option("out").value_or(defaultRunDirectory(config));
+    const std::string directory = args.has("no-log") ? std::string()
+                                  : args.option("out") ? *args.option("out")
+                                                       : defaultRunDirectory(config, args);
     auto run = Run::start(config, directory);
     std::cout << "training " << config.name << ": " << taskName(config.task.kind) << " "
               << (config.task.kind == TaskKind::Permutation ? "S" + std::to_string(config.task.permutationDegree)

@@ -95,14 +95,14 @@ bool isReservedName(const std::string& name)
 std::optional<std::string> armNameProblem(const std::string& name)
 {
     if (const auto problem = plainNameProblem(name))
-        return "\"" + name + "\" names the arm's directory and " + *problem;
+        return quotedForMessage(name) + " names the arm's directory and " + *problem;
     if (name.size() > 100)
         return "is longer than 100 characters";
     for (char c : name)
         if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '+'))
-            return "\"" + name + "\" is also a directory name: use letters, digits and - _ . + only";
+            return quotedForMessage(name) + " is also a directory name: use letters, digits and - _ . + only";
     if (isReservedName(name))
-        return "\"" + name + "\" is the name of a file the experiment writes in its directory; choose another";
+        return quotedForMessage(name) + " is the name of a file the experiment writes in its directory; choose another";
     return std::nullopt;
 }
 
@@ -126,7 +126,7 @@ ExperimentSpec parseSpec(const nlohmann::json& document, const std::string& orig
     }
     // Each run is named "<experiment>-<arm>", and a run's name must be a plain name.
     if (const auto problem = plainNameProblem(spec.name))
-        r.fail("name", "\"" + spec.name + "\" " + *problem + " (it names the experiment's runs)");
+        r.fail("name", quotedForMessage(spec.name) + " " + *problem + " (it names the experiment's runs)");
     spec.preset = r.text(document, "preset", "", false);
 
     if (document.contains("seeds") == document.contains("seed_count"))
@@ -175,10 +175,10 @@ ExperimentSpec parseSpec(const nlohmann::json& document, const std::string& orig
         if (const auto problem = armNameProblem(arm.name))
             r.fail(where + ".name", *problem);
         if (!names.insert(arm.name).second)
-            r.fail(where + ".name", "arm \"" + arm.name + "\" is defined twice");
+            r.fail(where + ".name", "arm " + quotedForMessage(arm.name) + " is defined twice");
         arm.preset = r.text(arms[i], "preset", where, false);
         if (arm.preset.empty() && spec.preset.empty())
-            r.fail(where + ".preset", "arm \"" + arm.name + "\" has no preset, and the experiment sets none");
+            r.fail(where + ".preset", "arm " + quotedForMessage(arm.name) + " has no preset, and the experiment sets none");
         arm.overrides = r.overrides(arms[i], where);
         arm.normReferenceArm = r.text(arms[i], "norm_reference_arm", where, false);
         spec.arms.push_back(std::move(arm));
@@ -243,7 +243,7 @@ std::vector<PlannedRun> planRuns(const ExperimentSpec& spec, const fs::path& out
     std::vector<PlannedRun> runs;
     for (std::size_t a = 0; a < spec.arms.size(); ++a) {
         const ArmSpec& arm = spec.arms[a];
-        const std::string where = "arm \"" + arm.name + "\"";
+        const std::string where = "arm " + quotedForMessage(arm.name);
         TrainConfig base;
         const std::string preset = arm.preset.empty() ? spec.preset : arm.preset;
         try {
@@ -296,7 +296,7 @@ std::vector<PlannedRun> planRuns(const ExperimentSpec& spec, const fs::path& out
         try {
             validateConfig(run.config);
         } catch (const std::exception& error) {
-            throw ConfigError(spec.origin + ": arm \"" + spec.arms[run.arm].name + "\", seed " + std::to_string(run.seed) + ": "
+            throw ConfigError(spec.origin + ": arm " + quotedForMessage(spec.arms[run.arm].name) + ", seed " + std::to_string(run.seed) + ": "
                               + error.what());
         }
     }

@@ -202,6 +202,39 @@ private Q_SLOTS:
         QVERIFY(refusalOf(path).find("diverged") != std::string::npos);
     }
 
+    // A branch's name is its source's plus " (branch at N)"; it must stay a valid name.
+    void aBranchOfALongNamedRunResumes()
+    {
+        QTemporaryDir dir;
+        TrainConfig config = quickConfig(200);
+        config.name = std::string(150, 'x') + "\xc3\xa9" + std::string(47, 'y');  // 199 bytes, é at the cut
+        const std::string source = trainedRun(dir, "source", config);
+        auto branch = Run::branch(source, 200, dir.filePath("branch").toStdString());
+        branch->close(false);
+        const RunLog log = readRunLog(dir.filePath("branch").toStdString());
+        QVERIFY(log.config.name.size() <= 200);
+        QVERIFY(log.config.name.find(" (branch at 200)") != std::string::npos);
+    }
+
+    void aFailureOutsideTrainingIsLoggedOnce()
+    {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("run").toStdString();
+        auto run = Run::start(quickConfig(200), path);
+        run->advance(100);
+        const RunEvent event = run->fail("disk full");
+        QCOMPARE(event.type, std::string("failed"));
+        run->fail("again");
+        run->close(false);  // already ended: nothing more is written
+        const RunLog log = readRunLog(path);
+        QCOMPARE(std::count_if(log.events.begin(), log.events.end(), [](const RunEvent& e) {
+                     return e.type == "failed" || e.type == "finished";
+                 }),
+                 1L);
+        QCOMPARE(log.firstEvent("failed")->labels.at("failure"), std::string("disk full"));
+        QCOMPARE(Run::resume(path)->trainer().step(), 100L);  // not a divergence: resumable
+    }
+
     void aBoundIsKeptOnExtraSteps()
     {
         QTemporaryDir dir;

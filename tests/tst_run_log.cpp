@@ -172,6 +172,8 @@ private Q_SLOTS:
         QTest::newRow("huge") << "metrics.csv" << "1e300" + tail << "metrics.csv:5: step";
         QTest::newRow("negative") << "metrics.csv" << "-100" + tail << "metrics.csv:5: step";
         QTest::newRow("not rising") << "metrics.csv" << "200" + tail << "does not follow step 200";
+        QTest::newRow("flag cell") << "metrics.csv" << "300,1,1,1,1,1,,,1,1,abc,0,0,,,,,,,,\n"
+                                   << "metrics.csv:5: mixing is \"abc\", not 0 or 1";
         QTest::newRow("spectra nan") << "spectra.csv" << "nan,1,1,1\n" << "spectra.csv:5: step";
         QTest::newRow("norms fraction") << "param_norms.csv" << "250.5,1,1\n" << "param_norms.csv:5: step";
         QTest::newRow("event step string") << "events.jsonl" << "{\"step\": \"x\", \"type\": \"a\"}\n"

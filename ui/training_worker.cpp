@@ -258,20 +258,15 @@ void TrainingWorker::closeAll(bool stoppedByUser)
 
 // After a step, a start or a resume threw (a full disk, an unreadable file): the
 // error has been reported once, and the run ends here instead of failing again on
-// every tick. The arms are not closed through Run::close, which would evaluate and
-// checkpoint a state the exception interrupted and log the run as stopped; the log
-// stays as a kill leaves it, readable and resumable from the last checkpoint.
+// every tick. Run::fail logs a "failed" event without evaluating or checkpointing the
+// state the exception interrupted, so the log stays resumable from its last checkpoint.
 void TrainingWorker::endAfterFailure(const QString& error)
 {
     for (auto& arm : m_arms) {
         if (arm->closed)
             continue;
         arm->closed = true;
-        RunEvent event;
-        event.step = arm->run->trainer().step();
-        event.type = "failed";
-        event.message = "failed at step " + std::to_string(event.step) + ": " + error.toStdString();
-        Q_EMIT eventOccurred(static_cast<int>(&arm - &m_arms.front()), event);
+        Q_EMIT eventOccurred(static_cast<int>(&arm - &m_arms.front()), arm->run->fail(error.toStdString()));
     }
     m_stepBudget = -1;
     setState(SessionState::Finished);

@@ -84,8 +84,10 @@ T expectNumber(const std::string& key, const json& value)
             const double number = value.get<double>();
             if (!std::isfinite(number) || number != std::floor(number))
                 throw ConfigError(key + ": expected an integer, got " + quotedForMessage(value));
-            if (number < static_cast<double>(std::numeric_limits<T>::min())
-                || number > static_cast<double>(std::numeric_limits<T>::max()))
+            // T's range is [-2^digits, 2^digits) for signed T and [0, 2^digits) for
+            // unsigned: both bounds are exact doubles, unlike max() itself.
+            const double limit = std::ldexp(1.0, std::numeric_limits<T>::digits);
+            if (number >= limit || number < (std::is_signed_v<T> ? -limit : 0.0))
                 throw ConfigError(key + ": " + quotedForMessage(value) + " is out of range (" + integerRange<T>() + ")");
             return static_cast<T>(number);
         }

@@ -78,7 +78,7 @@ nlohmann::json parseJsonText(const std::string& text, const std::string& what)
         throw InputError(what + ": JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
     try {
         return nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& error) {
+    } catch (const nlohmann::json::exception& error) {  // parse_error, or out_of_range for 1e400
         throw InputError(what + ": not valid JSON: " + error.what());
     }
 }

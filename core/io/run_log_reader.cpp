@@ -190,9 +190,15 @@ void readMetrics(RunLog& log, const fs::path& dir)
             s.effectiveRank = number(rank);
         s.learningRate = number(lr);
         s.elapsedMs = number(elapsed);
-        s.mixingActive = row[mixing] == "1";
-        s.normMatchActive = row[normMatch] == "1";
-        s.entropyFloorActive = entropyFloor >= 0 && row[entropyFloor] == "1";
+        auto flag = [&](int c) {
+            if (row[c] != "0" && row[c] != "1")
+                throw RunLogError(path.string() + ":" + std::to_string(line) + ": " + table.header[c] + " is "
+                                  + quotedForMessage(row[c]) + ", not 0 or 1");
+            return row[c] == "1";
+        };
+        s.mixingActive = flag(mixing);
+        s.normMatchActive = flag(normMatch);
+        s.entropyFloorActive = entropyFloor >= 0 && flag(entropyFloor);
         if (forecast >= 0 && !row[forecast].empty())
             s.forecastGrokStep = number(forecast);
         if (forecastWidth >= 0 && !row[forecastWidth].empty())

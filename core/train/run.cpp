@@ -146,7 +146,13 @@ std::unique_ptr<Run> Run::branch(const std::string& sourceDirectory, long checkp
     fs::copy_file(checkpoint, fs::path(directory) / runlog::kCheckpoints / checkpoint.filename(),
                   fs::copy_options::overwrite_existing);
     TrainConfig config = source.config;
-    config.name = source.config.name + " (branch at " + std::to_string(checkpointStep) + ")";
+    // Cut the source's name so the branch's stays within a name's 200 bytes.
+    std::string stem = source.config.name.substr(0, 160);
+    while (!stem.empty() && (static_cast<unsigned char>(stem.back()) & 0xC0) == 0x80)
+        stem.pop_back();  // never leave half a UTF-8 sequence
+    if (!stem.empty() && static_cast<unsigned char>(stem.back()) >= 0xC0)
+        stem.pop_back();
+    config.name = stem + " (branch at " + std::to_string(checkpointStep) + ")";
     RunLogWriter::writeConfig(directory, config);
     auto run = resume(directory);
     RunEvent event;
@@ -190,7 +196,11 @@ std::string Run::checkpoint()
     if (m_directory.empty())
         return {};
     const fs::path dir = fs::path(m_directory) / runlog::kCheckpoints;
-    fs::create_directories(dir);
+    std::error_code error;
+    fs::create_directories(dir, error);
+    if (error || !fs::is_directory(dir))
+        throw RunLogError("cannot write checkpoints in " + dir.string() + ": "
+                          + (error ? error.message() : std::string("not a directory")));
     const fs::path path = dir / runlog::stepFileName(m_trainer->step(), "pt");
     m_trainer->saveCheckpoint(path.string());
     m_lastCheckpointStep = m_trainer->step();
@@ -208,17 +218,42 @@ void Run::pruneCheckpoints()
     }
 }
 
+RunEvent Run::fail(const std::string& reason)
+{
+    RunEvent event;
+    event.step = m_trainer->step();
+    event.type = "failed";
+    event.message = "failed at step " + std::to_string(event.step) + ": " + reason;
+    event.labels["failure"] = reason;
+    if (m_writer && !m_closed) {
+        try {
+            m_writer->onEvent(event);
+        } catch (const std::exception&) {
+            // the log cannot take it (the same full disk): the caller still has the event
+        }
+    }
+    m_closed = true;
+    return event;
+}
+
 void Run::close(bool stoppedByUser)
 {
     if (m_closed)
         return;
-    m_closed = true;
     Trainer& t = *m_trainer;
-    if (t.failure().empty())
-        t.evaluate();  // the final state is always measured
-    // A diverged state is not worth resuming from: the last periodic checkpoint stays the latest.
-    if (!m_directory.empty() && t.step() != m_lastCheckpointStep && !t.diverged())
-        checkpoint();
+    // The final state is always measured and checkpointed; when that fails (a full
+    // disk), the run ends as failed with the reason, and the error goes on to the caller.
+    try {
+        if (t.failure().empty())
+            t.evaluate();
+        // A diverged state is not worth resuming from: the last periodic checkpoint stays the latest.
+        if (!m_directory.empty() && t.step() != m_lastCheckpointStep && !t.diverged())
+            checkpoint();
+    } catch (const std::exception& error) {
+        fail(error.what());
+        throw;
+    }
+    m_closed = true;
     RunEvent event;
     event.step = t.step();
     event.type = !t.failure().empty() ? "failed" : stoppedByUser ? "stopped" : "finished";

@@ -38,8 +38,15 @@ public:
     bool finished() const { return m_trainer->finished(); }
     // Writes a checkpoint now; returns its path ("" without a directory).
     std::string checkpoint();
-    // Final checkpoint and a "finished" (or "stopped") event with the run's summary.
+    // Final checkpoint and a "finished" (or "stopped") event with the run's summary. If
+    // the final measurement or checkpoint throws, the run is failed (below) and the
+    // error rethrown.
     void close(bool stoppedByUser);
+    // Ends the run after an error outside training (a full disk, an I/O error): a
+    // "failed" event with the reason, without measuring or checkpointing the interrupted
+    // state. The log stays readable and resumable from its last checkpoint. Returns the
+    // event; it is logged if the log can take it and the run was not closed already.
+    RunEvent fail(const std::string& reason);
 
     // Loads a reference run's ‖θ‖₂ trajectory and follows it (norm-matched control).
     void followNormOf(const std::string& referenceDirectory);

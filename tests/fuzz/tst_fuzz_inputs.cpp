@@ -11,6 +11,7 @@
 //                   [--list] [--keep] [--verbose] [--examples N] [--exec-all] [--work DIR]
 
 #include "child_process.h"
+#include "cli_dispatch.h"
 #include "config_keys.h"
 #include "fuzz_case.h"
 #include "job_runner.h"
@@ -25,7 +26,8 @@
 #include <map>
 #include <regex>
 
-int grokscopeCliMain(int argc, char** argv);  // app/cli_main.cpp's main, renamed in tests/fuzz/CMakeLists.txt
+// grokscope-cli's main() is this one call (app/cli_main.cpp).
+int grokscopeCliMain(int argc, char** argv) { return grokscope::cli::dispatch(argc, argv); }
 
 namespace grokscope::fuzz {
 

@@ -95,6 +95,10 @@ private Q_SLOTS:
         // The log stays readable, as a killed run's does.
         const grokscope::RunLog written = grokscope::readRunLog(runDir.toStdString());
         QVERIFY(!written.evaluations.empty());
+        // ...and says why it ended.
+        const grokscope::RunEvent* failure = written.firstEvent("failed");
+        QVERIFY(failure && failure->labels.at("failure").find("checkpoints") != std::string::npos);
+        QCOMPARE(failure->step, endedAt);
     }
 
     void failingStopStillEndsTheRun()
