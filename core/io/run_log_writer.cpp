@@ -131,7 +131,8 @@ void truncateFile(const fs::path& path, long step, bool jsonLines)
     }
     in.close();
     const fs::path temporary = path.string() + ".partial";
-    fs::remove(temporary);  // a link left there is replaced, never written through
+    std::error_code ignored;
+    fs::remove(temporary, ignored);  // a link left there is replaced, never written through
     {
         std::ofstream out(temporary, std::ios::trunc);
         out << kept.str();
@@ -265,7 +266,8 @@ void RunLogWriter::writeConfig(const std::string& directory, const TrainConfig& 
     fs::create_directories(directory);
     const fs::path path = fs::path(directory) / runlog::kConfig;
     const fs::path temporary = path.string() + ".partial";
-    fs::remove(temporary);  // a link left there is replaced, never written through
+    std::error_code ignored;
+    fs::remove(temporary, ignored);  // a link left there is replaced, never written through
     {
         std::ofstream out(temporary, std::ios::trunc);
         out << document.dump(2) << '\n';
