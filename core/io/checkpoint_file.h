@@ -13,7 +13,7 @@
 // (unverified). Written to a temporary file, synced and renamed: a kill or a full disk
 // never leaves a torn checkpoint under the final name.
 
-#include "train/train_config.h"
+#include "config/train_config.h"
 
 #include <nlohmann/json_fwd.hpp>
 

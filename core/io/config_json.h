@@ -2,7 +2,7 @@
 // TrainConfig <-> JSON, in one place. Keys are snake_case and grouped
 // ("optim.learning_rate"). Every user error names the key it is about.
 
-#include "train/train_config.h"
+#include "config/train_config.h"
 
 #include <nlohmann/json_fwd.hpp>
 #include <stdexcept>

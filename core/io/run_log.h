@@ -10,7 +10,7 @@
 // Rows are appended and flushed as they come: a killed run leaves a readable log.
 
 #include "metrics/eval_snapshot.h"
-#include "train/train_config.h"
+#include "config/train_config.h"
 
 #include <stdexcept>
 #include <string>

@@ -4,7 +4,7 @@
 // file's header is not the layout this run writes.
 
 #include "io/run_log.h"
-#include "train/run_observer.h"
+#include "metrics/run_observer.h"
 
 #include <cstdint>
 #include <fstream>

@@ -5,7 +5,7 @@
 
 #include "metrics/spectrum.h"
 #include "tasks/group_table.h"
-#include "train/train_config.h"
+#include "config/train_config.h"
 
 #include <Eigen/Core>
 #include <optional>

@@ -3,7 +3,7 @@
 // Pure functions on Eigen matrices and plain vectors: they know nothing of models.
 
 #include "compute/symmetric_eigen.h"
-#include "train/train_config.h"
+#include "config/train_config.h"
 
 #include <Eigen/Core>
 #include <vector>

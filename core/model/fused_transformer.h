@@ -16,7 +16,7 @@
 // partials are summed in chunk order: a seed's trajectory is the same on 1 thread or 2.
 // No torch in this header.
 
-#include "train/train_config.h"
+#include "config/train_config.h"
 
 #include <cstdint>
 #include <functional>

@@ -3,7 +3,7 @@
 // the UI never sees it.
 
 #include "model/parameter_store.h"
-#include "train/train_config.h"
+#include "config/train_config.h"
 
 #include <memory>
 

@@ -3,7 +3,7 @@
 // Z/p tasks use operands 0..p-1 (division: b in 1..p-1); S_n uses the n!
 // permutations in lexicographic order of their one-line notation.
 
-#include "train/train_config.h"
+#include "config/train_config.h"
 
 #include <string>
 #include <vector>

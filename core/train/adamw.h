@@ -4,7 +4,7 @@
 // per line instead of one per parameter tensor. Internal to core.
 
 #include "model/parameter_store.h"
-#include "train/train_config.h"
+#include "config/train_config.h"
 
 namespace grokscope {
 

@@ -5,8 +5,8 @@
 
 #include "metrics/event_detector.h"
 #include "tasks/dataset.h"
-#include "train/run_observer.h"
-#include "train/train_config.h"
+#include "metrics/run_observer.h"
+#include "config/train_config.h"
 
 #include <memory>
 #include <string>
