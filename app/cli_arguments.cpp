@@ -33,7 +33,8 @@ long Arguments::integerOption(const std::string& name, long fallback) const
                       + quotedForMessage(*text));
 }
 
-Arguments parseArguments(int argc, char** argv, const std::vector<std::string>& valuelessFlags)
+Arguments parseArguments(int argc, char** argv, const std::vector<std::string>& valuelessFlags,
+                         const std::vector<std::string>& valueOptions)
 {
     Arguments args;
     if (argc > 1)
@@ -43,7 +44,9 @@ Arguments parseArguments(int argc, char** argv, const std::vector<std::string>& 
         if (word.rfind("--", 0) == 0) {
             const std::string name = word.substr(2);
             const auto equals = name.find('=');
-            if (equals != std::string::npos) {
+            if (equals != std::string::npos && name.substr(0, equals) == "set") {
+                args.overrides.push_back(name.substr(equals + 1));  // --set=key=value
+            } else if (equals != std::string::npos) {
                 args.options[name.substr(0, equals)] = name.substr(equals + 1);
             } else if (std::find(valuelessFlags.begin(), valuelessFlags.end(), name) != valuelessFlags.end()) {
                 args.flags.push_back(name);
@@ -51,6 +54,10 @@ Arguments parseArguments(int argc, char** argv, const std::vector<std::string>& 
                 if (i + 1 >= argc)
                     throw ConfigError("--set: expected key=value after it");
                 args.overrides.push_back(argv[++i]);
+            } else if (std::find(valueOptions.begin(), valueOptions.end(), name) == valueOptions.end()) {
+                // Unknown: kept as a flag so that requireKnownOptions names it, rather
+                // than swallowing the next word as its value.
+                args.flags.push_back(name);
             } else {
                 if (i + 1 >= argc)
                     throw ConfigError("--" + name + ": expected a value after it");
@@ -63,6 +70,23 @@ Arguments parseArguments(int argc, char** argv, const std::vector<std::string>& 
         }
     }
     return args;
+}
+
+void requireKnownOptions(const Arguments& args, const std::vector<std::string>& options,
+                         const std::vector<std::string>& flags)
+{
+    auto known = [](const std::vector<std::string>& names, const std::string& name) {
+        return std::find(names.begin(), names.end(), name) != names.end();
+    };
+    for (const auto& [name, value] : args.options)
+        if (!known(options, name))
+            throw ConfigError(args.command + ": unknown option --" + name
+                              + (known(flags, name) ? " with a value (it is a flag: give it alone)" : "")
+                              + "; grokscope-cli " + args.command + " --help lists the options");
+    for (const std::string& name : args.flags)
+        if (!known(flags, name))
+            throw ConfigError(args.command + ": unknown option --" + name + "; grokscope-cli " + args.command
+                              + " --help lists the options");
 }
 
 TrainConfig configFromArguments(const Arguments& args)

@@ -2,7 +2,7 @@
 // Command-line parsing shared by the CLI's subcommands: flags, key=value
 // overrides and the config they produce.
 
-#include "train/train_config.h"
+#include "config/train_config.h"
 
 #include <map>
 #include <optional>
@@ -24,8 +24,16 @@ struct Arguments {
     long integerOption(const std::string& name, long fallback) const;
 };
 
-// Flags that take no value; every other --name takes the next argument.
-Arguments parseArguments(int argc, char** argv, const std::vector<std::string>& valuelessFlags);
+// `valuelessFlags` stand alone; each of `valueOptions` takes the next argument (or
+// --name=value). Any other --name is kept as a flag, so requireKnownOptions names it
+// instead of it swallowing the next word.
+Arguments parseArguments(int argc, char** argv, const std::vector<std::string>& valuelessFlags,
+                         const std::vector<std::string>& valueOptions);
+
+// Throws ConfigError naming the first option or flag the command does not take: a
+// mistyped --job would otherwise be ignored and the default used silently.
+void requireKnownOptions(const Arguments& args, const std::vector<std::string>& options,
+                         const std::vector<std::string>& flags);
 
 // The options that stand for a config key.
 inline const std::vector<std::pair<std::string, std::string>> kShorthands = {

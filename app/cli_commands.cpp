@@ -1,6 +1,7 @@
 #include "cli_commands.h"
 
 #include "cli_progress.h"
+#include "cli_stop_signal.h"
 #include "io/config_json.h"
 #include "io/input_file.h"
 #include "io/run_log.h"
@@ -9,8 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include <atomic>
-#include <csignal>
+#include <cctype>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -21,10 +21,6 @@ namespace fs = std::filesystem;
 namespace grokscope::cli {
 
 namespace {
-
-std::atomic<bool> g_stopRequested{false};
-
-void onStopSignal(int) { g_stopRequested = true; }
 
 std::string defaultRunDirectory(const TrainConfig& config, const Arguments& args)
 {
@@ -41,9 +37,9 @@ std::string defaultRunDirectory(const TrainConfig& config, const Arguments& args
 int drive(Run& run, ProgressPrinter& progress)
 {
     run.trainer().addObserver(&progress);
-    while (!run.finished() && !g_stopRequested)
+    while (!run.finished() && !stopRequested())
         run.advance(50);
-    const bool stopped = g_stopRequested && !run.finished();
+    const bool stopped = stopRequested() && !run.finished();
     run.close(stopped);
     const EventDetector& events = run.trainer().events();
     if (!run.trainer().failure().empty()) {
@@ -61,17 +57,6 @@ int drive(Run& run, ProgressPrinter& progress)
 }
 
 }  // namespace
-
-void installStopHandler()
-{
-    // SIGHUP (a closed terminal or ssh session) stops as cleanly as Ctrl-C and SIGTERM.
-    std::signal(SIGINT, onStopSignal);
-    std::signal(SIGTERM, onStopSignal);
-    std::signal(SIGHUP, onStopSignal);
-    // A write past RLIMIT_FSIZE then fails with EFBIG and is reported like a full disk,
-    // instead of the signal killing the process mid-write.
-    std::signal(SIGXFSZ, SIG_IGN);
-}
 
 int runCommand(const Arguments& args)
 {

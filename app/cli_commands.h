@@ -1,4 +1,6 @@
 #pragma once
+// The single-run commands of grokscope-cli: run, resume, dataset, presets, keys,
+// config, summary.
 
 #include "cli_arguments.h"
 
@@ -11,8 +13,5 @@ int presetsCommand(const Arguments& args);
 int keysCommand(const Arguments& args);
 int configCommand(const Arguments& args);
 int summaryCommand(const Arguments& args);
-
-// Set by SIGINT/SIGTERM: the loop stops between steps and closes the run cleanly.
-void installStopHandler();
 
 }  // namespace grokscope::cli

@@ -7,79 +7,84 @@
 #include "cli_experiment.h"
 #include "cli_forecast.h"
 #include "cli_replicate.h"
+#include "cli_stop_signal.h"
+#include "cli_usage.h"
 #include "io/config_json.h"
 #include "io/input_file.h"
 #include "io/run_log.h"
 
+#include <algorithm>
 #include <iostream>
+
+namespace grokscope::cli {
 
 namespace {
 
-const char* kUsage = R"(usage: grokscope-cli COMMAND [options] [key=value ...]
+using Command = int (*)(const Arguments&);
 
-commands:
-  run       train a run:  grokscope-cli run --preset z97-add --seed 0 --out runs/x
-            options: --preset NAME  --config FILE.json  --set key=value (or bare key=value)
-                     --seed N (run.model_seed)  --data-seed N (task.data_seed)  --steps N
-                     --threads N  --device cpu|cuda  --out DIR  --no-log  --quiet
-  resume    continue a run from its latest checkpoint: grokscope-cli resume DIR [--extra-steps N]
-  dataset   export a task's table: grokscope-cli dataset --task s5 --format csv
-            options: --task add|sub|mul|div|s2..s6  --modulus P  --data-seed N  --train-fraction F  --format csv|json
-  summary   read a run log back and list its events: grokscope-cli summary DIR
-  forecast  fit T_grok - t = C1 (H~ - H*)^gamma + C2 on finished runs, validate leave-one-seed-out:
-            grokscope-cli forecast runs/a runs/b ... [--threshold H] [--all-evaluations]
-  experiment  many seeds x arms as parallel runs, resumable, with a summary per arm:
-            grokscope-cli experiment SPEC.json --out DIR [--jobs N] [--quiet] [--summary-only]
-            rerun the same command to resume; DIR/summary.md, summary.csv, runs.csv
-  replicate the paper's whole protocol (experiments/protocol: levers, norm-matched controls, MLP at
-            p = 41, sub/mul/S5) with seeds 0..N-1, then DIR/report.md with PNG figures:
-            grokscope-cli replicate --seeds 10 --out DIR [--jobs N] [--quiet] [--report-only]
-            rerun the same command to resume; --report-only rewrites the report from what has ended
-  experiment-summary  recompute an experiment's summary from its logs: grokscope-cli experiment-summary DIR
-  config    print the resolved config of a preset plus overrides as JSON
-  presets   list the built-in presets
-  keys      list every config key with its default and meaning
+Command commandNamed(const std::string& name)
+{
+    static const std::vector<std::pair<std::string, Command>> commands = {
+        {"run", runCommand},
+        {"resume", resumeCommand},
+        {"dataset", datasetCommand},
+        {"summary", summaryCommand},
+        {"forecast", forecastCommand},
+        {"experiment", experimentCommand},
+        {"replicate", replicateCommand},
+        {"experiment-summary", experimentSummaryCommand},
+        {"config", configCommand},
+        {"presets", presetsCommand},
+        {"keys", keysCommand},
+    };
+    for (const auto& [commandName, command] : commands)
+        if (commandName == name)
+            return command;
+    return nullptr;
+}
 
-Ctrl-C stops a run cleanly: it writes a checkpoint, and `resume` continues it.
-)";
+// --help anywhere after the command (or -h, which the parser keeps as a word).
+bool asksForHelp(const Arguments& args)
+{
+    return std::find(args.flags.begin(), args.flags.end(), "help") != args.flags.end()
+           || std::find(args.positional.begin(), args.positional.end(), "-h") != args.positional.end();
+}
+
+int runWithUsage(const Arguments& args, const CommandUsage& usage, Command command)
+{
+    if (asksForHelp(args)) {
+        std::cout << usage.usage;
+        return 0;
+    }
+    requireKnownOptions(args, usage.options, usage.flags);
+    installStopHandler();
+    return command(args);
+}
 
 }  // namespace
-
-namespace grokscope::cli {
 
 int dispatch(int argc, char** argv)
 {
     try {
-        const Arguments args = parseArguments(argc, argv, {"quiet", "no-log", "help", "all-evaluations", "summary-only", "report-only"});
+        // The command's own tables decide which options take a value.
+        const CommandUsage* named = argc > 1 ? commandUsage(argv[1]) : nullptr;
+        const Arguments args = named ? parseArguments(argc, argv, flagsWithHelp(*named), named->options)
+                                     : parseArguments(argc, argv, {"help"}, {});
         if (args.command.empty() || args.command == "help" || args.command == "--help" || args.command == "-h") {
-            std::cout << kUsage;
+            std::cout << overviewUsage();
             return args.command.empty() ? 2 : 0;
         }
-        installStopHandler();
-        if (args.command == "run")
-            return runCommand(args);
-        if (args.command == "resume")
-            return resumeCommand(args);
-        if (args.command == "dataset")
-            return datasetCommand(args);
-        if (args.command == "summary")
-            return summaryCommand(args);
-        if (args.command == "forecast")
-            return forecastCommand(args);
-        if (args.command == "experiment")
-            return experimentCommand(args);
-        if (args.command == "replicate")
-            return replicateCommand(args);
-        if (args.command == "experiment-summary")
-            return experimentSummaryCommand(args);
-        if (args.command == "config")
-            return configCommand(args);
-        if (args.command == "presets")
-            return presetsCommand(args);
-        if (args.command == "keys")
-            return keysCommand(args);
-        std::cerr << "error: unknown command \"" << args.command << "\"\n\n" << kUsage;
-        return 2;
+        if (args.command == "--version" || args.command == "-V") {
+            std::cout << versionText() << "\n";
+            return 0;
+        }
+        const CommandUsage* usage = commandUsage(args.command);
+        const Command command = commandNamed(args.command);
+        if (!usage || !command) {
+            std::cerr << "error: unknown command \"" << args.command << "\"\n\n" << overviewUsage();
+            return 2;
+        }
+        return runWithUsage(args, *usage, command);
     } catch (const ConfigError& error) {
         std::cerr << "error: " << error.what() << "\n";
         return 2;

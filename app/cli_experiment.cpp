@@ -1,10 +1,12 @@
 #include "cli_experiment.h"
 
+#include "cli_stop_signal.h"
+#include "experiment_console.h"
 #include "experiment_runner.h"
 #include "io/config_json.h"
+#include "local_process_scheduler.h"
 
 #include <algorithm>
-#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -21,24 +23,48 @@ std::string thisExecutable()
     return self.string();
 }
 
-void requireKnownOptions(const Arguments& args, const std::vector<std::string>& options,
-                         const std::vector<std::string>& flags)
+int runExperimentInConsole(const experiment::ExperimentSpec& spec, const fs::path& directory, int jobs, bool quiet)
 {
-    auto known = [](const std::vector<std::string>& names, const std::string& name) {
-        return std::find(names.begin(), names.end(), name) != names.end();
-    };
-    for (const auto& [name, value] : args.options)
-        if (!known(options, name))
-            throw ConfigError(args.command + ": unknown option --" + name
-                              + (known(flags, name) ? " with a value (it is a flag: give it alone)" : ""));
-    for (const std::string& name : args.flags)
-        if (!known(flags, name))
-            throw ConfigError(args.command + ": unknown option --" + name);
+    experiment::LocalProcessScheduler scheduler(thisExecutable());
+    ExperimentConsole console(quiet);
+    experiment::RunnerOptions options;
+    options.jobs = jobs;
+    options.stopRequested = stopRequested;
+    const experiment::ExperimentResult result = experiment::runExperiment(spec, directory, options, scheduler, console);
+    std::cout << "summary in " << (directory / "summary.md").string() << " (" << result.ended << "/" << result.total
+              << " runs ended)" << std::endl;
+    switch (result.outcome) {
+    case experiment::ExperimentOutcome::Completed:
+        return 0;
+    case experiment::ExperimentOutcome::Interrupted:
+        std::cerr << "interrupted: rerun the same command to resume the unfinished runs\n";
+        return 130;
+    case experiment::ExperimentOutcome::Incomplete:
+        break;
+    }
+    std::cerr << "error: " << (result.total - result.ended) << " run(s) did not end; see their .log files, and rerun the "
+              << "same command to retry them\n";
+    return 1;
 }
+
+namespace {
+
+// --summary-only reads what ran in DIR: a DIR that is not there is a mistyped path.
+void requireExperimentDirectory(const fs::path& directory)
+{
+    std::error_code error;
+    const fs::file_status status = fs::status(directory, error);
+    if (!fs::exists(status))
+        throw ConfigError("--out " + directory.string() + ": no such directory; --summary-only summarises an "
+                          "experiment that has run there");
+    if (!fs::is_directory(status))
+        throw ConfigError("--out " + directory.string() + ": is not a directory");
+}
+
+}  // namespace
 
 int experimentCommand(const Arguments& args)
 {
-    requireKnownOptions(args, {"out", "jobs"}, {"quiet", "summary-only"});
     if (args.positional.size() != 1)
         throw ConfigError("experiment: name one spec file, e.g. grokscope-cli experiment spec.json --out runs/exp");
     const auto out = args.option("out");
@@ -53,20 +79,16 @@ int experimentCommand(const Arguments& args)
         throw ConfigError("--jobs: expected 1 to 1024, got " + std::to_string(jobs));
     const experiment::ExperimentSpec spec = experiment::loadSpec(args.positional.front());
     if (args.has("summary-only")) {
+        requireExperimentDirectory(*out);
         const auto runs = experiment::planRuns(spec, *out);
         std::cout << experiment::writeSummary(spec, *out, experiment::inspectRuns(spec, runs));
         return 0;
     }
-    experiment::RunnerOptions options;
-    options.executable = thisExecutable();
-    options.jobs = static_cast<int>(jobs);
-    options.quiet = args.has("quiet");
-    return experiment::runExperiment(spec, *out, options);
+    return runExperimentInConsole(spec, *out, static_cast<int>(jobs), args.has("quiet"));
 }
 
 int experimentSummaryCommand(const Arguments& args)
 {
-    requireKnownOptions(args, {}, {});
     if (!args.overrides.empty())
         throw ConfigError("experiment-summary: takes no config overrides, got " + args.overrides.front());
     if (args.positional.size() != 1)

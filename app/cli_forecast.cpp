@@ -1,6 +1,5 @@
 #include "cli_forecast.h"
 
-#include "cli_experiment.h"
 #include "forecast_runs.h"
 
 #include "io/config_json.h"
@@ -28,7 +27,6 @@ std::string fixed(double value, int decimals)
 
 int forecastCommand(const Arguments& args)
 {
-    requireKnownOptions(args, {"threshold"}, {"all-evaluations"});
     if (!args.overrides.empty())
         throw ConfigError("forecast: takes run directories, not config overrides (" + args.overrides.front() + ")");
     if (args.positional.empty())
@@ -52,7 +50,7 @@ int forecastCommand(const Arguments& args)
         for (const std::string& warning : log.warnings)
             std::cerr << "warning: " << directory << ": " << warning << "\n";
         thresholds.insert(effectiveEntropyThreshold(log.config));
-        runs.push_back(forecastRunOf(log, allEvaluations));
+        runs.push_back(report::forecastRunOf(log, allEvaluations));
         std::cout << directory << ": seed " << runs.back().seed << ", T_grok "
                   << (std::isfinite(runs.back().grokStep) ? fixed(runs.back().grokStep, 0) : "not reached") << ", "
                   << runs.back().evaluations.size() << " spectrum evaluations\n";

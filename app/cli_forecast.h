@@ -1,6 +1,6 @@
 #pragma once
 // `grokscope-cli forecast RUN_DIR...`: fits the grokking forecast on finished runs
-// (issue 4, "Forecast") and validates it leave-one-seed-out.
+// (docs/science.md, "Forecast") and validates it leave-one-seed-out.
 
 #include "cli_arguments.h"
 

@@ -2,7 +2,7 @@
 // The CLI's view of a run: events as they happen, and a progress line with
 // step, losses, accuracies, H̃, steps/s and ETA at most once per interval.
 
-#include "train/run_observer.h"
+#include "metrics/run_observer.h"
 
 #include <chrono>
 #include <cstdio>

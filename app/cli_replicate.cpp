@@ -1,11 +1,17 @@
 #include "cli_replicate.h"
 
 #include "cli_experiment.h"
+#include "experiment_directory.h"
 #include "io/config_json.h"
 #include "io/input_file.h"
 #include "io/run_log.h"
 #include "replicate_protocol.h"
 #include "replicate_report.h"
+
+#ifdef GROKSCOPE_REPORT_FIGURES
+#include "offscreen_application.h"
+#include "replicate_figures.h"
+#endif
 
 #include <nlohmann/json.hpp>
 
@@ -64,7 +70,7 @@ double addToCumulativeSeconds(const fs::path& directory, double seconds)
 // runs. (Its files there are written under a temporary name and renamed.)
 void refuseLinksInDirectory(const fs::path& directory)
 {
-    std::vector<std::string> names = protocolNames();
+    std::vector<std::string> names = report::protocolNames();
     names.push_back("figures");
     for (const std::string& name : names) {
         std::error_code error;
@@ -75,11 +81,23 @@ void refuseLinksInDirectory(const fs::path& directory)
     }
 }
 
+// The report's figures when this grokscope-cli has the Qt libraries to draw them.
+report::FigureSectionWriter figureWriter()
+{
+#ifdef GROKSCOPE_REPORT_FIGURES
+    return [](const report::FigureInputs& inputs) {
+        const OffscreenApplication application;  // QCustomPlot draws only inside a QApplication
+        return figures::writeReplicationFigures(inputs);
+    };
+#else
+    return {};
+#endif
+}
+
 }  // namespace
 
 int replicateCommand(const Arguments& args)
 {
-    requireKnownOptions(args, {"out", "seeds", "jobs"}, {"quiet", "report-only"});
     if (!args.positional.empty() || !args.overrides.empty())
         throw ConfigError("replicate: takes options only, e.g. grokscope-cli replicate --seeds 10 --out runs/replication");
     const auto out = args.option("out");
@@ -103,33 +121,30 @@ int replicateCommand(const Arguments& args)
 
     const auto start = std::chrono::steady_clock::now();
     int exitCode = 0;
-    std::vector<ProtocolExperiment> experiments;
-    for (const std::string& name : protocolNames()) {
-        const experiment::ExperimentSpec spec = protocolSpec(name, static_cast<int>(seeds));
+    std::vector<report::ProtocolExperiment> experiments;
+    for (const std::string& name : report::protocolNames()) {
+        const experiment::ExperimentSpec spec = report::protocolSpec(name, static_cast<int>(seeds));
         const fs::path experimentDirectory = directory / name;
         if (!reportOnly && exitCode != 130) {
             std::cout << "\n== " << name << ": " << spec.arms.size() << " arms x " << seeds << " seeds ==\n";
-            experiment::RunnerOptions options;
-            options.executable = thisExecutable();
-            options.jobs = static_cast<int>(jobs);
-            options.quiet = args.has("quiet");
-            const int code = experiment::runExperiment(spec, experimentDirectory, options);
+            const int code = runExperimentInConsole(spec, experimentDirectory, static_cast<int>(jobs), args.has("quiet"));
             exitCode = std::max(exitCode, code);
         } else if (!fs::exists(experimentDirectory / "spec.json")) {
             std::cout << name << ": not run yet\n";
         } else {
             experiment::prepareDirectory(spec, experimentDirectory);  // throws when --seeds differs from the runs'
         }
-        experiments.push_back(inspectProtocol(spec, experimentDirectory));
+        experiments.push_back(report::inspectProtocol(spec, experimentDirectory));
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    ReplicateTiming timing;
+    report::ReplicateTiming timing;
     timing.invocationSeconds = seconds;
     timing.cumulativeSeconds = addToCumulativeSeconds(directory, reportOnly ? 0.0 : seconds);
     timing.jobs = static_cast<int>(jobs);
     timing.cores = cores;
-    const fs::path report = writeReplicationReport(directory, experiments, static_cast<int>(seeds), timing);
-    std::cout << "\nreport: " << report.string() << " (figures in " << (directory / "figures").string() << ")\n";
+    const fs::path reportFile =
+        report::writeReplicationReport(directory, experiments, static_cast<int>(seeds), timing, figureWriter());
+    std::cout << "\nreport: " << reportFile.string() << " (figures in " << (directory / "figures").string() << ")\n";
     if (exitCode == 130)
         std::cerr << "interrupted: rerun the same command to resume; the report covers the runs that ended\n";
     return exitCode;

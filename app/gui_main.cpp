@@ -7,6 +7,7 @@
 //             [--screenshot FILE.png] [--export-charts FILE.{png,svg,pdf}] [--quit]
 
 #include "chart_board.h"
+#include "config/build_info.h"
 #include "config_editor.h"
 #include "main_window.h"
 #include "message_text.h"
@@ -29,7 +30,7 @@ int main(int argc, char* argv[])
     QApplication::setApplicationName(QStringLiteral("grokscope"));
     QApplication::setOrganizationName(QStringLiteral("GrokScope"));
     QApplication::setApplicationDisplayName(QStringLiteral("GrokScope"));
-    QApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+    QApplication::setApplicationVersion(QString::fromLatin1(grokscope::grokscopeVersion()));
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/grokscope.svg")));
 
     QCommandLineParser parser;

@@ -1,4 +1,5 @@
-// grokscope-bench: the figures of issue 5 ("Benchmark first"), one JSON line each.
+// grokscope-bench: the speed figures of README.md "Threads and speed", one JSON
+// line each.
 // Uses only core's public, torch-free API: Trainer, presets and config overrides.
 //
 //   grokscope-bench [--quick] [--steps-only] [--grok-only] [--threads N] [--steps N] [--eval-repeats N]

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""PyTorch eager peer of GrokScope's z97-add recipe, for issue 5's side-by-side benchmark.
+"""PyTorch eager peer of GrokScope's z97-add recipe, for the side-by-side benchmark (bench/README.md).
 
 Same split, initial values, batches, model arithmetic, optimiser and loss as the C++
 engine (core/), so the minibatch losses agree to float tolerance:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GrokScope vs. the PyTorch eager peer, side by side (issue 5). Builds nothing.
+# GrokScope vs. the PyTorch eager peer, side by side (bench/README.md). Builds nothing.
 #
 #   bench/run_side_by_side.sh [BUILD_DIR]     (default: build-bench, else build)
 #

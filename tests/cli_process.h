@@ -13,10 +13,13 @@ struct CliResult {
 
 // A CLI still running after `timeoutMs` is killed, so a hang fails the test here and
 // not later through missing files.
-inline CliResult runCliWithin(const QStringList& arguments, int timeoutMs)
+// `workingDirectory` empty: the test's own.
+inline CliResult runCliWithin(const QStringList& arguments, int timeoutMs, const QString& workingDirectory = QString())
 {
     QProcess process;
     process.setProcessChannelMode(QProcess::MergedChannels);
+    if (!workingDirectory.isEmpty())
+        process.setWorkingDirectory(workingDirectory);
     process.start(QString::fromUtf8(GROKSCOPE_CLI_PATH), arguments);
     if (!process.waitForFinished(timeoutMs)) {
         process.kill();

@@ -57,7 +57,7 @@ private Q_SLOTS:
         task.permutationDegree = 5;
         task.trainFraction = 0.1;
         const Dataset data = buildDataset(task, MetricsConfig{});
-        QCOMPARE(int(data.trainPairs.size()), 1440);  // science notes: 1,440 training pairs
+        QCOMPARE(int(data.trainPairs.size()), 1440);  // docs/science.md: 1,440 training pairs
     }
 
     void tokensWithAndWithoutEquals()

@@ -1,4 +1,4 @@
-// Known answers for the grokking forecast ΔT = C₁ (H̃ − H̃*)^γ + C₂ (science notes,
+// Known answers for the grokking forecast ΔT = C₁ (H̃ − H̃*)^γ + C₂ (docs/science.md,
 // "Forecast"): synthetic runs generated from the model itself must give its parameters
 // back, and a leave-one-seed-out on them must be nearly error-free.
 

@@ -5,6 +5,8 @@
 #include "cli_process.h"
 #include "io/config_json.h"
 #include "io/run_log_writer.h"
+#include "known_run_log.h"
+#include "test_files.h"
 
 #include <QtTest>
 #include <QTemporaryDir>
@@ -25,37 +27,9 @@ CliResult runCli(const QStringList& arguments)
     return runCliWithin(arguments, 120000);
 }
 
-QString readText(const fs::path& path)
+QString readQText(const fs::path& path)
 {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return QString::fromStdString(text.str());
-}
-
-// A finished z97-add run that memorises at step 200, has H̃ falling linearly from
-// 0.78 and groks at `grokStep`, where H̃ is exactly `entropyAtGrok`.
-void writeRun(const fs::path& directory, unsigned seed, long grokStep, double entropyAtGrok)
-{
-    TrainConfig config = loadPreset("z97-add");
-    config.run.modelSeed = seed;
-    RunLogWriter::writeConfig(directory.string(), config);
-    RunLogWriter writer(directory.string(), {"all"});
-    for (long step = 0; step <= grokStep + 200; step += 100) {
-        EvalSnapshot s;
-        s.step = step;
-        s.trainAccuracy = step >= 200 ? 1.0 : 0.1;
-        s.testAccuracy = step >= grokStep ? 1.0 : 0.01;
-        s.trainLoss = s.testLoss = 1.0;
-        s.weightNorm = 40.0;
-        s.entropy = 0.78 + (entropyAtGrok - 0.78) * double(step) / double(grokStep);
-        writer.onEvaluation(s);
-    }
-    RunEvent memorised{200, "memorised", "memorised", {}, {}};
-    RunEvent grokked{grokStep, "grokked", "grokked", {}, {}};
-    RunEvent finished{grokStep + 200, "finished", "finished", {{"training_ms", 1000.0}}, {}};
-    for (const RunEvent& e : {memorised, grokked, finished})
-        writer.onEvent(e);
+    return QString::fromStdString(readText(path));
 }
 
 std::set<std::string> entriesUnder(const fs::path& root)
@@ -83,15 +57,15 @@ private Q_SLOTS:
         QTemporaryDir temporary;
         const fs::path root = temporary.path().toStdString();
         const fs::path interventions = root / "interventions";
-        writeRun(interventions / "baseline" / "seed_0", 0, 1000, 0.60);
-        writeRun(interventions / "baseline" / "seed_1", 1, 1200, 0.62);
-        writeRun(interventions / "mixing" / "seed_0", 0, 2000, 0.55);
-        writeRun(interventions / "mixing" / "seed_1", 1, 2400, 0.57);
+        writeFinishedRun(interventions / "baseline" / "seed_0", "z97-add", 0, 1000, 0.60);
+        writeFinishedRun(interventions / "baseline" / "seed_1", "z97-add", 1, 1200, 0.62);
+        writeFinishedRun(interventions / "mixing" / "seed_0", "z97-add", 0, 2000, 0.55);
+        writeFinishedRun(interventions / "mixing" / "seed_1", "z97-add", 1, 2400, 0.57);
 
         const CliResult result = runCli({"replicate", "--seeds", "2", "--out", QString::fromStdString(root.string()),
                                          "--report-only"});
         QVERIFY2(result.exitCode == 0, qPrintable(result.output));
-        const QString report = readText(root / "report.md");
+        const QString report = readQText(root / "report.md");
         // 6 intervention arms + 3 tasks, 2 seeds each; 4 runs ended.
         QVERIFY2(report.contains(QStringLiteral("4 of 18 planned runs have ended")), qPrintable(report.left(600)));
         // H̃ at T_grok: mean 0.61 over 0.60 and 0.62, which contains the paper's 0.605.
@@ -180,10 +154,10 @@ private Q_SLOTS:
         // Past invocations' time is kept; a damaged file counts as none, without failing.
         std::ofstream(root / "replicate_time.json") << "{\"seconds\": 5}\n";
         QCOMPARE(runCli({"replicate", "--seeds", "2", "--out", temporary.path(), "--report-only"}).exitCode, 0);
-        QCOMPARE(readText(root / "replicate_time.json").trimmed(), QStringLiteral("{\"seconds\":5.0}"));
+        QCOMPARE(readQText(root / "replicate_time.json").trimmed(), QStringLiteral("{\"seconds\":5.0}"));
         std::ofstream(root / "replicate_time.json") << std::string(1000, '[') << std::string(1000, ']');
         QCOMPARE(runCli({"replicate", "--seeds", "2", "--out", temporary.path(), "--report-only"}).exitCode, 0);
-        QCOMPARE(readText(root / "replicate_time.json").trimmed(), QStringLiteral("{\"seconds\":0.0}"));
+        QCOMPARE(readQText(root / "replicate_time.json").trimmed(), QStringLiteral("{\"seconds\":0.0}"));
         // A FIFO in its place would block the reader: refused at once.
         fs::remove(root / "replicate_time.json");
         QCOMPARE(mkfifo((root / "replicate_time.json").c_str(), 0600), 0);

@@ -5,6 +5,7 @@
 #include "io/config_json.h"
 #include "io/run_log.h"
 #include "train/run.h"
+#include "test_files.h"
 
 #include <QtTest>
 #include <QTemporaryDir>
@@ -36,32 +37,10 @@ void trainToEnd(Run& run)
     run.close(false);
 }
 
-std::string fileText(const fs::path& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 // metrics.csv without elapsed_ms, the one column that is wall-clock time.
 std::string metricsWithoutTime(const std::string& directory)
 {
-    std::istringstream in(fileText(fs::path(directory) / runlog::kMetrics));
-    std::string line, kept;
-    while (std::getline(in, line)) {
-        std::vector<std::string> cells;
-        std::string cell;
-        std::istringstream row(line);
-        while (std::getline(row, cell, ','))
-            cells.push_back(cell);
-        if (cells.size() > 9)
-            cells.erase(cells.begin() + 9);  // elapsed_ms
-        for (const std::string& c : cells)
-            kept += c + ",";
-        kept += "\n";
-    }
-    return kept;
+    return csvWithoutColumn(readText(fs::path(directory) / runlog::kMetrics), "elapsed_ms");
 }
 
 std::string trainedRun(const QTemporaryDir& dir, const std::string& name, const TrainConfig& config)
@@ -111,8 +90,8 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const std::string path = trainedRun(dir, "run", quickConfig(200));
         const fs::path checkpoint = Run::latestCheckpoint(path);
-        const std::string intact = fileText(checkpoint);
-        const std::string metricsBefore = fileText(fs::path(path) / runlog::kMetrics);
+        const std::string intact = readText(checkpoint);
+        const std::string metricsBefore = readText(fs::path(path) / runlog::kMetrics);
         // A bit flipped in the archive, which LibTorch's loader accepted silently.
         for (const size_t offset : {intact.size() / 2, intact.size() - 30}) {
             std::string flipped = intact;
@@ -125,7 +104,7 @@ private Q_SLOTS:
         QVERIFY(refusalOf(path).find("cut short") != std::string::npos);
         std::ofstream(checkpoint, std::ios::binary | std::ios::trunc) << "";
         QVERIFY(refusalOf(path).find("not a GrokScope checkpoint") != std::string::npos);
-        QCOMPARE(fileText(fs::path(path) / runlog::kMetrics), metricsBefore);
+        QCOMPARE(readText(fs::path(path) / runlog::kMetrics), metricsBefore);
         std::ofstream(checkpoint, std::ios::binary | std::ios::trunc) << intact;
         QVERIFY(Run::resume(path, 10) != nullptr);
     }

@@ -225,7 +225,7 @@ private Q_SLOTS:
         QVERIFY2(hFloor > hBase + 0.1, qPrintable(QString("H~ with floor %1, without %2").arg(hFloor).arg(hBase)));
         // The switch survives a checkpoint round trip.
         auto resumed = Run::resume(b->directory(), 10);
-        QVERIFY(resumed->trainer().entropyFloorEnabled());
+        QVERIFY(resumed->trainer().entropyFloor().enabled);
     }
 
     void evaluationNeverMixes()

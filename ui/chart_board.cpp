@@ -5,6 +5,7 @@
 #include "spectrum_panel.h"
 
 #include "io/run_log.h"
+#include "metrics/metric_columns.h"
 #include "qcustomplot_include.h"
 
 #include <QFileInfo>
@@ -23,6 +24,19 @@ const QColor kTrainColours[] = {QColor(31, 119, 180), QColor(148, 103, 189), QCo
                                 QColor(188, 189, 34)};
 const QColor kTestColours[] = {QColor(255, 127, 14), QColor(214, 39, 40), QColor(140, 86, 75),
                                QColor(23, 190, 207)};
+
+QColor seriesColour(SeriesColour colour, int colourShift)
+{
+    switch (colour) {
+    case SeriesColour::Primary:
+        return kTrainColours[colourShift % 4];
+    case SeriesColour::Secondary:
+        return kTestColours[colourShift % 4];
+    case SeriesColour::Tertiary:
+        break;
+    }
+    return kTrainColours[(colourShift + 2) % 4];
+}
 
 }  // namespace
 
@@ -78,21 +92,36 @@ ChartBoard::ChartBoard(QWidget* parent) : QWidget(parent)
     connect(m_entropy, &ChartPanel::thresholdChanged, this, &ChartBoard::entropyThresholdChanged);
 }
 
+ChartPanel* ChartBoard::panelFor(MetricChart chart) const
+{
+    switch (chart) {
+    case MetricChart::Loss:
+        return m_loss;
+    case MetricChart::Accuracy:
+        return m_accuracy;
+    case MetricChart::WeightNorm:
+        return m_norm;
+    case MetricChart::Entropy:
+        return m_entropy;
+    case MetricChart::Alignment:
+        return m_alignment;
+    case MetricChart::LogitScale:
+        return m_logits;
+    case MetricChart::None:
+        break;
+    }
+    return nullptr;
+}
+
 ChartBoard::SeriesIds ChartBoard::createSeries(const QString& prefix, Qt::PenStyle style, int colourShift)
 {
-    const QColor train = kTrainColours[colourShift % 4];
-    const QColor test = kTestColours[colourShift % 4];
-    SeriesIds ids;
-    ids.trainLoss = m_loss->addSeries(prefix + tr("train"), train, style);
-    ids.testLoss = m_loss->addSeries(prefix + tr("test"), test, style);
-    ids.trainAccuracy = m_accuracy->addSeries(prefix + tr("train"), train, style);
-    ids.testAccuracy = m_accuracy->addSeries(prefix + tr("test"), test, style);
-    ids.weightNorm = m_norm->addSeries(prefix + tr("‖θ‖₂"), train, style);
-    ids.entropy = m_entropy->addSeries(prefix + tr("H̃"), train, style);
-    ids.fourierAlignment = m_alignment->addSeries(prefix + tr("Fourier A"), train, style);
-    ids.logAlignmentRatio = m_alignment->addSeries(prefix + tr("LAR"), test, style);
-    ids.saturatedFraction = m_alignment->addSeries(prefix + tr("saturated"), kTrainColours[(colourShift + 2) % 4], style);
-    ids.logitScale = m_logits->addSeries(prefix + tr("logit scale"), train, style);
+    const std::vector<MetricColumn>& columns = metricColumns();
+    SeriesIds ids(columns.size(), -1);
+    // A chart lists its series in colour order (train before test), whatever their order in metrics.csv.
+    for (SeriesColour colour : {SeriesColour::Primary, SeriesColour::Secondary, SeriesColour::Tertiary})
+        for (size_t i = 0; i < columns.size(); ++i)
+            if (ChartPanel* panel = panelFor(columns[i].chart); panel && columns[i].colour == colour)
+                ids[i] = panel->addSeries(prefix + tr(columns[i].label), seriesColour(colour, colourShift), style);
     return ids;
 }
 
@@ -125,22 +154,13 @@ void ChartBoard::clearAll()
 
 void ChartBoard::appendEvaluation(const SeriesIds& ids, const EvalSnapshot& s)
 {
-    const double step = static_cast<double>(s.step);
-    m_loss->appendPoint(ids.trainLoss, step, s.trainLoss);
-    m_loss->appendPoint(ids.testLoss, step, s.testLoss);
-    m_accuracy->appendPoint(ids.trainAccuracy, step, s.trainAccuracy);
-    m_accuracy->appendPoint(ids.testAccuracy, step, s.testAccuracy);
-    m_norm->appendPoint(ids.weightNorm, step, s.weightNorm);
-    if (s.entropy)
-        m_entropy->appendPoint(ids.entropy, step, *s.entropy);
-    if (s.fourierAlignment)
-        m_alignment->appendPoint(ids.fourierAlignment, step, *s.fourierAlignment);
-    if (s.logAlignmentRatio)
-        m_alignment->appendPoint(ids.logAlignmentRatio, step, *s.logAlignmentRatio);
-    if (s.saturatedFraction)
-        m_alignment->appendPoint(ids.saturatedFraction, step, *s.saturatedFraction);
-    if (s.logitScale)
-        m_logits->appendPoint(ids.logitScale, step, *s.logitScale);
+    const std::vector<MetricColumn>& columns = metricColumns();
+    for (size_t i = 0; i < columns.size(); ++i) {
+        if (ids[i] < 0)
+            continue;
+        if (const std::optional<double> value = metricValue(columns[i], s))  // unset (H̃ between spectra): no point
+            panelFor(columns[i].chart)->appendPoint(ids[i], static_cast<double>(s.step), *value);
+    }
 }
 
 void ChartBoard::addEvaluation(int arm, const EvalSnapshot& snapshot)
@@ -245,18 +265,11 @@ void ChartBoard::addOverlay(const RunLog& log)
 
 void ChartBoard::clearOverlays()
 {
-    for (const SeriesIds& ids : m_overlays) {
-        m_loss->removeSeries(ids.trainLoss);
-        m_loss->removeSeries(ids.testLoss);
-        m_accuracy->removeSeries(ids.trainAccuracy);
-        m_accuracy->removeSeries(ids.testAccuracy);
-        m_norm->removeSeries(ids.weightNorm);
-        m_entropy->removeSeries(ids.entropy);
-        m_alignment->removeSeries(ids.fourierAlignment);
-        m_alignment->removeSeries(ids.logAlignmentRatio);
-        m_alignment->removeSeries(ids.saturatedFraction);
-        m_logits->removeSeries(ids.logitScale);
-    }
+    const std::vector<MetricColumn>& columns = metricColumns();
+    for (const SeriesIds& ids : m_overlays)
+        for (size_t i = 0; i < columns.size(); ++i)
+            if (ids[i] >= 0)
+                panelFor(columns[i].chart)->removeSeries(ids[i]);
     m_overlays.clear();
     m_overlayCount = 0;
 }

@@ -2,7 +2,8 @@
 // All charts on one shared step axis: loss, accuracy, weight norm, H̃, the
 // diagnostics (alignment, logit scale) and the spectrum. Turns snapshots and events
 // into series and markers, keeps the step axes in sync and coalesces repaints on one
-// 40 ms single-shot timer.
+// 40 ms single-shot timer. Which metric goes on which chart, under which legend entry,
+// comes from core/metrics/metric_columns.cpp; this class only lays the charts out.
 
 #include "metrics/eval_snapshot.h"
 
@@ -12,10 +13,13 @@
 #include <QTimer>
 #include <QWidget>
 
+#include <vector>
+
 class QCustomPlot;
 
 namespace grokscope {
 struct RunLog;
+enum class MetricChart;
 }
 
 namespace grokscope::ui {
@@ -70,11 +74,10 @@ Q_SIGNALS:
     void exportRequested(const QString& title, QCustomPlot* plot);
 
 private:
-    struct SeriesIds {
-        int trainLoss = -1, testLoss = -1, trainAccuracy = -1, testAccuracy = -1, weightNorm = -1, entropy = -1;
-        int fourierAlignment = -1, logAlignmentRatio = -1, saturatedFraction = -1, logitScale = -1;
-    };
+    // Per row of metricColumns(): the id of its series on its chart, -1 when not charted.
+    using SeriesIds = std::vector<int>;
 
+    ChartPanel* panelFor(grokscope::MetricChart chart) const;
     SeriesIds createSeries(const QString& prefix, Qt::PenStyle style, int colourShift);
     void scheduleRefresh();
     void syncStepRange(QObject* source, double lower, double upper);

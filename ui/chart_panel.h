@@ -1,35 +1,33 @@
 #pragma once
-// One time-series chart on the shared step axis: raw and smoothed series, min/max
-// decimation for long runs, event markers, an optional threshold line, crosshair,
-// a legend that toggles series, and the per-chart toolbar.
+// One time-series chart on the shared step axis. The panel owns the QCustomPlot and
+// fits its ranges; the parts live apart:
+// - chart_series.h:    raw and smoothed series, min/max decimation for long runs;
+// - chart_overlays.h:  event markers, the threshold line, the forecast band;
+// - chart_crosshair.h: the crosshair and its read-out;
+// - chart_toolbar.h:   the row above the chart, shared with SpectrumPanel, and the
+//                      follow/step-range bookkeeping behind it.
 
 #include <QColor>
 #include <QPalette>
-#include <QPointer>
 #include <QVector>
 #include <QWidget>
 
-#include "smoothing.h"
+#include "chart_overlays.h"
 
 #include <array>
 #include <memory>
-#include <vector>
 
-class QCheckBox;
 class QCustomPlot;
 class QCPAbstractLegendItem;
-class QCPGraph;
-class QCPItemStraightLine;
-class QCPItemRect;
-class QCPItemText;
-class QCPLayer;
 class QCPLegend;
-class QCPRange;
 class QDoubleSpinBox;
 class QMouseEvent;
-class QLabel;
 
 namespace grokscope::ui {
+
+class ChartCrosshair;
+class ChartSeriesSet;
+class ChartToolbar;
 
 class ChartPanel : public QWidget {
     Q_OBJECT
@@ -39,6 +37,7 @@ public:
 
     QString title() const { return m_title; }
     QCustomPlot* plot() const { return m_plot; }
+    ChartToolbar* toolbar() const { return m_toolbar; }
 
     // Returns the series id. A dashed style is used for overlays and second arms.
     int addSeries(const QString& name, const QColor& color, Qt::PenStyle style = Qt::SolidLine);
@@ -53,14 +52,12 @@ public:
     void setValueAxisLog(bool logarithmic);
     void setFixedValueRange(double lower, double upper);
 
-    // Draws at most kMaxMarkers; later ones are only counted, and a note on the chart
-    // says how many. Each marker is two plot items laid out on every replot, so a log
-    // with 100,000 events would otherwise take minutes to open and to redraw.
-    static constexpr int kMaxMarkers = 200;
+    // At most kMaxMarkers are drawn; later ones are counted, and markerNote says so.
+    static constexpr int kMaxMarkers = ChartOverlays::kMaxMarkers;
     void addMarker(double step, const QString& label, const QColor& color);
     void clearMarkers();
     int markerCount() const;  // drawn
-    int hiddenMarkerCount() const { return m_hiddenMarkers; }
+    int hiddenMarkerCount() const;
     QStringList markerLabels() const;
     QString markerNote() const;  // "" while every marker is drawn
 
@@ -76,12 +73,12 @@ public:
     bool hasForecast() const;
     QString forecastText() const;
     void setStepAxisLog(bool logarithmic);
-    bool stepAxisLog() const { return m_stepLog; }
+    bool stepAxisLog() const;
     void setStepRange(double lower, double upper);
     void setAutoRange(bool follow);
-    bool autoRange() const { return m_autoRange; }
+    bool autoRange() const;
     void setSmoothing(bool enabled);
-    bool smoothing() const { return m_smoothing; }
+    bool smoothing() const;
 
     // Colours for the current palette (light or dark).
     void applyPalette(const QPalette& palette);
@@ -103,60 +100,28 @@ Q_SIGNALS:
     void thresholdChanged(double value);
     void exportRequested();
 
-protected:
-    bool eventFilter(QObject* watched, QEvent* event) override;
-
 private:
-    struct Series;
-    struct Marker;
-
     void markDirty();
     void onMouseMove(QMouseEvent* event);
     void onLegendClick(QCPLegend* legend, QCPAbstractLegendItem* item);
     void applyRanges();
-    void updateSeriesPens(Series& series);
-    void updateAntialiasing(Series& series);
     double overlayHeadroomFraction() const;
-    void layoutMarkerLabels();
-    void styleMarker(Marker& marker);
-    void showMarkerNote();
-    void styleMarkerNote();
 
     QString m_title;
     QCustomPlot* m_plot = nullptr;
-    QCPLayer* m_markerLayer = nullptr;
-    QCPLayer* m_thresholdLayer = nullptr;
-    QCPLayer* m_crosshairLayer = nullptr;
-    QCPItemStraightLine* m_crosshairLine = nullptr;
-    QCPItemText* m_crosshairText = nullptr;
-    QCPItemStraightLine* m_thresholdLine = nullptr;
-    QCPItemText* m_thresholdText = nullptr;
-    QCPItemRect* m_forecastBand = nullptr;
-    QCPItemStraightLine* m_forecastLine = nullptr;
-    QCPItemText* m_forecastText = nullptr;
-    QString m_thresholdName;
+    ChartToolbar* m_toolbar = nullptr;
     QDoubleSpinBox* m_thresholdSpin = nullptr;
-    QCheckBox* m_logXBox = nullptr;
-    QCheckBox* m_smoothBox = nullptr;
-    QCheckBox* m_followBox = nullptr;
-    std::vector<std::unique_ptr<Series>> m_series;
-    std::vector<Marker> m_markers;
-    int m_hiddenMarkers = 0;
-    QCPItemText* m_markerNote = nullptr;  // created with the first hidden marker
-    int m_nextSeriesId = 0;
+    std::unique_ptr<ChartSeriesSet> m_series;
+    ChartOverlays* m_overlays = nullptr;    // owned by m_plot
+    ChartCrosshair* m_crosshair = nullptr;  // owned by m_plot
     bool m_dirty = false;
-    bool m_stepLog = false;
     bool m_valueLog = false;
     int m_exportHeight = 0;  // > 0 while drawing an export of that plot height
     std::array<double, 4> m_rangesBeforeExport{};  // step and value axes, lower and upper
     bool m_fixedValueRange = false;
     double m_fixedLower = 0.0, m_fixedUpper = 1.0;  // applyRanges adds head room above
-    bool m_autoRange = true;
-    bool m_smoothing = false;
-    bool m_applyingRange = false;
     bool m_exporting = false;
-    QColor m_textColor = Qt::black;
-    QPalette m_palette;  // the palette last applied, reused for new markers
+    QPalette m_palette;  // the palette last applied, reapplied when the forecast appears
 };
 
 }  // namespace grokscope::ui

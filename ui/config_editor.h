@@ -3,7 +3,7 @@
 // a value the engine would reject is marked red and the engine's message, which
 // names the key, is shown below the table.
 
-#include "train/train_config.h"
+#include "config/train_config.h"
 
 #include <QMap>
 #include <QWidget>

@@ -31,7 +31,9 @@ QDoubleSpinBox* makeSpin(QWidget* parent, double lower, double upper, double ste
 
 InterventionPanel::InterventionPanel(QWidget* parent) : QWidget(parent)
 {
-    const InterventionConfig defaults;  // the struct holds the defaults; the panel shows them
+    registerSessionTypes();  // the signals carry the settings types
+    const MixingSettings mixingDefaults;  // the settings types hold the defaults; the panel shows them
+    const EntropyFloorSettings floorDefaults;
     m_arm = new QComboBox(this);
     m_arm->addItem(tr("main run"));
     m_arm->setToolTip(tr("Which arm the levers act on"));
@@ -41,7 +43,7 @@ InterventionPanel::InterventionPanel(QWidget* parent) : QWidget(parent)
     m_mixing->setObjectName(QStringLiteral("mixingToggle"));
     m_mixing->setToolTip(tr("Mix each representation with another sample's in the batch: "
                             "z_i ← (1−α) z_i + α z_π(i), π a derangement"));
-    m_alpha = makeSpin(mixingBox, 0.01, 1.0, 0.05, defaults.mixingAlpha, tr("Mixing strength α"));
+    m_alpha = makeSpin(mixingBox, 0.01, 1.0, 0.05, mixingDefaults.alpha, tr("Mixing strength α"));
     m_site = new QComboBox(mixingBox);
     m_site->addItem(tr("final residual"), static_cast<int>(MixingSite::FinalResidual));
     m_site->addItem(tr("attention output"), static_cast<int>(MixingSite::AttentionOutput));
@@ -57,9 +59,9 @@ InterventionPanel::InterventionPanel(QWidget* parent) : QWidget(parent)
     m_floor->setObjectName(QStringLiteral("entropyFloorToggle"));
     m_floor->setToolTip(tr("Add β·max(0, H̃_floor − H̃_batch) to the training loss: a second way to block "
                            "the collapse, on the batch's own representation covariance"));
-    m_floorTarget = makeSpin(floorBox, 0.05, 1.0, 0.01, defaults.entropyFloorTarget,
+    m_floorTarget = makeSpin(floorBox, 0.05, 1.0, 0.01, floorDefaults.target,
                              tr("H̃_floor: the entropy the batch representation is held above"));
-    m_floorWeight = makeSpin(floorBox, 0.0, 1000.0, 1.0, defaults.entropyFloorWeight, tr("Penalty weight β"));
+    m_floorWeight = makeSpin(floorBox, 0.0, 1000.0, 1.0, floorDefaults.weight, tr("Penalty weight β"));
     auto* floorForm = new QFormLayout(floorBox);
     floorForm->addRow(m_floor);
     floorForm->addRow(tr("floor H̃"), m_floorTarget);
@@ -119,7 +121,7 @@ InterventionPanel::InterventionPanel(QWidget* parent) : QWidget(parent)
                 return;
             }
         }
-        Q_EMIT normMatchChanged(targetArm(), on, m_referenceRun);
+        Q_EMIT normMatchChanged(targetArm(), normMatchSettings());
     });
     connect(m_chooseReference, &QPushButton::clicked, this, &InterventionPanel::referenceRunNeeded);
     connect(m_branch, &QPushButton::clicked, this, &InterventionPanel::branchRequested);
@@ -136,16 +138,24 @@ void InterventionPanel::setReferenceRun(const QString& directory)
 
 int InterventionPanel::targetArm() const { return std::max(0, m_arm->currentIndex()); }
 
-double InterventionPanel::mixingAlpha() const { return m_alpha->value(); }
-
-MixingSite InterventionPanel::mixingSite() const { return static_cast<MixingSite>(m_site->currentData().toInt()); }
-
-void InterventionPanel::emitMixing() { Q_EMIT mixingChanged(targetArm(), m_mixing->isChecked(), mixingAlpha(), mixingSite()); }
-
-void InterventionPanel::emitEntropyFloor()
+MixingSettings InterventionPanel::mixingSettings() const
 {
-    Q_EMIT entropyFloorChanged(targetArm(), m_floor->isChecked(), m_floorTarget->value(), m_floorWeight->value());
+    return {m_mixing->isChecked(), m_alpha->value(), static_cast<MixingSite>(m_site->currentData().toInt())};
 }
+
+EntropyFloorSettings InterventionPanel::entropyFloorSettings() const
+{
+    return {m_floor->isChecked(), m_floorTarget->value(), m_floorWeight->value()};
+}
+
+NormMatchSettings InterventionPanel::normMatchSettings() const
+{
+    return {m_normMatch->isChecked(), m_referenceRun.toStdString()};
+}
+
+void InterventionPanel::emitMixing() { Q_EMIT mixingChanged(targetArm(), mixingSettings()); }
+
+void InterventionPanel::emitEntropyFloor() { Q_EMIT entropyFloorChanged(targetArm(), entropyFloorSettings()); }
 
 void InterventionPanel::setRunOpen(bool open, int armCount)
 {
@@ -178,12 +188,15 @@ void InterventionPanel::setDefaultsFrom(const TrainConfig& config)
     QSignalBlocker blockSite(m_site);
     QSignalBlocker blockTarget(m_floorTarget);
     QSignalBlocker blockWeight(m_floorWeight);
-    m_floorTarget->setValue(config.intervention.entropyFloorTarget);
-    m_floorWeight->setValue(config.intervention.entropyFloorWeight);
-    m_alpha->setValue(config.intervention.mixingAlpha);
-    m_site->setCurrentIndex(m_site->findData(static_cast<int>(config.intervention.mixingSite)));
-    if (!config.intervention.normReferenceRun.empty())
-        setReferenceRun(QString::fromStdString(config.intervention.normReferenceRun));
+    const MixingSettings mixing = config.intervention.mixingSettings();
+    const EntropyFloorSettings floor = config.intervention.entropyFloorSettings();
+    const NormMatchSettings normMatch = config.intervention.normMatchSettings();
+    m_floorTarget->setValue(floor.target);
+    m_floorWeight->setValue(floor.weight);
+    m_alpha->setValue(mixing.alpha);
+    m_site->setCurrentIndex(m_site->findData(static_cast<int>(mixing.site)));
+    if (normMatch.enabled)
+        setReferenceRun(QString::fromStdString(normMatch.referenceRun));
 }
 
 }  // namespace grokscope::ui

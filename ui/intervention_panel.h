@@ -1,9 +1,13 @@
 #pragma once
 // The run-time levers: representation mixing ("Block entropy collapse") with its
-// strength and site, the entropy floor with its target and weight, the norm-matched control with its reference run, and
-// "Branch from here". Each press becomes an event in the run log.
+// strength and site, the entropy floor with its target and weight, the norm-matched
+// control with its reference run, and "Branch from here". Each change leaves as one
+// signal carrying the lever's whole settings (config/levers.h) and becomes an event
+// in the run log.
 
-#include "train/train_config.h"
+#include "session_types.h"  // the settings types, declared as Qt meta-types
+
+#include "config/train_config.h"
 
 #include <QWidget>
 
@@ -27,8 +31,10 @@ public:
     QString referenceRun() const { return m_referenceRun; }
     void setReferenceRun(const QString& directory);
     int targetArm() const;
-    double mixingAlpha() const;
-    grokscope::MixingSite mixingSite() const;
+    // The settings the panel shows now.
+    grokscope::MixingSettings mixingSettings() const;
+    grokscope::EntropyFloorSettings entropyFloorSettings() const;
+    grokscope::NormMatchSettings normMatchSettings() const;
 
     // Enables the levers while a run is open; lists the arms once branched.
     void setRunOpen(bool open, int armCount);
@@ -37,9 +43,9 @@ public:
     void setDefaultsFrom(const grokscope::TrainConfig& config);
 
 Q_SIGNALS:
-    void mixingChanged(int arm, bool enabled, double alpha, grokscope::MixingSite site);
-    void normMatchChanged(int arm, bool enabled, const QString& referenceDirectory);
-    void entropyFloorChanged(int arm, bool enabled, double target, double weight);
+    void mixingChanged(int arm, const grokscope::MixingSettings& settings);
+    void entropyFloorChanged(int arm, const grokscope::EntropyFloorSettings& settings);
+    void normMatchChanged(int arm, const grokscope::NormMatchSettings& settings);
     // Emitted when norm matching is switched on without a reference run.
     void referenceRunNeeded();
     void branchRequested();

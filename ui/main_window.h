@@ -1,6 +1,8 @@
 #pragma once
 // Wires the panels to the training session: config and run controls on the left,
 // the charts in the middle, events below; menus for runs, export and the view.
+// main_window.cpp builds and wires the window; main_window_files.cpp opens saved runs
+// and exports.
 
 #include "app_palette.h"
 #include "session_types.h"

@@ -2,6 +2,7 @@
 
 #include "io/config_json.h"
 #include "io/run_log.h"
+#include "metrics/metric_columns.h"
 
 #include <nlohmann/json.hpp>
 
@@ -11,6 +12,8 @@
 #include <cmath>
 #include <fstream>
 #include <stdexcept>
+#include <type_traits>
+#include <variant>
 
 namespace grokscope::ui {
 
@@ -21,20 +24,24 @@ nlohmann::json number(double value)
     return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
 }
 
+// One evaluation keyed by metrics.csv's column names (metrics/metric_columns.h): the step
+// a whole number, a flag true or false, an unset or non-finite value null.
 nlohmann::json toJson(const EvalSnapshot& s)
 {
-    nlohmann::json j{{"step", s.step},
-                     {"train_loss", number(s.trainLoss)},
-                     {"test_loss", number(s.testLoss)},
-                     {"train_accuracy", number(s.trainAccuracy)},
-                     {"test_accuracy", number(s.testAccuracy)},
-                     {"weight_norm", number(s.weightNorm)},
-                     {"learning_rate", number(s.learningRate)},
-                     {"elapsed_ms", number(s.elapsedMs)},
-                     {"mixing_active", s.mixingActive},
-                     {"norm_match_active", s.normMatchActive}};
-    j["entropy"] = s.entropy ? number(*s.entropy) : nlohmann::json(nullptr);
-    j["effective_rank"] = s.effectiveRank ? number(*s.effectiveRank) : nlohmann::json(nullptr);
+    nlohmann::json j = nlohmann::json::object();
+    for (const MetricColumn& column : metricColumns())
+        std::visit(
+            [&](auto field) {
+                const auto& value = s.*field;
+                using Value = std::decay_t<decltype(value)>;
+                if constexpr (std::is_same_v<Value, long> || std::is_same_v<Value, bool>)
+                    j[column.name] = value;
+                else if constexpr (std::is_same_v<Value, double>)
+                    j[column.name] = number(value);
+                else
+                    j[column.name] = value ? number(*value) : nlohmann::json(nullptr);
+            },
+            column.field);
     return j;
 }
 
@@ -71,6 +78,9 @@ QStringList RunLogExporter::exportRun(const QString& runDirectory, const QString
     document["git_revision"] = log.gitRevision;
     document["created_utc"] = log.createdUtc;
     document["config"] = configToJson(log.config);
+    document["metric_units"] = nlohmann::json::object();  // "" for a dimensionless number
+    for (const MetricColumn& column : metricColumns())
+        document["metric_units"][column.name] = column.unit;
     document["evaluations"] = nlohmann::json::array();
     for (const EvalSnapshot& s : log.evaluations)
         document["evaluations"].push_back(toJson(s));

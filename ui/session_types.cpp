@@ -9,6 +9,9 @@ void registerSessionTypes()
     qRegisterMetaType<grokscope::RunEvent>();
     qRegisterMetaType<SessionState>();
     qRegisterMetaType<SessionProgress>();
+    qRegisterMetaType<grokscope::MixingSettings>();
+    qRegisterMetaType<grokscope::EntropyFloorSettings>();
+    qRegisterMetaType<grokscope::NormMatchSettings>();
 }
 
 }  // namespace grokscope::ui

@@ -1,6 +1,7 @@
 #pragma once
 // Value types that cross from the training thread to the GUI thread in queued signals.
 
+#include "config/levers.h"
 #include "metrics/eval_snapshot.h"
 
 #include <QMetaType>
@@ -21,7 +22,8 @@ struct SessionProgress {
     bool normMatchActive = false;
 };
 
-// Registers the types above with Qt's meta-type system (idempotent).
+// Registers the types above, and the levers' settings (config/levers.h) that the
+// panel's signals carry, with Qt's meta-type system (idempotent).
 void registerSessionTypes();
 
 }  // namespace grokscope::ui
@@ -31,3 +33,6 @@ Q_DECLARE_METATYPE(grokscope::SpectrumSnapshot)
 Q_DECLARE_METATYPE(grokscope::RunEvent)
 Q_DECLARE_METATYPE(grokscope::ui::SessionState)
 Q_DECLARE_METATYPE(grokscope::ui::SessionProgress)
+Q_DECLARE_METATYPE(grokscope::MixingSettings)
+Q_DECLARE_METATYPE(grokscope::EntropyFloorSettings)
+Q_DECLARE_METATYPE(grokscope::NormMatchSettings)

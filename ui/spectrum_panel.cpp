@@ -1,10 +1,9 @@
 #include "spectrum_panel.h"
 
+#include "chart_toolbar.h"
+
 #include "qcustomplot_include.h"
 
-#include <QCheckBox>
-#include <QHBoxLayout>
-#include <QToolButton>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -80,49 +79,25 @@ SpectrumPanel::SpectrumPanel(QWidget* parent) : QWidget(parent)
     m_mapRect->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
     m_scale->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
 
-    m_logXBox = new QCheckBox(tr("log step"), this);
-    m_followBox = new QCheckBox(tr("follow"), this);
-    m_followBox->setChecked(true);
-    auto* exportButton = new QToolButton(this);
-    exportButton->setText(tr("Export…"));
-    auto* bar = new QHBoxLayout;
-    bar->setContentsMargins(4, 0, 4, 0);
-    bar->addWidget(m_logXBox);
-    bar->addWidget(m_followBox);
-    bar->addStretch(1);
-    bar->addWidget(exportButton);
+    m_toolbar = new ChartToolbar(ChartToolbar::Smoothing::NotOffered, this);
+    // Only the step axis follows the line charts; the eigenvalue axes move freely.
+    m_toolbar->watchStepAxis(stepAxis, m_plot);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(0);
-    layout->addLayout(bar);
+    layout->addWidget(m_toolbar);
     layout->addWidget(m_plot, 1);
 
-    connect(m_logXBox, &QCheckBox::toggled, this, [this](bool on) {
+    connect(m_toolbar, &ChartToolbar::stepAxisLogToggled, this, [this](bool on) {
         setStepAxisLog(on);
         Q_EMIT stepAxisLogToggled(on);
     });
-    connect(m_followBox, &QCheckBox::toggled, this, [this](bool on) {
-        if (on == m_autoRange)
-            return;
-        setAutoRange(on);
+    connect(m_toolbar, &ChartToolbar::followToggled, this, [this](bool on) {
         Q_EMIT autoRangeToggled(on);
+        markDirty();
     });
-    connect(exportButton, &QToolButton::clicked, this, &SpectrumPanel::exportRequested);
-    connect(stepAxis, QOverload<const QCPRange&>::of(&QCPAxis::rangeChanged), this, [this](const QCPRange& range) {
-        if (m_applyingRange)
-            return;
-        if (m_autoRange) {
-            m_autoRange = false;
-            QSignalBlocker block(m_followBox);
-            m_followBox->setChecked(false);
-            Q_EMIT autoRangeToggled(false);
-        }
-        Q_EMIT stepRangeChangedByUser(range.lower, range.upper);
-    });
-    connect(m_plot, &QCustomPlot::mouseDoubleClick, this, [this](QMouseEvent*) {
-        setAutoRange(true);
-        Q_EMIT autoRangeToggled(true);
-    });
+    connect(m_toolbar, &ChartToolbar::stepRangeChangedByUser, this, &SpectrumPanel::stepRangeChangedByUser);
+    connect(m_toolbar, &ChartToolbar::exportRequested, this, &SpectrumPanel::exportRequested);
 }
 
 QString SpectrumPanel::title() const { return tr("Eigenvalue spectrum of the representation covariance"); }
@@ -182,40 +157,29 @@ void SpectrumPanel::clear()
 
 void SpectrumPanel::setStepAxisLog(bool logarithmic)
 {
-    m_stepLog = logarithmic;
-    {
-        QSignalBlocker block(m_logXBox);
-        m_logXBox->setChecked(logarithmic);
-    }
-    QCPAxis* axis = m_mapRect->axis(QCPAxis::atBottom);
-    m_applyingRange = true;
-    axis->setScaleType(logarithmic ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
-    if (logarithmic)
-        axis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
-    else
-        axis->setTicker(QSharedPointer<QCPAxisTicker>::create());
-    m_applyingRange = false;
+    m_toolbar->setStepAxisLog(logarithmic);
     setAutoRange(true);
 }
 
+bool SpectrumPanel::stepAxisLog() const { return m_toolbar->stepAxisLog(); }
+
 void SpectrumPanel::setStepRange(double lower, double upper)
 {
-    m_applyingRange = true;
-    m_mapRect->axis(QCPAxis::atBottom)->setRange(lower, upper);
-    m_applyingRange = false;
-    m_autoRange = false;
-    QSignalBlocker block(m_followBox);
-    m_followBox->setChecked(false);
+    {
+        ChartToolbar::ProgrammaticRange own(*m_toolbar);
+        m_mapRect->axis(QCPAxis::atBottom)->setRange(lower, upper);
+    }
+    m_toolbar->setFollow(false);
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
 void SpectrumPanel::setAutoRange(bool follow)
 {
-    m_autoRange = follow;
-    QSignalBlocker block(m_followBox);
-    m_followBox->setChecked(follow);
+    m_toolbar->setFollow(follow);
     markDirty();
 }
+
+bool SpectrumPanel::autoRange() const { return m_toolbar->follow(); }
 
 void SpectrumPanel::applyPalette(const QPalette& palette)
 {
@@ -255,7 +219,7 @@ void SpectrumPanel::markDirty()
 double SpectrumPanel::firstShownStep() const
 {
     // A log axis starts at the first positive step, like the line charts.
-    if (!m_stepLog)
+    if (!stepAxisLog())
         return m_steps.front();
     for (double step : m_steps)
         if (step > 0.0)
@@ -272,11 +236,12 @@ void SpectrumPanel::rebuildSpectrogram()
     const double first = firstShownStep();
     const double last = std::max(first + 1.0, m_steps.back());
     const int columns = std::clamp(count, 2, kMaxColumns);
+    const bool stepLog = stepAxisLog();
     // Columns are evenly spaced in the axis' own scale, so a log step axis gets a
     // correctly warped image; each column shows the latest spectrum at or before it.
     auto columnStep = [&](int c) {
         const double t = columns > 1 ? double(c) / (columns - 1) : 0.0;
-        return m_stepLog ? first * std::pow(last / first, t) : first + (last - first) * t;
+        return stepLog ? first * std::pow(last / first, t) : first + (last - first) * t;
     };
     QCPColorMapData* data = m_map->data();
     data->setSize(columns, d);
@@ -305,11 +270,11 @@ void SpectrumPanel::refresh()
         return;
     m_dirty = false;
     rebuildSpectrogram();
-    m_applyingRange = true;
     if (!m_spectra.isEmpty()) {
+        ChartToolbar::ProgrammaticRange own(*m_toolbar);
         const int d = m_spectra.front().size();
         m_mapRect->axis(QCPAxis::atLeft)->setRange(0.5, d + 0.5);
-        if (m_autoRange) {
+        if (autoRange()) {
             m_currentRect->axis(QCPAxis::atBottom)->setRange(0, d + 1);
             double low = 1.0;
             for (QCPGraph* g : m_armGraphs)
@@ -319,11 +284,10 @@ void SpectrumPanel::refresh()
             const double first = firstShownStep();
             const double last = std::max(first + 1.0, m_steps.back());
             // The same right-hand padding as the line charts, so the step axes line up.
-            const double upper = m_stepLog ? last * std::pow(last / first, 0.01) : last + (last - first) * 0.01;
+            const double upper = stepAxisLog() ? last * std::pow(last / first, 0.01) : last + (last - first) * 0.01;
             m_mapRect->axis(QCPAxis::atBottom)->setRange(first, upper);
         }
     }
-    m_applyingRange = false;
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 

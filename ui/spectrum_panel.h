@@ -6,7 +6,6 @@
 #include <QVector>
 #include <QWidget>
 
-class QCheckBox;
 class QCustomPlot;
 class QCPAxisRect;
 class QCPColorMap;
@@ -15,6 +14,9 @@ class QCPGraph;
 
 namespace grokscope::ui {
 
+class ChartToolbar;
+
+// Its toolbar is the line charts' (chart_toolbar.h) without "smooth".
 class SpectrumPanel : public QWidget {
     Q_OBJECT
 public:
@@ -29,8 +31,11 @@ public:
     int spectrumCount() const { return m_steps.size(); }
 
     void setStepAxisLog(bool logarithmic);
+    bool stepAxisLog() const;
     void setStepRange(double lower, double upper);
     void setAutoRange(bool follow);
+    bool autoRange() const;
+    ChartToolbar* toolbar() const { return m_toolbar; }
     void applyPalette(const QPalette& palette);
     bool isDirty() const { return m_dirty; }
     void refresh();
@@ -55,14 +60,10 @@ private:
     QCPColorScale* m_scale = nullptr;
     QCPGraph* m_initialGraph = nullptr;
     QVector<QCPGraph*> m_armGraphs;
-    QCheckBox* m_logXBox = nullptr;
-    QCheckBox* m_followBox = nullptr;
+    ChartToolbar* m_toolbar = nullptr;
     QVector<double> m_steps;                // arm 0's spectrum steps
     QVector<QVector<double>> m_spectra;     // arm 0's eigenvalues, normalised to sum 1
     bool m_dirty = false;
-    bool m_stepLog = false;
-    bool m_autoRange = true;
-    bool m_applyingRange = false;
 };
 
 }  // namespace grokscope::ui

@@ -90,22 +90,22 @@ void TrainingSession::reset()
     post([worker] { worker->reset(); });
 }
 
-void TrainingSession::setMixing(int arm, bool enabled, double alpha, MixingSite site)
+void TrainingSession::setMixing(int arm, const MixingSettings& settings)
 {
     TrainingWorker* worker = m_worker;
-    post([worker, arm, enabled, alpha, site] { worker->setMixing(arm, enabled, alpha, site); });
+    post([worker, arm, settings] { worker->setMixing(arm, settings); });
 }
 
-void TrainingSession::setEntropyFloor(int arm, bool enabled, double target, double weight)
+void TrainingSession::setEntropyFloor(int arm, const EntropyFloorSettings& settings)
 {
     TrainingWorker* worker = m_worker;
-    post([worker, arm, enabled, target, weight] { worker->setEntropyFloor(arm, enabled, target, weight); });
+    post([worker, arm, settings] { worker->setEntropyFloor(arm, settings); });
 }
 
-void TrainingSession::setNormMatch(int arm, bool enabled, const QString& referenceDirectory)
+void TrainingSession::setNormMatch(int arm, const NormMatchSettings& settings)
 {
     TrainingWorker* worker = m_worker;
-    post([worker, arm, enabled, referenceDirectory] { worker->setNormMatch(arm, enabled, referenceDirectory); });
+    post([worker, arm, settings] { worker->setNormMatch(arm, settings); });
 }
 
 void TrainingSession::branch(const QString& directory)

@@ -3,7 +3,7 @@
 // and its worker, forwards commands as queued calls and results as signals.
 
 #include "session_types.h"
-#include "train/train_config.h"
+#include "config/train_config.h"
 
 #include <QObject>
 #include <QString>
@@ -31,9 +31,10 @@ public:
     void step(long steps);
     void stop();
     void reset();
-    void setMixing(int arm, bool enabled, double alpha, grokscope::MixingSite site);
-    void setNormMatch(int arm, bool enabled, const QString& referenceDirectory);
-    void setEntropyFloor(int arm, bool enabled, double target, double weight);
+    // The levers of one arm (0: the main run, 1: the branch), passed whole to its trainer.
+    void setMixing(int arm, const grokscope::MixingSettings& settings);
+    void setEntropyFloor(int arm, const grokscope::EntropyFloorSettings& settings);
+    void setNormMatch(int arm, const grokscope::NormMatchSettings& settings);
     void branch(const QString& directory);
     // Stops training, closes the runs and joins the thread. Called by the destructor.
     void shutdown();

@@ -160,37 +160,31 @@ Run& TrainingWorker::openArm(int arm, const QString& lever)
     return *m_arms[arm]->run;
 }
 
-void TrainingWorker::setMixing(int arm, bool enabled, double alpha, MixingSite site)
+void TrainingWorker::setMixing(int arm, const MixingSettings& settings)
 {
-    guarded([&] {
-        openArm(arm, tr("mixing")).trainer().setMixing(enabled, alpha, site);
-        reportProgress(true);
-    });
+    guarded([&] { openArm(arm, tr("mixing")).trainer().setMixing(settings); });
+    reportProgress(true);
 }
 
-void TrainingWorker::setEntropyFloor(int arm, bool enabled, double target, double weight)
+void TrainingWorker::setEntropyFloor(int arm, const EntropyFloorSettings& settings)
 {
-    guarded([&] {
-        openArm(arm, tr("the entropy floor")).trainer().setEntropyFloor(enabled, target, weight);
-        reportProgress(true);
-    });
+    guarded([&] { openArm(arm, tr("the entropy floor")).trainer().setEntropyFloor(settings); });
+    reportProgress(true);
 }
 
-void TrainingWorker::setNormMatch(int arm, bool enabled, const QString& referenceDirectory)
+void TrainingWorker::setNormMatch(int arm, const NormMatchSettings& settings)
 {
-    guarded([&] {
-        Run& run = openArm(arm, tr("norm matching"));
-        if (enabled)
-            run.followNormOf(referenceDirectory.toStdString());
-        else
-            run.trainer().setNormTrajectory({}, std::string());
-        reportProgress(true);
-    });
+    guarded([&] { openArm(arm, tr("norm matching")).setNormMatch(settings); });
+    reportProgress(true);
 }
 
 void TrainingWorker::branch(const QString& directory)
 {
-    guarded([&] {
+    // The branch point's checkpoint failing (a full disk) fails the run, as a periodic
+    // checkpoint's would: the next one would fail again. Anything else (a second
+    // branch, a taken directory) is reported and the run goes on.
+    bool checkpointFailed = false;
+    const QString error = guarded([&] {
         if (m_arms.empty() || m_arms.front()->closed)
             throw std::runtime_error(tr("start a run before branching").toStdString());
         if (m_arms.size() > 1)
@@ -198,7 +192,12 @@ void TrainingWorker::branch(const QString& directory)
         Arm& source = *m_arms.front();
         if (source.directory.isEmpty())
             throw std::runtime_error(tr("a run without a directory cannot be branched").toStdString());
-        source.run->checkpoint();  // "here" is the current step
+        try {
+            source.run->checkpoint();  // "here" is the current step
+        } catch (...) {
+            checkpointFailed = true;
+            throw;
+        }
         const long step = source.run->trainer().step();
         addArm(grokscope::Run::branch(source.directory.toStdString(), step, directory.toStdString()), directory);
         RunEvent event;
@@ -210,6 +209,8 @@ void TrainingWorker::branch(const QString& directory)
         Q_EMIT branched(1, directory, step);
         reportProgress(true);
     });
+    if (checkpointFailed)
+        endAfterFailure(error);
 }
 
 void TrainingWorker::shutdown()
@@ -352,9 +353,9 @@ void TrainingWorker::reportProgress(bool force)
         progress.totalSteps = trainer.config().run.steps;
         progress.stepsPerSecond = m_state == SessionState::Running ? m_stepsPerSecond : 0.0;
         progress.phase = QString::fromStdString(phaseName(trainer.events().phase()));
-        progress.mixingActive = trainer.mixingEnabled();
-        progress.entropyFloorActive = trainer.entropyFloorEnabled();
-        progress.normMatchActive = trainer.normMatchEnabled();
+        progress.mixingActive = trainer.mixing().enabled;
+        progress.entropyFloorActive = trainer.entropyFloor().enabled;
+        progress.normMatchActive = trainer.normMatch().enabled;
         Q_EMIT progressed(progress);
     }
 }

@@ -4,7 +4,7 @@
 // and are handled between chunks; results leave as queued signals carrying values.
 
 #include "session_types.h"
-#include "train/train_config.h"
+#include "config/train_config.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -39,9 +39,12 @@ public:
     void stepBy(long steps);
     void stop();
     void reset();
-    void setMixing(int arm, bool enabled, double alpha, grokscope::MixingSite site);
-    void setNormMatch(int arm, bool enabled, const QString& referenceDirectory);
-    void setEntropyFloor(int arm, bool enabled, double target, double weight);
+    // A lever that cannot be set (no open arm, an unreadable reference run) is
+    // reported once; the run goes on with the lever as it was, and the progress
+    // report that follows shows the panel the engine's state.
+    void setMixing(int arm, const grokscope::MixingSettings& settings);
+    void setEntropyFloor(int arm, const grokscope::EntropyFloorSettings& settings);
+    void setNormMatch(int arm, const grokscope::NormMatchSettings& settings);
     void branch(const QString& directory);
     // Closes every open run (as stopped) and ends the thread's event loop.
     void shutdown();

@@ -2,7 +2,7 @@
 // Adapts the engine's RunObserver callbacks (training thread) to TrainingWorker
 // signals; Qt queues them to the GUI thread because the receiver lives there.
 
-#include "train/run_observer.h"
+#include "metrics/run_observer.h"
 
 namespace grokscope::ui {
 

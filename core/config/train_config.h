@@ -3,6 +3,8 @@
 // presets and command-line overrides change fields, they never restate defaults.
 // JSON conversion and validation live in io/config_json.
 
+#include "config/levers.h"
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,7 +18,6 @@ enum class LayerNormPlacement { None, Pre, Post };
 enum class BatchMode { SampledWithReplacement, FullBatch };
 enum class ProbeSource { Train, Test };
 enum class Centring { Centred, Uncentred };
-enum class MixingSite { FinalResidual, AttentionOutput, Embedding };
 
 struct TaskConfig {
     TaskKind kind = TaskKind::Add;
@@ -79,7 +80,7 @@ struct MetricsConfig {
     int collapseWindowEvals = 5;
     bool entropyEventsAfterMemorisation = true;  // see EventThresholds
     // The live forecast T_grok ≈ t + C₁ (H̃ − H̃*)^γ + C₂ (metrics/forecast.h), shown
-    // between memorisation and T_grok. Defaults: the paper's pooled fit (science notes,
+    // between memorisation and T_grok. Defaults: the paper's pooled fit (docs/science.md,
     // "Forecast"); a preset may carry a fit of its own runs (grokscope-cli forecast).
     double forecastC1 = 2.45e5;
     double forecastGamma = 1.65;
@@ -92,22 +93,31 @@ struct MetricsConfig {
     std::optional<double> normDecayTarget;  // ‖θ‖₂ the norm-decay ETA aims at; unset = no ETA
 };
 
-// Entropy-blocking levers and their controls (science notes, "Interventions").
-// The GUI toggles the same switches at run time; a config schedules them.
+// A config's schedule of the entropy-blocking levers and their controls
+// (docs/science.md, "Interventions"). The keys stay flat (intervention.mixing_alpha, …);
+// the values they schedule are the lever types of config/levers.h, whose defaults they
+// take. The GUI sets the same levers at run time.
 struct InterventionConfig {
     bool mixing = false;               // representation mixing, z_i ← (1−α) z_i + α z_π(i)
-    double mixingAlpha = 0.3;
-    MixingSite mixingSite = MixingSite::FinalResidual;
-    long mixingFromStep = 0;           // with mixing: active for steps in [from, until)
-    long mixingUntilStep = -1;         // -1 = to the end
+    double mixingAlpha = MixingSettings{}.alpha;
+    MixingSite mixingSite = MixingSettings{}.site;
+    long mixingFromStep = 0;           // with mixing: switched on for step from+1 …
+    long mixingUntilStep = -1;         // … and off after step until; -1 = to the end
     std::string normReferenceRun;      // run directory whose ‖θ‖₂ trajectory is followed; empty = off
     // Entropy floor: the training loss gains β·max(0, H̃_floor − H̃_batch), H̃_batch the
     // normalised spectral entropy of the batch's centred representation covariance.
     bool entropyFloor = false;
-    double entropyFloorTarget = 0.75;  // H̃_floor: about the plateau value of z97-add
-    double entropyFloorWeight = 1.0;   // β
-    long entropyFloorFromStep = 0;     // active for steps in [from, until)
-    long entropyFloorUntilStep = -1;   // -1 = to the end
+    double entropyFloorTarget = EntropyFloorSettings{}.target;  // H̃_floor
+    double entropyFloorWeight = EntropyFloorSettings{}.weight;  // β
+    long entropyFloorFromStep = 0;     // switched on for step from+1 …
+    long entropyFloorUntilStep = -1;   // … and off after step until; -1 = to the end
+
+    // The levers this schedule sets, `enabled` as scheduled (inside the window or not).
+    MixingSettings mixingSettings() const { return {mixing, mixingAlpha, mixingSite}; }
+    EntropyFloorSettings entropyFloorSettings() const { return {entropyFloor, entropyFloorTarget, entropyFloorWeight}; }
+    NormMatchSettings normMatchSettings() const { return {!normReferenceRun.empty(), normReferenceRun}; }
+    LeverWindow mixingWindow() const { return {mixingFromStep, mixingUntilStep}; }
+    LeverWindow entropyFloorWindow() const { return {entropyFloorFromStep, entropyFloorUntilStep}; }
 };
 
 struct TrainConfig {
@@ -120,7 +130,7 @@ struct TrainConfig {
     InterventionConfig intervention;
 };
 
-// H̃* per task, from the paper (science notes): add 0.605, sub 0.589, mul 0.589,
+// H̃* per task, from the paper (docs/science.md, "Events"): add 0.605, sub 0.589, mul 0.589,
 // S5 0.655; tasks it did not report fall back to the mod-97 mean 0.609.
 double paperEntropyThreshold(TaskKind kind);
 double effectiveEntropyThreshold(const TrainConfig& config);

@@ -7,6 +7,9 @@
 //   {"payload_bytes":N,"fnv1a64":"…","identity":{"task":{…},"model":{…},"optim":{…},"run":{"model_seed":…}}}\n
 //   <N bytes: the torch::serialize archive>
 //
+// The header's "1" versions this envelope; the archive's own fields carry their format
+// version (format_version; the fields are listed in core/train/checkpoint_io.h).
+//
 // LibTorch's loader does not check its zip records' CRCs, so a bit flip used to resume
 // silently; the checksum refuses it. The identity refuses a checkpoint copied from
 // another seed or task. Archives written before this header existed still load

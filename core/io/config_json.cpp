@@ -9,6 +9,7 @@
 #include <cmath>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <sstream>
@@ -50,9 +51,7 @@ const EnumNames<LayerNormPlacement> kLayerNormNames{
 const EnumNames<BatchMode> kBatchModeNames{{{BatchMode::SampledWithReplacement, "sampled"}, {BatchMode::FullBatch, "full"}}};
 const EnumNames<ProbeSource> kProbeNames{{{ProbeSource::Train, "train"}, {ProbeSource::Test, "test"}}};
 const EnumNames<Centring> kCentringNames{{{Centring::Centred, "centred"}, {Centring::Uncentred, "uncentred"}}};
-const EnumNames<MixingSite> kSiteNames{{{MixingSite::FinalResidual, "final_residual"},
-                                        {MixingSite::AttentionOutput, "attention_output"},
-                                        {MixingSite::Embedding, "embedding"}}};
+const EnumNames<MixingSite> kSiteNames{{std::begin(kMixingSiteNames), std::end(kMixingSiteNames)}};
 
 // One settable key: how to read it from the struct, write it into it, and what it means.
 struct Field {

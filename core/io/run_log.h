@@ -1,7 +1,7 @@
 #pragma once
 // A run directory on disk (format documented in README, "Run log format"):
 //   config.json          the full config, seeds, version and git revision
-//   metrics.csv          one row per evaluation
+//   metrics.csv          one row per evaluation, columns as metrics/metric_columns.h declares
 //   spectra.csv          eigenvalues per spectrum evaluation
 //   param_norms.csv      ‖W‖₂ per parameter tensor per evaluation
 //   events.jsonl         one JSON object per event
@@ -50,7 +50,7 @@ inline constexpr const char* kParameterNorms = "param_norms.csv";
 inline constexpr const char* kEvents = "events.jsonl";
 inline constexpr const char* kCheckpoints = "checkpoints";
 inline constexpr const char* kRepresentations = "representations";
-std::string metricsHeader();
+std::string metricsHeader();  // metrics.csv's header: the names of metricColumns(), in order
 std::string stepFileName(long step, const char* extension);  // "step_00001000.pt"
 }  // namespace runlog
 

@@ -1,6 +1,7 @@
 #include "io/config_json.h"
 #include "io/input_file.h"
 #include "io/run_log.h"
+#include "metrics/metric_columns.h"
 
 #include <nlohmann/json.hpp>
 
@@ -10,6 +11,8 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <type_traits>
+#include <variant>
 
 namespace fs = std::filesystem;
 
@@ -151,61 +154,51 @@ int column(const CsvTable& table, const std::string& name, const fs::path& path)
     return index;
 }
 
+// A flag cell: "0" or "1", nothing else.
+bool parseFlag(const std::string& text, const char* columnName, const fs::path& path, int line)
+{
+    if (text != "0" && text != "1")
+        throw RunLogError(path.string() + ":" + std::to_string(line) + ": " + columnName + " is "
+                          + quotedForMessage(text) + ", not 0 or 1");
+    return text == "1";
+}
+
+// Columns are found by name through metricColumns(): their order in the file does not
+// matter, columns we do not know are ignored, and a column `addedLater` may be absent.
 void readMetrics(RunLog& log, const fs::path& dir)
 {
     const fs::path path = dir / runlog::kMetrics;
     const CsvTable table = readCsv(path, log.warnings, true);
-    const int step = column(table, "step", path), trainLoss = column(table, "train_loss", path),
-              testLoss = column(table, "test_loss", path), trainAcc = column(table, "train_accuracy", path),
-              testAcc = column(table, "test_accuracy", path), norm = column(table, "weight_norm", path),
-              entropy = column(table, "entropy", path), rank = column(table, "effective_rank", path),
-              lr = column(table, "learning_rate", path), elapsed = column(table, "elapsed_ms", path),
-              mixing = column(table, "mixing", path), normMatch = column(table, "norm_match", path),
-              entropyFloor = optionalColumn(table, "entropy_floor"),
-              forecast = optionalColumn(table, "forecast_grok_step"),
-              forecastWidth = optionalColumn(table, "forecast_half_width");
-    // Diagnostics columns, absent in logs older than them.
-    const std::vector<std::pair<int, std::optional<double> EvalSnapshot::*>> diagnostics = {
-        {optionalColumn(table, "logit_scale"), &EvalSnapshot::logitScale},
-        {optionalColumn(table, "saturated_fraction"), &EvalSnapshot::saturatedFraction},
-        {optionalColumn(table, "fourier_alignment"), &EvalSnapshot::fourierAlignment},
-        {optionalColumn(table, "log_alignment_ratio"), &EvalSnapshot::logAlignmentRatio},
-        {optionalColumn(table, "norm_decay_rate"), &EvalSnapshot::normDecayRate},
-        {optionalColumn(table, "norm_eta_step"), &EvalSnapshot::normEtaStep}};
+    std::vector<std::pair<const MetricColumn*, int>> present;  // with its index in the file
+    for (const MetricColumn& metric : metricColumns()) {
+        const int index = metric.addedLater ? optionalColumn(table, metric.name) : column(table, metric.name, path);
+        if (index >= 0)
+            present.emplace_back(&metric, index);
+    }
     for (size_t r = 0; r < table.rows.size(); ++r) {
         const auto& row = table.rows[r];
         const int line = table.lineNumbers[r];
-        auto number = [&](int c) { return parseDouble(row[c], path, line); };
         EvalSnapshot s;
-        s.step = parseStep(row[step], path, line);
-        requireRisingStep(s.step, log.evaluations.empty() ? -1 : log.evaluations.back().step, path, line);
-        s.trainLoss = number(trainLoss);
-        s.testLoss = number(testLoss);
-        s.trainAccuracy = number(trainAcc);
-        s.testAccuracy = number(testAcc);
-        s.weightNorm = number(norm);
-        if (!row[entropy].empty())
-            s.entropy = number(entropy);
-        if (!row[rank].empty())
-            s.effectiveRank = number(rank);
-        s.learningRate = number(lr);
-        s.elapsedMs = number(elapsed);
-        auto flag = [&](int c) {
-            if (row[c] != "0" && row[c] != "1")
-                throw RunLogError(path.string() + ":" + std::to_string(line) + ": " + table.header[c] + " is "
-                                  + quotedForMessage(row[c]) + ", not 0 or 1");
-            return row[c] == "1";
-        };
-        s.mixingActive = flag(mixing);
-        s.normMatchActive = flag(normMatch);
-        s.entropyFloorActive = entropyFloor >= 0 && flag(entropyFloor);
-        if (forecast >= 0 && !row[forecast].empty())
-            s.forecastGrokStep = number(forecast);
-        if (forecastWidth >= 0 && !row[forecastWidth].empty())
-            s.forecastHalfWidthSteps = number(forecastWidth);
-        for (const auto& [index, field] : diagnostics)
-            if (index >= 0 && !row[index].empty())
-                s.*field = number(index);
+        for (const auto& [metric, index] : present) {
+            const std::string& cell = row[index];
+            std::visit(
+                [&, metric = metric](auto field) {
+                    auto& target = s.*field;
+                    using Value = std::decay_t<decltype(target)>;
+                    if constexpr (std::is_same_v<Value, long>) {
+                        target = parseStep(cell, path, line);
+                        requireRisingStep(target, log.evaluations.empty() ? -1 : log.evaluations.back().step, path,
+                                          line);
+                    } else if constexpr (std::is_same_v<Value, bool>) {
+                        target = parseFlag(cell, metric->name, path, line);
+                    } else if constexpr (std::is_same_v<Value, double>) {
+                        target = parseDouble(cell, path, line);
+                    } else if (!cell.empty()) {
+                        target = parseDouble(cell, path, line);
+                    }
+                },
+                metric->field);
+        }
         log.evaluations.push_back(s);
     }
 }

@@ -1,8 +1,10 @@
 #include "io/run_log_writer.h"
 
+#include "config/build_info.h"
 #include "io/config_json.h"
 #include "io/input_file.h"
 #include "io/npy_writer.h"
+#include "metrics/metric_columns.h"
 
 #include <nlohmann/json.hpp>
 
@@ -13,13 +15,8 @@
 #include <ctime>
 #include <filesystem>
 #include <sstream>
-
-#ifndef GROKSCOPE_VERSION
-#define GROKSCOPE_VERSION "unknown"
-#endif
-#ifndef GROKSCOPE_GIT_REVISION
-#define GROKSCOPE_GIT_REVISION "unknown"
-#endif
+#include <type_traits>
+#include <variant>
 
 namespace fs = std::filesystem;
 
@@ -33,6 +30,25 @@ std::string exact(double value)
     char buffer[32];
     std::snprintf(buffer, sizeof buffer, "%.17g", value);
     return buffer;
+}
+
+// One metrics.csv cell, spelled as metric_columns.h says for the field's type.
+std::string metricCell(const MetricColumn& column, const EvalSnapshot& snapshot)
+{
+    return std::visit(
+        [&](auto field) -> std::string {
+            const auto& value = snapshot.*field;
+            using Value = std::decay_t<decltype(value)>;
+            if constexpr (std::is_same_v<Value, long>)
+                return std::to_string(value);
+            else if constexpr (std::is_same_v<Value, bool>)
+                return value ? "1" : "0";
+            else if constexpr (std::is_same_v<Value, double>)
+                return exact(value);
+            else
+                return value ? exact(*value) : std::string();
+        },
+        column.field);
 }
 
 std::string firstLine(const fs::path& path)
@@ -148,9 +164,10 @@ namespace runlog {
 
 std::string metricsHeader()
 {
-    return "step,train_loss,test_loss,train_accuracy,test_accuracy,weight_norm,entropy,effective_rank,"
-           "learning_rate,elapsed_ms,mixing,norm_match,entropy_floor,forecast_grok_step,forecast_half_width,"
-           "logit_scale,saturated_fraction,fourier_alignment,log_alignment_ratio,norm_decay_rate,norm_eta_step";
+    std::string header;
+    for (const MetricColumn& column : metricColumns())
+        header += (header.empty() ? "" : ",") + std::string(column.name);
+    return header;
 }
 
 std::string stepFileName(long step, const char* extension)
@@ -199,17 +216,10 @@ void RunLogWriter::appendLine(std::ofstream& stream, const std::string& file, co
 
 void RunLogWriter::onEvaluation(const EvalSnapshot& s)
 {
-    auto optional = [](const std::optional<double>& value) { return value ? exact(*value) : std::string(); };
-    const std::vector<std::string> fields = {
-        std::to_string(s.step), exact(s.trainLoss), exact(s.testLoss), exact(s.trainAccuracy),
-        exact(s.testAccuracy), exact(s.weightNorm), optional(s.entropy), optional(s.effectiveRank),
-        exact(s.learningRate), exact(s.elapsedMs), s.mixingActive ? "1" : "0", s.normMatchActive ? "1" : "0",
-        s.entropyFloorActive ? "1" : "0", optional(s.forecastGrokStep), optional(s.forecastHalfWidthSteps),
-        optional(s.logitScale), optional(s.saturatedFraction), optional(s.fourierAlignment),
-        optional(s.logAlignmentRatio), optional(s.normDecayRate), optional(s.normEtaStep)};
+    const std::vector<MetricColumn>& columns = metricColumns();
     std::string line;
-    for (size_t i = 0; i < std::min(fields.size(), m_metricsColumns); ++i)
-        line += (i ? "," : "") + fields[i];
+    for (size_t i = 0; i < std::min(columns.size(), m_metricsColumns); ++i)
+        line += (i ? "," : "") + metricCell(columns[i], s);
     appendLine(m_metrics, runlog::kMetrics, line);
 }
 
@@ -260,8 +270,8 @@ void RunLogWriter::onRepresentations(const RepresentationSample& sample)
 void RunLogWriter::writeConfig(const std::string& directory, const TrainConfig& config)
 {
     nlohmann::json document = configToJson(config);
-    document["grokscope_version"] = GROKSCOPE_VERSION;
-    document["git_revision"] = GROKSCOPE_GIT_REVISION;
+    document["grokscope_version"] = grokscopeVersion();
+    document["git_revision"] = grokscopeGitRevision();
     document["created_utc"] = utcNow();
     fs::create_directories(directory);
     const fs::path path = fs::path(directory) / runlog::kConfig;

@@ -9,6 +9,8 @@
 
 namespace grokscope {
 
+// One evaluation. Each field is a column of metrics.csv, declared with its unit and chart
+// in metrics/metric_columns.cpp: a new field there gets logged, read back, charted and exported.
 struct EvalSnapshot {
     long step = 0;
     double trainLoss = 0.0;  // mean cross-entropy, accumulated in float64

@@ -1,5 +1,5 @@
 #pragma once
-// Online detection of the paper's events (science notes, "Events") from the stream
+// Online detection of the paper's events (docs/science.md, "Events") from the stream
 // of evaluation snapshots. Pure: feed snapshots, get events back.
 
 #include "metrics/eval_snapshot.h"

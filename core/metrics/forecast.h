@@ -1,5 +1,5 @@
 #pragma once
-// The grokking forecast (science notes, "Forecast"; issue 4, "Forecast"):
+// The grokking forecast (docs/science.md, "Forecast"):
 //   ΔT = T_grok − t = C₁ (H̃(t) − H̃*)^γ + C₂,
 // fitted by nonlinear least squares on pooled (t, H̃(t), T_grok) points of finished
 // runs, with H̃* given. The paper reports C₁ = 2.45e5, γ = 1.65, C₂ ≈ 0, R² = 0.543,

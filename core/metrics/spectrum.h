@@ -1,5 +1,5 @@
 #pragma once
-// Spectral quantities of the representation covariance (science notes, "The quantity").
+// Spectral quantities of the representation covariance (docs/science.md, "The quantity").
 // Pure functions on Eigen matrices and plain vectors: they know nothing of models.
 
 #include "compute/symmetric_eigen.h"

@@ -1,7 +1,7 @@
 #pragma once
-// Summary statistics and two-sample tests for the many-seed experiments (issue 4,
+// Summary statistics and two-sample tests for the many-seed experiments (README.md,
 // "Experiments"): T_grok per arm, ΔT_grok against the baseline, Mann–Whitney U and
-// Cohen's d as the paper reports them (science notes, "Interventions").
+// Cohen's d as the paper reports them (docs/science.md, "Statistics").
 // Pure functions on plain vectors. Inputs must not contain NaN (asserted); an
 // undefined result is NaN, never an exception, so a table cell can show "n/a".
 

@@ -3,11 +3,11 @@
 // Transformer preset) written out by hand: forward, backward and the loss in a few
 // single-threaded GEMMs per batch chunk, no autograd graph, no allocation per step.
 //
-// What it exploits (issue 5): only the final position reaches the loss, so queries,
-// W_O, the MLP and the unembedding run at that position alone; keys and values are
-// functions of (token, position), so they are computed once per table row and
-// gathered. The arithmetic is that of TransformerModel; the summation order is not,
-// which tst_fused_transformer bounds.
+// What it exploits (README.md, "Threads and speed"; timings in bench/README.md): only
+// the final position reaches the loss, so queries, W_O, the MLP and the unembedding
+// run at that position alone; keys and values are functions of (token, position), so
+// they are computed once per table row and gathered. The arithmetic is that of
+// TransformerModel; the summation order is not, which tst_fused_transformer bounds.
 //
 // Evaluation needs logits only: it reads per-row tables of the value rows times W_O·W_in
 // and W_O·U (buildEvaluationTables) instead of repeating the training path's products.
@@ -15,6 +15,10 @@
 // The batch is always cut into the same chunks, whatever the thread count, and chunk
 // partials are summed in chunk order: a seed's trajectory is the same on 1 thread or 2.
 // No torch in this header.
+//
+// The code: construction and the step's schedule in fused_transformer.cpp, the stages
+// in fused_forward.cpp, fused_backward.cpp and fused_evaluation.cpp, the private
+// types they share in fused_internals.h and their common loops in fused_kernels.h.
 
 #include "config/train_config.h"
 
@@ -136,7 +140,8 @@ private:
     void representationsOnThisThread(const Parameters& p, const int64_t* tokens, int64_t count, float* out,
                                      Activations& a) const;
     void attentionWeights(const int64_t* t, float* weights) const;
-    void softmaxPerHead(float* weights) const;
+    // Per example in training and in evaluation: inline, in fused_internals.h.
+    inline void softmaxPerHead(float* weights) const;
     void buildEvaluationTables(const Parameters& p, const std::vector<Split>& splits);
     void evaluationLogitsRows(const Parameters& p, const int64_t* tokens, int64_t rows, const RowView& r) const;
     void tableHiddenRows(const Parameters& p, const int64_t* tokens, int64_t rows, const RowView& r,

@@ -16,7 +16,7 @@ struct ModelOutput {
     torch::Tensor representation;  // B × d: the input of the unembedding, on which H̃ is measured
 };
 
-// Representation mixing (science notes, "Interventions"): z_i ← (1−α) z_i + α z_π(i),
+// Representation mixing (docs/science.md, "Interventions"): z_i ← (1−α) z_i + α z_π(i),
 // with π a derangement of the batch. Only training forward passes carry one.
 struct MixingRequest {
     double alpha = 0.0;

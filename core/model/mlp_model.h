@@ -1,5 +1,5 @@
 #pragma once
-// The MLP control (science notes, "MLP control"): the embeddings of a and b are
+// The MLP control (docs/science.md, "MLP control"): the embeddings of a and b are
 // concatenated and passed through hidden layers; the last hidden layer is the
 // representation. Internal to core.
 

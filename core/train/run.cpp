@@ -55,8 +55,8 @@ std::unique_ptr<Run> Run::start(const TrainConfig& config, const std::string& di
     if (!directory.empty())
         RunLogWriter::writeConfig(directory, config);
     std::unique_ptr<Run> run(new Run(std::move(trainer), directory));
-    if (!config.intervention.normReferenceRun.empty())
-        run->followNormOf(config.intervention.normReferenceRun);
+    if (config.intervention.normMatchSettings().enabled)
+        run->setNormMatch(config.intervention.normMatchSettings());
     return run;
 }
 
@@ -93,8 +93,8 @@ std::unique_ptr<Run> Run::resume(const std::string& directory, long extraSteps)
     event.type = "resumed";
     if (checkpointPath.empty()) {
         event.message = "restarted from step 0: the run had no checkpoint yet";
-        if (!config.intervention.normReferenceRun.empty())
-            run->followNormOf(config.intervention.normReferenceRun);
+        if (config.intervention.normMatchSettings().enabled)
+            run->setNormMatch(config.intervention.normMatchSettings());
     } else {
         run->m_lastCheckpointStep = run->m_trainer->step();
         event.message = "resumed from " + fs::path(checkpointPath).filename().string();
@@ -164,13 +164,17 @@ std::unique_ptr<Run> Run::branch(const std::string& sourceDirectory, long checkp
     return run;
 }
 
-void Run::followNormOf(const std::string& referenceDirectory)
+void Run::setNormMatch(const NormMatchSettings& settings)
 {
-    const RunLog reference = readRunLog(referenceDirectory);
+    if (!settings.enabled) {
+        m_trainer->setNormTrajectory({}, std::string());
+        return;
+    }
+    const RunLog reference = readRunLog(settings.referenceRun);
     auto curve = reference.weightNormTrajectory();
     if (curve.size() < 2)
-        throw RunLogError(referenceDirectory + ": too few evaluations to follow its weight norm");
-    m_trainer->setNormTrajectory(std::move(curve), referenceDirectory);
+        throw RunLogError(settings.referenceRun + ": too few evaluations to follow its weight norm");
+    m_trainer->setNormTrajectory(std::move(curve), settings.referenceRun);
 }
 
 long Run::advance(long maxSteps)

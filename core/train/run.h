@@ -48,8 +48,11 @@ public:
     // event; it is logged if the log can take it and the run was not closed already.
     RunEvent fail(const std::string& reason);
 
-    // Loads a reference run's ‖θ‖₂ trajectory and follows it (norm-matched control).
-    void followNormOf(const std::string& referenceDirectory);
+    // The norm-matched control: switched on, it reads the reference run's ‖θ‖₂
+    // trajectory from its log and has the trainer follow it; switched off, it drops it.
+    // Throws RunLogError naming the reference for a log that does not read back or has
+    // too few evaluations.
+    void setNormMatch(const NormMatchSettings& settings);
 
     static std::string latestCheckpoint(const std::string& directory);
 

@@ -3,10 +3,11 @@
 // snapshots to observers. No files (see Run) and no torch in this header.
 // Not thread-safe: one thread owns a Trainer; others talk to it through the owner.
 
-#include "metrics/event_detector.h"
-#include "tasks/dataset.h"
-#include "metrics/run_observer.h"
+#include "config/levers.h"
 #include "config/train_config.h"
+#include "metrics/event_detector.h"
+#include "metrics/run_observer.h"
+#include "tasks/dataset.h"
 
 #include <memory>
 #include <string>
@@ -47,16 +48,19 @@ public:
     // Evaluates at the current step unless that step was already evaluated.
     void evaluate();
 
-    // Run-time switches (the GUI's buttons); each is recorded as an event.
-    void setMixing(bool enabled, double alpha, MixingSite site);
-    bool mixingEnabled() const;
+    // The levers (config/levers.h): the GUI's switches and the config's schedule set
+    // them; each change is recorded as an "intervention" event.
+    void setMixing(const MixingSettings& settings);
+    const MixingSettings& mixing() const;
     // Entropy floor: adds weight·max(0, target − H̃_batch) to the training loss.
-    void setEntropyFloor(bool enabled, double target, double weight);
-    bool entropyFloorEnabled() const;
+    void setEntropyFloor(const EntropyFloorSettings& settings);
+    const EntropyFloorSettings& entropyFloor() const;
     double lastBatchEntropy() const;  // H̃ of the latest batch under the floor (NaN before)
-    // Follow ‖θ‖₂(step) by linear interpolation after every optimiser step; empty = off.
+    // Norm matching follows ‖θ‖₂(step), linearly interpolated, after every optimiser
+    // step. The trajectory is data (Run::setNormMatch reads it from the reference run's
+    // log); an empty one switches the control off. `source` names where it came from.
     void setNormTrajectory(std::vector<std::pair<long, double>> trajectory, const std::string& source);
-    bool normMatchEnabled() const;
+    NormMatchSettings normMatch() const;
 
     const EventDetector& events() const;
     std::vector<std::string> parameterNames() const;
@@ -65,8 +69,9 @@ public:
     double lastTrainingLoss() const;  // minibatch loss of the latest step (NaN before the first)
 
     // Everything needed to continue bit-for-bit: parameters, AdamW moments, step,
-    // elapsed time, intervention switches and event-detector state. Batches are a
-    // pure function of (seed, step), so no generator state needs saving.
+    // elapsed time, the levers and the event-detector state, as named fields of a
+    // versioned archive (train/checkpoint_io.h; checkpoints of release 0.1 still load).
+    // Batches are a pure function of (seed, step), so no generator state needs saving.
     // Both throw RunLogError naming the file: a full disk, a damaged checkpoint (its
     // checksum), or one from another run (its identity; io/checkpoint_file.h).
     void saveCheckpoint(const std::string& path) const;
@@ -76,7 +81,6 @@ public:
     RepresentationSample probeRepresentations();
 
 private:
-    void loadCheckpointArchive(const std::string& payload);  // may throw c10::Error
     struct Impl;
     std::unique_ptr<Impl> d;
 };

@@ -119,6 +119,15 @@ private Q_SLOTS:
         QVERIFY(window.board()->chartPanels().front()->markerLabels().join(QLatin1Char('|')).contains(QStringLiteral("mixing on")));
         QTRY_VERIFY_WITH_TIMEOUT(readAll(QDir(runDir).filePath(QStringLiteral("events.jsonl"))).contains("\"intervention\""), 5000);
         QVERIFY(readAll(QDir(runDir).filePath(QStringLiteral("events.jsonl"))).contains("\"mixing\""));
+        {
+            // The panel's settings reached the trainer whole: the logged event carries them.
+            const grokscope::MixingSettings shown = window.interventions()->mixingSettings();
+            const grokscope::RunLog soFar = grokscope::readRunLog(runDir.toStdString());
+            const grokscope::RunEvent* on = soFar.firstEvent("intervention");
+            QVERIFY(on && on->labels.at("kind") == "mixing" && shown.enabled);
+            QCOMPARE(on->values.at("alpha"), shown.alpha);
+            QCOMPARE(on->labels.at("site"), std::string(grokscope::mixingSiteName(shown.site)));
+        }
         QVERIFY(window.eventList()->count() > 0);
 
         // The entropy floor: a second lever, its own event and marker.

@@ -1,5 +1,7 @@
 // A failure in the training thread is reported once and ends the run: a persistent
-// error (a full disk) must not repeat on every tick, one message box each.
+// error (a full disk) must not repeat on every tick, one message box each. A lever
+// that cannot be set is reported once and the run goes on. The levers' settings
+// travel whole from the session to the trainer.
 #include "training_session.h"
 
 #include "io/config_json.h"
@@ -22,13 +24,19 @@ struct SessionLog {
     SessionState state = SessionState::Idle;
     long step = 0;
     int evaluations = 0;
-    QStringList failedEvents;  // messages of "failed" run events, any arm
+    int progressReports = 0;
+    SessionProgress lastProgress;                // arm 0's
+    QStringList failedEvents;                    // messages of "failed" run events, any arm
+    std::vector<grokscope::RunEvent> levers;     // "intervention" events, arm 0
     explicit SessionLog(TrainingSession& session)
     {
         QObject::connect(&session, &TrainingSession::stateChanged, &session, [this](SessionState s) { state = s; });
         QObject::connect(&session, &TrainingSession::progressed, &session, [this](const SessionProgress& p) {
-            if (p.arm == 0)
+            ++progressReports;
+            if (p.arm == 0) {
                 step = p.step;
+                lastProgress = p;
+            }
         });
         QObject::connect(&session, &TrainingSession::evaluated, &session,
                          [this](int, const grokscope::EvalSnapshot&) { ++evaluations; });
@@ -36,6 +44,8 @@ struct SessionLog {
                          [this](int, const grokscope::RunEvent& e) {
                              if (e.type == "failed")
                                  failedEvents << QString::fromStdString(e.message);
+                             if (e.type == "intervention")
+                                 levers.push_back(e);
                          });
     }
 };
@@ -82,7 +92,9 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(log.state == SessionState::Finished, 30000);
         const long endedAt = log.step;
         const int evaluations = log.evaluations;
+        const int progressReports = log.progressReports;
         QTest::qWait(1500);  // ticks would have run many times by now
+        QCOMPARE(log.progressReports, progressReports);  // no tick ran after the failure
         QCOMPARE(failed.count(), 1);
         QVERIFY2(failed.first().first().toString().contains(QStringLiteral("checkpoints")),
                  qPrintable(failed.first().first().toString()));
@@ -118,6 +130,89 @@ private Q_SLOTS:
         QTest::qWait(500);
         QCOMPARE(failed.count(), 1);
         QCOMPARE(log.failedEvents.size(), 1);
+    }
+
+    void aBranchPointThatCannotBeSavedEndsTheRunOnce()
+    {
+        QTemporaryDir tmp;
+        const QString runDir = tmp.filePath(QStringLiteral("run"));
+        TrainingSession session;
+        SessionLog log(session);
+        QSignalSpy failed(&session, &TrainingSession::failed);
+        session.start(quickConfig(), runDir);
+        QTRY_VERIFY_WITH_TIMEOUT(log.state == SessionState::Running, 20000);
+        session.pause();
+        QTRY_VERIFY_WITH_TIMEOUT(log.state == SessionState::Paused, 20000);
+        blockCheckpoints(runDir);
+        session.branch(tmp.filePath(QStringLiteral("branch")));
+        QTRY_VERIFY_WITH_TIMEOUT(log.state == SessionState::Finished, 20000);
+        session.resume();  // a finished session ignores it: nothing more to fail
+        QTest::qWait(500);
+        QCOMPARE(failed.count(), 1);
+        QCOMPARE(log.failedEvents.size(), 1);
+        QVERIFY(!session.hasSecondArm());
+    }
+
+    void leversTravelWholeToTheTrainer()
+    {
+        QTemporaryDir tmp;
+        TrainingSession session;
+        SessionLog log(session);
+        QSignalSpy failed(&session, &TrainingSession::failed);
+        session.start(quickConfig(), tmp.filePath(QStringLiteral("run")));
+        QTRY_VERIFY_WITH_TIMEOUT(log.state == SessionState::Running, 20000);
+        session.pause();
+        QTRY_VERIFY_WITH_TIMEOUT(log.state == SessionState::Paused, 20000);
+        session.setMixing(0, grokscope::MixingSettings{true, 0.55, grokscope::MixingSite::AttentionOutput});
+        session.setEntropyFloor(0, grokscope::EntropyFloorSettings{true, 0.6, 3.0});
+        QTRY_COMPARE_WITH_TIMEOUT(log.levers.size(), size_t(2), 20000);
+        const grokscope::RunEvent& mixing = log.levers[0];
+        QCOMPARE(mixing.labels.at("kind"), std::string("mixing"));
+        QCOMPARE(mixing.labels.at("state"), std::string("on"));
+        QCOMPARE(mixing.labels.at("site"), std::string("attention_output"));
+        QCOMPARE(mixing.values.at("alpha"), 0.55);
+        const grokscope::RunEvent& floor = log.levers[1];
+        QCOMPARE(floor.labels.at("kind"), std::string("entropy_floor"));
+        QCOMPARE(floor.values.at("target"), 0.6);
+        QCOMPARE(floor.values.at("weight"), 3.0);
+        QTRY_VERIFY_WITH_TIMEOUT(log.lastProgress.mixingActive && log.lastProgress.entropyFloorActive, 20000);
+        // The same settings again change nothing and log nothing.
+        session.setMixing(0, grokscope::MixingSettings{true, 0.55, grokscope::MixingSite::AttentionOutput});
+        session.setMixing(0, grokscope::MixingSettings{false, 0.55, grokscope::MixingSite::AttentionOutput});
+        QTRY_COMPARE_WITH_TIMEOUT(log.levers.size(), size_t(3), 20000);
+        QCOMPARE(log.levers[2].labels.at("state"), std::string("off"));
+        QTRY_VERIFY_WITH_TIMEOUT(!log.lastProgress.mixingActive, 20000);
+        QCOMPARE(failed.count(), 0);
+    }
+
+    void aLeverThatCannotBeSetIsReportedOnceAndTheRunGoesOn()
+    {
+        QTemporaryDir tmp;
+        TrainingSession session;
+        SessionLog log(session);
+        QSignalSpy failed(&session, &TrainingSession::failed);
+        session.start(quickConfig(), tmp.filePath(QStringLiteral("run")));
+        QTRY_VERIFY_WITH_TIMEOUT(log.state == SessionState::Running, 20000);
+        session.pause();
+        QTRY_VERIFY_WITH_TIMEOUT(log.state == SessionState::Paused, 20000);
+        const long pausedAt = log.step;
+        QTest::qWait(300);  // the pause's own progress report has arrived
+        const int reports = log.progressReports;
+        // A reference that is not a run: the control stays off, and a progress report
+        // (paused, nothing else sends one) tells the panel so, to uncheck its toggle.
+        session.setNormMatch(0, grokscope::NormMatchSettings{true, tmp.filePath(QStringLiteral("nowhere")).toStdString()});
+        QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(log.progressReports > reports, 20000);
+        QVERIFY(!log.lastProgress.normMatchActive);
+        QCOMPARE(log.state, SessionState::Paused);
+        QVERIFY(log.failedEvents.isEmpty());  // the run did not fail
+        session.resume();
+        QTRY_VERIFY_WITH_TIMEOUT(log.step > pausedAt, 20000);
+        QCOMPARE(log.state, SessionState::Running);
+        QCOMPARE(failed.count(), 1);
+        session.stop();
+        QTRY_VERIFY_WITH_TIMEOUT(log.state == SessionState::Finished, 20000);
+        QCOMPARE(failed.count(), 1);
     }
 
     void failedStartEndsTheSession()

@@ -1,0 +1,63 @@
+#pragma once
+// Loops shared by more than one part of the fused Transformer (fused_transformer.h):
+// they know nothing of its parameter layout. A loop with one user lives in that
+// user's file instead, where the compiler inlines it as it did when the step was one
+// file. Internal to core/model; no torch.
+//
+// axpy and interleavedDots sit in the innermost loops of the attention forward and
+// backward, and chunkRange is two divisions: they are defined here so that every
+// caller inlines them. biasAndActivate loops over a whole block per call and lives in
+// fused_kernels.cpp. Where a loop is compiled does not change its bits: without FMA
+// (neither the base x86-64 target nor the AVX2 clones have it) and without
+// -ffast-math, an inlined loop rounds as the called one does.
+
+#include "config/train_config.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <tuple>
+#include <utility>
+
+namespace grokscope::fused {
+
+// y += alpha·x.
+inline void axpy(float alpha, const float* x, float* y, int64_t n)
+{
+    for (int64_t i = 0; i < n; ++i)
+        y[i] += alpha * x[i];
+}
+
+// out[m] = Σ_i a_m[i]·b_m[i] for m < total, where rowsOf(m) returns the pair (a_m, b_m).
+// Each dot is summed in index order, but up to kMaxDots of them advance together: one
+// dot's chain of dependent adds is latency-bound, a dozen side by side are not.
+constexpr int kMaxDots = 16;
+template <typename RowsOf>
+void interleavedDots(int64_t total, int64_t n, RowsOf rowsOf, float* out)
+{
+    const float* a[kMaxDots];
+    const float* b[kMaxDots];
+    for (int64_t m0 = 0; m0 < total; m0 += kMaxDots) {
+        const int group = int(std::min<int64_t>(kMaxDots, total - m0));
+        for (int m = 0; m < group; ++m)
+            std::tie(a[m], b[m]) = rowsOf(m0 + m);
+        float sums[kMaxDots] = {};
+        for (int64_t i = 0; i < n; ++i)
+            for (int m = 0; m < group; ++m)
+                sums[m] += a[m][i] * b[m][i];
+        std::copy_n(sums, group, out + m0);
+    }
+}
+
+// pre += bias (per row of `width`), then hidden = act(pre): torch's ReLU or exact
+// GELU. For ReLU `pre` and `hidden` may be the same array.
+void biasAndActivate(Activation kind, const float* bias, float* pre, float* hidden, int64_t rows, int64_t width);
+
+// Rows [begin, end) of chunk `index` when `total` rows are cut into `chunks`.
+inline std::pair<int64_t, int64_t> chunkRange(int64_t total, int chunks, int index)
+{
+    const int64_t base = total / chunks, extra = total % chunks;
+    const int64_t begin = index * base + std::min<int64_t>(index, extra);
+    return {begin, begin + base + (index < extra ? 1 : 0)};
+}
+
+}  // namespace grokscope::fused

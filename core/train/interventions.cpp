@@ -1,0 +1,181 @@
+#include "train/interventions.h"
+
+#include "tasks/seeded_random.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+namespace grokscope {
+
+namespace {
+
+// Sattolo's algorithm: a uniformly random cyclic permutation, which has no fixed point.
+torch::Tensor randomDerangement(int64_t size, uint64_t seed)
+{
+    torch::Tensor permutation = torch::arange(size, torch::kInt64);
+    auto* p = permutation.data_ptr<int64_t>();
+    SplitMix64 random(seed);
+    for (int64_t i = size - 1; i > 0; --i)
+        std::swap(p[i], p[random.below(static_cast<uint64_t>(i))]);
+    return permutation;
+}
+
+RunEvent interventionEvent(const std::string& kind, bool enabled, long step)
+{
+    RunEvent event;
+    event.step = step;
+    event.type = "intervention";
+    event.labels["kind"] = kind;
+    event.labels["state"] = enabled ? "on" : "off";
+    return event;
+}
+
+// A scheduled lever is on for steps from+1 … until: at the window's first step it
+// switches on, after its last one off. Nothing elsewhere.
+std::optional<bool> windowEdge(bool scheduled, const LeverWindow& window, long stepNumber)
+{
+    if (!scheduled)
+        return std::nullopt;
+    const bool atStart = stepNumber == window.fromStep + 1;
+    const bool atEnd = window.untilStep >= 0 && stepNumber == window.untilStep + 1;
+    if (!atStart && !atEnd)
+        return std::nullopt;
+    return atStart && !atEnd;
+}
+
+}  // namespace
+
+double NormTrajectory::at(long step) const
+{
+    if (step <= points.front().first)
+        return points.front().second;
+    if (step >= points.back().first)
+        return points.back().second;
+    auto upper = std::lower_bound(points.begin(), points.end(), step,
+                                  [](const auto& point, long s) { return point.first < s; });
+    auto lower = upper - 1;
+    const double t = double(step - lower->first) / double(upper->first - lower->first);
+    return lower->second + t * (upper->second - lower->second);
+}
+
+Interventions::Interventions(const InterventionConfig& schedule)
+    : m_schedule(schedule),
+      m_mixing(schedule.mixingSettings()),
+      m_floor(schedule.entropyFloorSettings()),
+      m_lastBatchEntropy(std::nan(""))
+{
+    m_mixing.enabled = false;
+    m_floor.enabled = false;
+}
+
+std::optional<RunEvent> Interventions::setMixing(const MixingSettings& settings, long step)
+{
+    if (settings == m_mixing)
+        return std::nullopt;
+    m_mixing = settings;
+    RunEvent event = interventionEvent("mixing", settings.enabled, step);
+    event.values["alpha"] = settings.alpha;
+    event.labels["site"] = mixingSiteName(settings.site);
+    std::ostringstream message;
+    message << "representation mixing " << (settings.enabled ? "on" : "off") << " (alpha " << settings.alpha << ", "
+            << mixingSiteName(settings.site) << ") at step " << step;
+    event.message = message.str();
+    return event;
+}
+
+std::optional<RunEvent> Interventions::setEntropyFloor(const EntropyFloorSettings& settings, long step)
+{
+    if (settings == m_floor)
+        return std::nullopt;
+    m_floor = settings;
+    RunEvent event = interventionEvent("entropy_floor", settings.enabled, step);
+    event.values["target"] = settings.target;
+    event.values["weight"] = settings.weight;
+    std::ostringstream message;
+    message << "entropy floor " << (settings.enabled ? "on" : "off") << " (H~ floor " << settings.target
+            << ", weight " << settings.weight << ") at step " << step;
+    event.message = message.str();
+    return event;
+}
+
+std::optional<RunEvent> Interventions::setNormTrajectory(NormTrajectory trajectory, long step)
+{
+    std::sort(trajectory.points.begin(), trajectory.points.end());
+    const bool wasOn = !m_norm.empty();
+    m_norm = std::move(trajectory);
+    const bool isOn = !m_norm.empty();
+    if (wasOn == isOn)
+        return std::nullopt;
+    RunEvent event = interventionEvent("norm_match", isOn, step);
+    event.labels["reference"] = m_norm.source;
+    event.message = std::string("norm matching ") + (isOn ? "on, following " + m_norm.source : "off") + " at step "
+                    + std::to_string(step);
+    return event;
+}
+
+std::vector<RunEvent> Interventions::applySchedule(long stepNumber, long step)
+{
+    std::vector<RunEvent> events;
+    if (const auto on = windowEdge(m_schedule.mixing, m_schedule.mixingWindow(), stepNumber)) {
+        MixingSettings scheduled = m_schedule.mixingSettings();
+        scheduled.enabled = *on;
+        if (auto event = setMixing(scheduled, step))
+            events.push_back(std::move(*event));
+    }
+    if (const auto on = windowEdge(m_schedule.entropyFloor, m_schedule.entropyFloorWindow(), stepNumber)) {
+        EntropyFloorSettings scheduled = m_schedule.entropyFloorSettings();
+        scheduled.enabled = *on;
+        if (auto event = setEntropyFloor(scheduled, step))
+            events.push_back(std::move(*event));
+    }
+    return events;
+}
+
+void Interventions::restore(const MixingSettings& mixing, const EntropyFloorSettings& floor, NormTrajectory norm)
+{
+    m_mixing = mixing;
+    m_floor = floor;
+    m_norm = std::move(norm);
+}
+
+at::Tensor Interventions::mixingPermutation(int64_t batch, unsigned long long modelSeed, long stepNumber) const
+{
+    if (!m_mixing.enabled || m_mixing.alpha <= 0.0 || batch <= 1)
+        return {};
+    return randomDerangement(batch, streamSeed(modelSeed, kMixingStream, stepNumber));
+}
+
+bool Interventions::entropyFloorApplies(int64_t batch) const
+{
+    return m_floor.enabled && m_floor.weight > 0.0 && batch > 1;
+}
+
+// H̃_batch as the metric computes it (metrics/spectrum.h), but differentiable.
+// eigvalsh's gradient needs only the eigenvectors, so repeated eigenvalues are safe.
+at::Tensor Interventions::entropyFloorPenalty(const at::Tensor& representation)
+{
+    const torch::Tensor z = representation.to(torch::kFloat64);
+    const torch::Tensor centred = z - z.mean(0, true);
+    const torch::Tensor covariance = centred.t().mm(centred) / static_cast<double>(z.size(0));
+    const torch::Tensor eigenvalues = torch::linalg::eigvalsh(covariance, "L").clamp_min(0.0);
+    const torch::Tensor p = eigenvalues / eigenvalues.sum();
+    const torch::Tensor entropy = -(p * p.clamp_min(1e-300).log()).sum() / std::log(static_cast<double>(z.size(1)));
+    m_lastBatchEntropy = entropy.item<double>();
+    return (m_floor.target - entropy).clamp_min(0.0).mul(m_floor.weight).to(torch::kFloat32);
+}
+
+void Interventions::matchNorm(at::Tensor& flatValues, long stepNumber) const
+{
+    if (m_norm.empty())
+        return;
+    torch::NoGradGuard noGrad;
+    const double current = flatValues.norm().item<double>();
+    const double target = m_norm.at(stepNumber);
+    if (current > 0.0)
+        flatValues.mul_(target / current);
+}
+
+}  // namespace grokscope

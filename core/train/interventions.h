@@ -1,0 +1,79 @@
+#pragma once
+// The levers of one Trainer: their settings, the config's schedule windows, the events
+// a change produces, and how each acts on a step (the mixing derangement, the entropy
+// floor's penalty, the norm-matching rescale). Internal to core/train; tensors appear
+// only as forward-declared at::Tensor, so this header stays torch-free.
+// docs/science.md, "Interventions".
+
+#include "config/levers.h"
+#include "config/train_config.h"
+#include "metrics/run_observer.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace at {
+class Tensor;
+}
+
+namespace grokscope {
+
+// The ‖θ‖₂ trajectory the norm-matched control follows: (step, norm) points sorted by
+// step, and the run they were read from. Empty = off.
+struct NormTrajectory {
+    std::vector<std::pair<long, double>> points;
+    std::string source;
+
+    bool empty() const { return points.empty(); }
+    // Linear interpolation between points, held constant beyond the ends.
+    double at(long step) const;
+};
+
+class Interventions {
+public:
+    // Starts with the config's settings, all switched off until their window opens.
+    explicit Interventions(const InterventionConfig& schedule);
+
+    const MixingSettings& mixing() const { return m_mixing; }
+    const EntropyFloorSettings& entropyFloor() const { return m_floor; }
+    const NormTrajectory& normTrajectory() const { return m_norm; }
+    NormMatchSettings normMatch() const { return {!m_norm.empty(), m_norm.source}; }
+    double lastBatchEntropy() const { return m_lastBatchEntropy; }
+
+    // Each setter returns the "intervention" event of a change (logged at `step`), or
+    // nothing when the lever already had these settings.
+    std::optional<RunEvent> setMixing(const MixingSettings& settings, long step);
+    std::optional<RunEvent> setEntropyFloor(const EntropyFloorSettings& settings, long step);
+    // Sorts the points; an event only when the control switches on or off.
+    std::optional<RunEvent> setNormTrajectory(NormTrajectory trajectory, long step);
+
+    // The config's schedule switches a lever at its window's edges only, so the GUI's
+    // toggle can override it in between. Called before step `stepNumber` runs.
+    std::vector<RunEvent> applySchedule(long stepNumber, long step);
+
+    // Restores a checkpoint's state without events.
+    void restore(const MixingSettings& mixing, const EntropyFloorSettings& floor, NormTrajectory norm);
+
+    // Mixing acts on a step of `batch` examples: its derangement (CPU, int64), drawn from
+    // the step's own stream; an undefined tensor when mixing does not apply.
+    at::Tensor mixingPermutation(int64_t batch, unsigned long long modelSeed, long stepNumber) const;
+    bool entropyFloorApplies(int64_t batch) const;
+    // β·max(0, H̃_floor − H̃_batch) as a float32 scalar with its graph, H̃_batch from the
+    // centred covariance of `representation` (B × d); records H̃_batch.
+    at::Tensor entropyFloorPenalty(const at::Tensor& representation);
+    // After the optimiser step: rescales the flat parameters to the trajectory's norm
+    // at `stepNumber`. Does nothing while the control is off.
+    void matchNorm(at::Tensor& flatValues, long stepNumber) const;
+
+private:
+    InterventionConfig m_schedule;
+    MixingSettings m_mixing;
+    EntropyFloorSettings m_floor;
+    NormTrajectory m_norm;
+    double m_lastBatchEntropy;
+};
+
+}  // namespace grokscope

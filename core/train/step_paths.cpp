@@ -1,0 +1,120 @@
+#include "train/step_paths.h"
+
+#include "tasks/seeded_random.h"
+#include "train/trainer.h"
+#include "train/trainer_state.h"
+
+#include <cmath>
+
+namespace grokscope {
+
+namespace {
+
+// The step's minibatch: the whole train split, or examples drawn with replacement from
+// the step's own stream, so any step's batch is known without generator state.
+std::pair<torch::Tensor, torch::Tensor> batchFor(const TrainerState& s, long stepNumber)
+{
+    if (s.config.optim.batchMode == BatchMode::FullBatch)
+        return {s.tensors.trainTokens, s.tensors.trainLabels};
+    const int64_t batch = s.config.optim.batchSize;
+    torch::Tensor index = torch::empty({batch}, torch::kInt64);
+    auto* out = index.data_ptr<int64_t>();
+    SplitMix64 random(streamSeed(s.config.run.modelSeed, kBatchStream, static_cast<uint64_t>(stepNumber)));
+    const uint64_t trainCount = s.data.trainPairs.size();
+    for (int64_t i = 0; i < batch; ++i)
+        out[i] = static_cast<int64_t>(random.below(trainCount));
+    index = index.to(s.device);
+    return {s.tensors.trainTokens.index_select(0, index), s.tensors.trainLabels.index_select(0, index)};
+}
+
+// Records the minibatch loss, or stops the run on a diverged one.
+bool acceptLoss(TrainerState& s, double lossValue, long stepNumber)
+{
+    if (!std::isfinite(lossValue) || lossValue > kDivergedLoss) {
+        s.stopDiverged("training loss", lossValue, stepNumber);
+        return false;
+    }
+    s.lastLoss = lossValue;  // the cross-entropy alone, comparable across arms
+    return true;
+}
+
+void finishStep(TrainerState& s, long stepNumber)
+{
+    s.optimiser->step(s.learningRateAt(stepNumber));
+    s.levers.matchNorm(s.model->parameters().flatValues(), stepNumber);
+    s.step = stepNumber;
+}
+
+bool autogradStep(TrainerState& s, long stepNumber, const torch::Tensor& tokens, const torch::Tensor& labels,
+                  const torch::Tensor& permutation)
+{
+    MixingRequest request;
+    const MixingRequest* mixingRequest = nullptr;
+    if (permutation.defined()) {
+        request.alpha = s.levers.mixing().alpha;
+        request.site = s.levers.mixing().site;
+        request.permutation = permutation.to(s.device);
+        mixingRequest = &request;
+    }
+    s.model->parameters().flatGradients().zero_();
+    const ModelOutput output = s.model->forward(tokens, mixingRequest);
+    torch::Tensor loss = torch::nn::functional::cross_entropy(output.logits, labels);
+    if (!acceptLoss(s, loss.item<double>(), stepNumber))
+        return false;
+    if (s.levers.entropyFloorApplies(output.representation.size(0)))
+        loss = loss + s.levers.entropyFloorPenalty(output.representation);
+    loss.backward();
+    finishStep(s, stepNumber);
+    return true;
+}
+
+// The same step as autogradStep, by FusedTransformer. `permutation`: the step's
+// derangement, undefined without mixing.
+bool fusedStep(TrainerState& s, long stepNumber, const torch::Tensor& tokens, const torch::Tensor& labels,
+               const torch::Tensor& permutation)
+{
+    const int64_t batch = tokens.size(0);
+    const bool mixingOn = permutation.defined();
+    const FusedMixing mixingPlan{s.levers.mixing().alpha, s.levers.mixing().site,
+                                 mixingOn ? permutation.data_ptr<int64_t>() : nullptr};
+    FusedTransformer::RepresentationGradient floorGradient;
+    if (s.levers.entropyFloorApplies(batch))
+        floorGradient = [&s](const float* z, float* dz, int64_t rows, int64_t width) {
+            const torch::Tensor representation =
+                torch::from_blob(const_cast<float*>(z), {rows, width}, torch::kFloat32).clone().requires_grad_(true);
+            s.levers.entropyFloorPenalty(representation).backward();
+            const torch::Tensor gradient = representation.grad().contiguous();
+            const float* g = gradient.data_ptr<float>();
+            for (int64_t i = 0; i < rows * width; ++i)
+                dz[i] += g[i];
+        };
+    ParameterStore& store = s.model->parameters();
+    const double lossValue =
+        s.fused->trainStep(store.flatValues().data_ptr<float>(), store.flatGradients().data_ptr<float>(),
+                           tokens.contiguous().data_ptr<int64_t>(), labels.contiguous().data_ptr<int64_t>(), batch,
+                           mixingOn ? &mixingPlan : nullptr, floorGradient);
+    // torch's cross-entropy is a float: round the same way before comparing or logging.
+    if (!acceptLoss(s, double(float(lossValue)), stepNumber))
+        return false;
+    finishStep(s, stepNumber);
+    return true;
+}
+
+}  // namespace
+
+bool trainOneStep(TrainerState& s)
+{
+    const long stepNumber = s.step + 1;
+    for (const RunEvent& event : s.levers.applySchedule(stepNumber, s.step))
+        s.emit(event);
+    const auto [tokens, labels] = batchFor(s, stepNumber);
+    const torch::Tensor permutation = s.levers.mixingPermutation(tokens.size(0), s.config.run.modelSeed, stepNumber);
+    // FusedTransformer mixes at the attention output and the final residual; mixing at
+    // the embedding takes the autograd path.
+    const bool embeddingMixing = permutation.defined() && s.levers.mixing().site == MixingSite::Embedding;
+    if (s.fused && !embeddingMixing)
+        return fusedStep(s, stepNumber, tokens, labels, permutation);
+    return autogradStep(s, stepNumber, tokens, labels, permutation);
+}
+
+}  // namespace grokscope
