@@ -19,6 +19,15 @@ std::optional<std::string> Arguments::option(const std::string& name) const
     return it == options.end() ? std::nullopt : std::optional<std::string>(it->second);
 }
 
+std::vector<std::string> Arguments::optionValues(const std::string& name) const
+{
+    std::vector<std::string> values;
+    for (const auto& [optionName, value] : optionsInOrder)
+        if (optionName == name)
+            values.push_back(value);
+    return values;
+}
+
 long Arguments::integerOption(const std::string& name, long fallback) const
 {
     const auto text = option(name);
@@ -48,6 +57,7 @@ Arguments parseArguments(int argc, char** argv, const std::vector<std::string>& 
                 args.overrides.push_back(name.substr(equals + 1));  // --set=key=value
             } else if (equals != std::string::npos) {
                 args.options[name.substr(0, equals)] = name.substr(equals + 1);
+                args.optionsInOrder.emplace_back(name.substr(0, equals), name.substr(equals + 1));
             } else if (std::find(valuelessFlags.begin(), valuelessFlags.end(), name) != valuelessFlags.end()) {
                 args.flags.push_back(name);
             } else if (name == "set") {
@@ -62,6 +72,7 @@ Arguments parseArguments(int argc, char** argv, const std::vector<std::string>& 
                 if (i + 1 >= argc)
                     throw ConfigError("--" + name + ": expected a value after it");
                 args.options[name] = argv[++i];
+                args.optionsInOrder.emplace_back(name, args.options[name]);
             }
         } else if (word.find('=') != std::string::npos) {
             args.overrides.push_back(word);

@@ -15,13 +15,16 @@ namespace grokscope::cli {
 struct Arguments {
     std::string command;
     std::vector<std::string> positional;
-    std::map<std::string, std::string> options;  // --name value
+    std::map<std::string, std::string> options;  // --name value (the last one given)
+    std::vector<std::pair<std::string, std::string>> optionsInOrder;  // every --name value, repeats too
     std::vector<std::string> overrides;          // --set k=v and bare k=v
     std::vector<std::string> flags;              // --name without value
 
     bool has(const std::string& name) const;
     std::optional<std::string> option(const std::string& name) const;
     long integerOption(const std::string& name, long fallback) const;
+    // Every value of a repeatable option (--sbatch-arg A --sbatch-arg B), in order.
+    std::vector<std::string> optionValues(const std::string& name) const;
 };
 
 // `valuelessFlags` stand alone; each of `valueOptions` takes the next argument (or

@@ -5,8 +5,10 @@
 
 #include "cli_commands.h"
 #include "cli_experiment.h"
+#include "cli_experiment_status.h"
 #include "cli_forecast.h"
 #include "cli_replicate.h"
+#include "cli_slurm.h"
 #include "cli_stop_signal.h"
 #include "cli_usage.h"
 #include "io/config_json.h"
@@ -33,6 +35,9 @@ Command commandNamed(const std::string& name)
         {"experiment", experimentCommand},
         {"replicate", replicateCommand},
         {"experiment-summary", experimentSummaryCommand},
+        {"experiment-status", experimentStatusCommand},
+        {"experiment-cancel", experimentCancelCommand},
+        {"experiment-task", experimentTaskCommand},
         {"config", configCommand},
         {"presets", presetsCommand},
         {"keys", keysCommand},

@@ -1,10 +1,12 @@
 #include "cli_experiment.h"
 
+#include "cli_slurm.h"
 #include "cli_stop_signal.h"
 #include "experiment_console.h"
 #include "experiment_runner.h"
 #include "io/config_json.h"
 #include "local_process_scheduler.h"
+#include "slurm_backend.h"
 
 #include <algorithm>
 #include <iostream>
@@ -49,6 +51,17 @@ int runExperimentInConsole(const experiment::ExperimentSpec& spec, const fs::pat
 
 namespace {
 
+// What the summary reads: the logs, and for a Slurm experiment the tasks' exit files
+// too, which say what the local runner would have known about a failed child.
+std::vector<experiment::RunRecord> summaryRecords(const experiment::ExperimentSpec& spec, const fs::path& directory)
+{
+    const auto runs = experiment::planRuns(spec, directory);
+    std::error_code error;
+    if (fs::exists(experiment::SlurmLayout(directory).submissions, error))
+        return experiment::slurmSummaryRecords(spec, runs, directory);
+    return experiment::inspectRuns(spec, runs);
+}
+
 // --summary-only reads what ran in DIR: a DIR that is not there is a mistyped path.
 void requireExperimentDirectory(const fs::path& directory)
 {
@@ -77,13 +90,15 @@ int experimentCommand(const Arguments& args)
     const long jobs = args.integerOption("jobs", defaultJobs);
     if (jobs < 1 || jobs > 1024)
         throw ConfigError("--jobs: expected 1 to 1024, got " + std::to_string(jobs));
+    const bool slurm = usesSlurmBackend(args);
     const experiment::ExperimentSpec spec = experiment::loadSpec(args.positional.front());
     if (args.has("summary-only")) {
         requireExperimentDirectory(*out);
-        const auto runs = experiment::planRuns(spec, *out);
-        std::cout << experiment::writeSummary(spec, *out, experiment::inspectRuns(spec, runs));
+        std::cout << experiment::writeSummary(spec, *out, summaryRecords(spec, *out));
         return 0;
     }
+    if (slurm)
+        return experimentOnSlurm(spec, args);
     return runExperimentInConsole(spec, *out, static_cast<int>(jobs), args.has("quiet"));
 }
 
@@ -98,8 +113,7 @@ int experimentSummaryCommand(const Arguments& args)
     if (!fs::exists(specFile))
         throw ConfigError(specFile.string() + ": not found; is " + directory.string() + " an experiment directory?");
     const experiment::ExperimentSpec spec = experiment::loadSpec(specFile.string());
-    const auto runs = experiment::planRuns(spec, directory);
-    std::cout << experiment::writeSummary(spec, directory, experiment::inspectRuns(spec, runs));
+    std::cout << experiment::writeSummary(spec, directory, summaryRecords(spec, directory));
     return 0;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // grokscope-cli experiment SPEC.json --out DIR: many seeds × arms, run as parallel
-// child processes, resumable, with a statistical summary per arm.
+// child processes (or, with --backend slurm, as job arrays: cli_slurm.h), resumable,
+// with a statistical summary per arm.
 
 #include "cli_arguments.h"
 #include "experiment_spec.h"

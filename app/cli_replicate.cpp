@@ -1,6 +1,7 @@
 #include "cli_replicate.h"
 
 #include "cli_experiment.h"
+#include "cli_slurm.h"
 #include "experiment_directory.h"
 #include "io/config_json.h"
 #include "io/input_file.h"
@@ -94,6 +95,43 @@ report::FigureSectionWriter figureWriter()
 #endif
 }
 
+// Submits every protocol experiment as job arrays; with --wait, follows them all and
+// then writes the report as `--report-only` would.
+int replicateOnSlurm(const Arguments& args, const fs::path& out, int seeds)
+{
+    experiment::SlurmSubmitOptions options;
+    options.slurm = slurmOptionsFromArguments(args, std::nullopt);
+    options.retryFailed = args.has("retry-failed");
+    options.executable = thisExecutable();
+    const fs::path directory = prepareSlurmDirectory(out);
+    std::vector<std::pair<experiment::ExperimentSpec, fs::path>> experiments;
+    for (const std::string& name : report::protocolNames()) {
+        experiments.emplace_back(report::protocolSpec(name, seeds), directory / name);
+        std::cout << "\n== " << name << " ==\n";
+        submitExperimentInConsole(experiments.back().first, experiments.back().second, options);
+    }
+    const std::string reportCommand = "grokscope-cli replicate --report-only --seeds " + std::to_string(seeds)
+                                      + " --out " + directory.string();
+    if (!args.has("wait")) {
+        std::cout << "\nfollow each with grokscope-cli experiment-status " << directory.string()
+                  << "/<experiment> --watch; when they have ended: " << reportCommand << "\n";
+        return 0;
+    }
+    const int code = waitForExperiments(experiments, args.has("quiet"));
+    if (code == 130)
+        return code;
+    std::vector<report::ProtocolExperiment> inspected;
+    for (const auto& [spec, experimentDirectory] : experiments)
+        inspected.push_back(report::inspectProtocol(spec, experimentDirectory));
+    report::ReplicateTiming timing;
+    timing.cores = std::max(1u, std::thread::hardware_concurrency());
+    timing.jobs = static_cast<int>(timing.cores);  // as --report-only says it; Slurm chose the real number
+    timing.cumulativeSeconds = addToCumulativeSeconds(directory, 0.0);
+    const fs::path reportFile = report::writeReplicationReport(directory, inspected, seeds, timing, figureWriter());
+    std::cout << "\nreport: " << reportFile.string() << "\n";
+    return code;
+}
+
 }  // namespace
 
 int replicateCommand(const Arguments& args)
@@ -107,6 +145,7 @@ int replicateCommand(const Arguments& args)
     if (seeds < 2 || seeds > 1000)
         throw ConfigError("--seeds: expected 2 to 1000 (the statistics need at least two runs per arm), got " +
                           std::to_string(seeds));
+    const bool slurm = usesSlurmBackend(args);
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
     const long jobs = args.integerOption("jobs", cores);
     if (jobs < 1 || jobs > 1024)
@@ -118,6 +157,8 @@ int replicateCommand(const Arguments& args)
         throw ConfigError("--out " + directory.string() + ": is not a directory");
     refuseLinksInDirectory(directory);
     fs::create_directories(directory);
+    if (slurm && !reportOnly)
+        return replicateOnSlurm(args, directory, static_cast<int>(seeds));
 
     const auto start = std::chrono::steady_clock::now();
     int exitCode = 0;

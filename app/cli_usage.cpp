@@ -24,11 +24,17 @@ commands:
   experiment  many seeds x arms as parallel runs, resumable, with a summary per arm:
             grokscope-cli experiment SPEC.json --out DIR [--jobs N] [--quiet] [--summary-only]
             rerun the same command to resume; DIR/summary.md, summary.csv, runs.csv
+            on a Slurm cluster: ... --backend slurm [--partition P] [--time T] [--wait] ...
   replicate the paper's whole protocol (experiments/protocol: levers, norm-matched controls, MLP at
             p = 41, sub/mul/S5) with seeds 0..N-1, then DIR/report.md with PNG figures:
             grokscope-cli replicate --seeds 10 --out DIR [--jobs N] [--quiet] [--report-only]
             rerun the same command to resume; --report-only rewrites the report from what has ended
+            on a Slurm cluster: ... --backend slurm [Slurm options as for experiment] [--wait]
   experiment-summary  recompute an experiment's summary from its logs: grokscope-cli experiment-summary DIR
+  experiment-status  one line per run (pending, running, grokked, failed, ...), local or Slurm:
+            grokscope-cli experiment-status DIR [--watch [SECONDS]]
+  experiment-cancel  cancel an experiment's Slurm tasks that are queued or running:
+            grokscope-cli experiment-cancel DIR
   config    print the resolved config of a preset plus overrides as JSON
   presets   list the built-in presets
   keys      list every config key with its default and meaning
@@ -102,15 +108,33 @@ leave-one-seed-out.
          {"all-evaluations"}},
         {"experiment",
          R"(usage: grokscope-cli experiment SPEC.json --out DIR [--jobs N] [--quiet] [--summary-only]
+       grokscope-cli experiment SPEC.json --out DIR --backend slurm [Slurm options] [--wait]
 Runs many seeds x arms as parallel child processes and writes DIR/summary.md,
 summary.csv and runs.csv. Rerun the same command to resume.
   --out DIR         the experiment's directory (required)
   --jobs N          runs at once, 1 to 1024 (default: the number of cores)
   --quiet           print only the plan, skips and errors
   --summary-only    rewrite the summary from the runs in DIR, running nothing
+  --backend local|slurm   local child processes (default), or Slurm job arrays
+With --backend slurm each arm is one job array (task id = the seed's index in the
+spec); DIR must be on a filesystem the nodes share. The spec's "slurm" object sets
+the same options; the flags override it:
+  --partition P       sbatch --partition (default: the cluster's)
+  --time T            time limit per run, e.g. 0:30:00 (default: the partition's)
+  --cpus-per-task N   default 1 (each run uses 1 thread)
+  --mem SIZE          memory per run, e.g. 2G (default: the cluster's)
+  --max-running N     tasks of an array running at once (sbatch --array=...%N)
+  --account A  --qos Q
+  --sbatch-arg ARG    one more sbatch option, e.g. --sbatch-arg=--exclusive (repeatable)
+  --retry-failed      resubmit failed runs too (a rerun resubmits stopped and cancelled ones)
+  --wait              follow the tasks until they end, then write the summary
+Without --wait it submits and returns; `experiment-status DIR` follows the runs,
+`experiment-cancel DIR` cancels them, and rerunning the command resubmits what was
+cancelled or stopped (resuming from checkpoints).
 )",
-         {"out", "jobs"},
-         {"quiet", "summary-only"}},
+         {"out", "jobs", "backend", "partition", "time", "cpus-per-task", "mem", "max-running", "account", "qos",
+          "sbatch-arg"},
+         {"quiet", "summary-only", "retry-failed", "wait"}},
         {"replicate",
          R"(usage: grokscope-cli replicate --out DIR [--seeds N] [--jobs N] [--quiet] [--report-only]
 Runs the paper's whole protocol (experiments/protocol) with seeds 0..N-1 into
@@ -121,12 +145,42 @@ Rerun the same command to resume.
   --jobs N          runs at once, 1 to 1024 (default: the number of cores)
   --quiet           print only the plan, skips and errors
   --report-only     rewrite the report from the runs that have ended, running nothing
+  --backend local|slurm   local child processes (default), or Slurm job arrays: the
+                    Slurm options of `experiment --help`, and --wait to follow the
+                    tasks and write the report when they end
 )",
-         {"out", "seeds", "jobs"},
-         {"quiet", "report-only"}},
+         {"out", "seeds", "jobs", "backend", "partition", "time", "cpus-per-task", "mem", "max-running", "account",
+          "qos", "sbatch-arg"},
+         {"quiet", "report-only", "retry-failed", "wait"}},
         {"experiment-summary",
          R"(usage: grokscope-cli experiment-summary DIR
 Recomputes DIR/summary.md, summary.csv and runs.csv from the experiment's logs.
+)",
+         {},
+         {}},
+        {"experiment-status",
+         R"(usage: grokscope-cli experiment-status DIR [--watch [SECONDS]]
+Lists every run of the experiment in DIR, local or Slurm, one line each:
+  <arm>  seed <s>  pending | running at step N | grokked at T | finished |
+                   failed with exit code N | cancelled | stopped at step N | not submitted
+then a count per arm. From the run logs, the tasks' exit files and squeue.
+  --watch [SECONDS]   repeat every SECONDS (default 5) until no run is pending or running
+)",
+         {"watch"},
+         {"watch"}},
+        {"experiment-cancel",
+         R"(usage: grokscope-cli experiment-cancel DIR
+Cancels (scancel) every Slurm array of the experiment in DIR that has tasks queued
+or running. Running runs checkpoint and stop; rerunning the experiment command
+resubmits them.
+)",
+         {},
+         {}},
+        {"experiment-task",
+         R"(usage: grokscope-cli experiment-task DIR ARM_INDEX SEED_INDEX
+What each Slurm array task runs (DIR/slurm/<arm>.sbatch): one run of the experiment
+in DIR, planned from DIR/spec.json, started or resumed as `run`/`resume` would, its
+output appended to DIR/<arm>/seed_<s>.log; then DIR/slurm/exit/<arm>_<seed>.json.
 )",
          {},
          {}},

@@ -76,7 +76,13 @@ void prepareDirectory(const ExperimentSpec& spec, const fs::path& outDirectory)
         } catch (const InputError& e) {
             throw ConfigError(std::string(e.what()) + "; is this an experiment directory?");
         }
-        if (existing != spec.source)
+        // The "slurm" object says only how runs are submitted: a rerun may change it.
+        auto computed = [](nlohmann::json document) {
+            if (document.is_object())
+                document.erase("slurm");
+            return document;
+        };
+        if (computed(existing) != computed(spec.source))
             throw ConfigError(copy.string() + " holds a different experiment spec than " + spec.origin
                               + "; choose another --out, or put the old spec back to continue that experiment");
         return;

@@ -91,17 +91,18 @@ bool isReservedName(const std::string& name)
            || (lower.size() > partial.size() && lower.compare(lower.size() - partial.size(), partial.size(), partial) == 0);
 }
 
-// Why an arm name cannot be the arm's directory, or nullopt. Beyond a plain name, the
-// name is kept to characters that need no quoting in CSV, Markdown or a shell.
+// Why an arm name cannot be the arm's directory, or nullopt. Beyond a plain name, only
+// '|' is refused: it would split the summary's Markdown tables. Shell metacharacters
+// are fine: no shell ever sees a name (both backends pass paths as argv; the Slurm
+// scripts hold no user text), CSV cells are quoted (csvField).
 std::optional<std::string> armNameProblem(const std::string& name)
 {
     if (const auto problem = plainNameProblem(name))
         return quotedForMessage(name) + " names the arm's directory and " + *problem;
     if (name.size() > 100)
         return "is longer than 100 characters";
-    for (char c : name)
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '+'))
-            return quotedForMessage(name) + " is also a directory name: use letters, digits and - _ . + only";
+    if (name.find('|') != std::string::npos)
+        return quotedForMessage(name) + " contains '|', which would split the summary's tables";
     if (isReservedName(name))
         return quotedForMessage(name) + " is the name of a file the experiment writes in its directory; choose another";
     return std::nullopt;
@@ -116,7 +117,7 @@ ExperimentSpec parseSpec(const nlohmann::json& document, const std::string& orig
         throw ConfigError(origin + ": expected a JSON object with \"preset\", \"seeds\" and \"arms\"");
     r.onlyKeys(document, "",
                {"name", "preset", "seeds", "seed_count", "vary_data_seed", "overrides", "arms", "baseline",
-                "description"});
+                "description", "slurm"});
     ExperimentSpec spec;
     spec.source = document;
     spec.origin = origin;
@@ -215,6 +216,8 @@ ExperimentSpec parseSpec(const nlohmann::json& document, const std::string& orig
             at = *next;
         }
     }
+    if (document.contains("slurm"))
+        spec.slurm = parseSlurmOptions(document["slurm"], origin + ": slurm");
     if (document.contains("baseline")) {
         const std::string baseline = r.text(document, "baseline", "", true);
         const auto index = armIndex(baseline);

@@ -3,8 +3,11 @@
 // (README, "Experiments"). This file parses and checks the spec; experiment_plan.h
 // resolves it into one validated TrainConfig per (arm, seed).
 
+#include "slurm_options.h"
+
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,6 +29,9 @@ struct ExperimentSpec {
     std::vector<std::pair<std::string, nlohmann::json>> overrides;
     std::vector<ArmSpec> arms;
     std::size_t baselineArm = 0;
+    // The "slurm" object: how `--backend slurm` submits the runs. It changes nothing
+    // the runs compute, so a rerun may change it (prepareDirectory ignores it).
+    std::optional<SlurmOptions> slurm;
     nlohmann::json source;  // the spec as written, copied to DIR/spec.json
     std::string origin;     // the file it came from, for error messages
 };

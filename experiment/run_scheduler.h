@@ -1,8 +1,10 @@
 #pragma once
 // Where an experiment's runs train. The runner (experiment_runner.h) decides what to
 // launch and when; a scheduler only carries one planned run out and reports how it
-// ended. LocalProcessScheduler runs each as a child process of this machine; a
-// cluster backend (a batch queue) implements the same three calls.
+// ended. LocalProcessScheduler runs each as a child process of this machine. The
+// Slurm backend (slurm_backend.h) does not go through this interface: it hands whole
+// arrays to Slurm, which schedules them (norm references as dependencies), and
+// follows the runs through experiment_status.h; launchArguments() is shared by both.
 
 #include "experiment_plan.h"
 

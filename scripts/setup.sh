@@ -11,6 +11,9 @@ packages=(
   libtorch-dev libopenblas0-pthread libeigen3-dev nlohmann-json3-dev
   qt6-base-dev qt6-svg-dev libqcustomplot-dev
   xvfb xauth
+  # The slurm tests start a private Slurm from these (tests/slurm/slurm_cluster.h); the
+  # packages start no service and create no /etc/slurm/slurm.conf, and none is written here.
+  slurmctld slurmd slurm-client
 )
 
 missing=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what is missing, build, and run every test CI can afford (labels unit,
-# slow and gui; GUI tests use Qt's offscreen platform, so no display is needed).
+# slow, gui and slurm; GUI tests use Qt's offscreen platform, so no display is needed;
+# the slurm tests start their own slurmctld and slurmd on loopback).
 # GROKSCOPE_SANITIZE_TESTS=1 adds the sanitizer stage: the unit label (the fuzz corpus
 # included) again in an AddressSanitizer + UndefinedBehaviorSanitizer build in
 # build-asan/. It is off by default until its time in CI is measured (README,

@@ -12,8 +12,12 @@
 
 namespace {
 
-const QStringList kCommands = {"run",    "resume",    "dataset",            "summary", "forecast", "experiment",
-                               "replicate", "experiment-summary", "config", "presets", "keys"};
+const QStringList kCommands = {"run",       "resume",           "dataset",           "summary",
+                               "forecast",  "experiment",       "replicate",         "experiment-summary",
+                               "experiment-status", "experiment-cancel", "config", "presets", "keys"};
+// Commands with their own --help that the overview leaves out: the Slurm backend's
+// batch scripts run experiment-task, a user does not.
+const QStringList kHiddenCommands = {"experiment-task"};
 
 CliResult runCliIn(const QTemporaryDir& directory, const QStringList& arguments)
 {
@@ -37,7 +41,7 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("command");
         QTest::addColumn<QStringList>("extra");
-        for (const QString& command : kCommands) {
+        for (const QString& command : kCommands + kHiddenCommands) {
             QTest::newRow(qPrintable(command + " --help")) << command << QStringList{"--help"};
             QTest::newRow(qPrintable(command + " -h")) << command << QStringList{"-h"};
         }
@@ -65,7 +69,7 @@ private Q_SLOTS:
     void unknownOptionIsAOneLineUsageError_data()
     {
         QTest::addColumn<QString>("command");
-        for (const QString& command : kCommands)
+        for (const QString& command : kCommands + kHiddenCommands)
             QTest::newRow(qPrintable(command)) << command;
     }
 
@@ -114,6 +118,8 @@ private Q_SLOTS:
             QCOMPARE(result.exitCode, 0);
             for (const QString& command : kCommands)
                 QVERIFY2(result.output.contains(QStringLiteral("\n  ") + command + ' '), qPrintable(command));
+            for (const QString& command : kHiddenCommands)
+                QVERIFY2(!result.output.contains(command), qPrintable(command));
         }
         const CliResult none = runCliWithin({}, 60000);
         QCOMPARE(none.exitCode, 2);
