@@ -125,6 +125,19 @@ QProcessEnvironment SlurmCluster::environment() const
     return environment;
 }
 
+bool SlurmCluster::waitUntilGone(const QString& job, int timeoutMs) const
+{
+    QElapsedTimer waited;
+    waited.start();
+    while (waited.elapsed() < timeoutMs) {
+        const SlurmCommandResult queued = run("squeue", {"-h", "-j", job, "-o", "%i"});
+        if (queued.exitCode == 0 && queued.output.trimmed().isEmpty())
+            return true;
+        QThread::msleep(100);
+    }
+    return false;
+}
+
 SlurmCommandResult SlurmCluster::run(const QString& program, const QStringList& arguments, int timeoutMs) const
 {
     QProcess process;

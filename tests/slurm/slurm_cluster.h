@@ -68,6 +68,8 @@ public:
     SlurmCommandResult run(const QString& program, const QStringList& arguments, int timeoutMs = 15000) const;
     // The last lines of the daemons' output and logs, for failure messages.
     QString logTail(int lines = 12) const;
+    // True once squeue lists no task of `job` (pending, running or completing).
+    bool waitUntilGone(const QString& job, int timeoutMs) const;
 
 private:
     enum class Launch { Up, PortTaken, Failed };

@@ -70,7 +70,6 @@ private Q_SLOTS:
 
 private:
     // Until no task of `job` is pending, running or completing; false after `timeoutMs`.
-    bool waitUntilGone(const QString& job, int timeoutMs);
     QString submit(const QStringList& arguments);
     // Submits stubborn.sh (below), which ignores TERM, and returns its pid once it runs.
     pid_t startStubbornJob(const QString& out);
@@ -102,19 +101,6 @@ QString TestSlurmCluster::submit(const QStringList& arguments)
     return submitted.output.trimmed();
 }
 
-bool TestSlurmCluster::waitUntilGone(const QString& job, int timeoutMs)
-{
-    QElapsedTimer waited;
-    waited.start();
-    while (waited.elapsed() < timeoutMs) {
-        const SlurmCommandResult queued = cluster_.run("squeue", {"-h", "-j", job, "-o", "%i"});
-        if (queued.exitCode == 0 && queued.output.trimmed().isEmpty())
-            return true;
-        QTest::qWait(100);
-    }
-    return false;
-}
-
 void TestSlurmCluster::arrayTasksEndWithTheirExitCodes()
 {
     // Task i writes its arguments to out/task_i.txt and exits with 7 * i. The second
@@ -129,7 +115,7 @@ void TestSlurmCluster::arrayTasksEndWithTheirExitCodes()
     clock.start();
     const QString job = submit({"--array=0-2", "--output=" + out + "/%A_%a.out", work_.filePath("array.sh"), out, tricky});
     QVERIFY(!job.isEmpty());
-    QVERIFY2(waitUntilGone(job, 60000), qPrintable("array " + job + " still queued after 60 s\n" + cluster_.logTail()));
+    QVERIFY2(cluster_.waitUntilGone(job, 60000), qPrintable("array " + job + " still queued after 60 s\n" + cluster_.logTail()));
     qInfo("3-task trivial array done %lld ms after sbatch", clock.elapsed());
 
     for (int task = 0; task < 3; ++task)
@@ -172,7 +158,7 @@ void TestSlurmCluster::scancelSendsTermToARunningTask()
     qInfo("single task running %lld ms after sbatch", clock.elapsed());
 
     QCOMPARE(cluster_.run("scancel", {job + "_0"}).exitCode, 0);
-    QVERIFY2(waitUntilGone(job, 30000), "the cancelled task is still in the queue after 30 s");
+    QVERIFY2(cluster_.waitUntilGone(job, 30000), "the cancelled task is still in the queue after 30 s");
     QCOMPARE(readFile(out + "/events"), QString("started\nterm\n"));
     const auto ends = taskEnds(cluster_.run("scontrol", {"-o", "show", "job", job}));
     QCOMPARE(ends.size(), std::size_t(1));

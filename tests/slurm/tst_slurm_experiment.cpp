@@ -72,7 +72,6 @@ private:
     // Runs `pair` (kPairSpec) through both backends once; the tests that need it share it.
     void runPairExperiment();
     QString status(const QString& experiment);
-    bool waitUntilNothingQueued(const QString& job, int timeoutMs);
     QString submittedJob(const QString& experiment, int arm);
 
     SlurmCluster cluster_;
@@ -123,19 +122,6 @@ QString TestSlurmExperiment::status(const QString& experiment)
     if (listed.exitCode != 0)
         qWarning("experiment-status exited %d: %s", listed.exitCode, qPrintable(listed.output));
     return listed.output;
-}
-
-bool TestSlurmExperiment::waitUntilNothingQueued(const QString& job, int timeoutMs)
-{
-    QElapsedTimer waited;
-    waited.start();
-    while (waited.elapsed() < timeoutMs) {
-        const SlurmCommandResult queued = cluster_.run("squeue", {"-h", "-j", job, "-o", "%i"});
-        if (queued.exitCode == 0 && queued.output.trimmed().isEmpty())
-            return true;
-        QTest::qWait(100);
-    }
-    return false;
 }
 
 // The array id of arm `arm`'s latest submission, or empty.
@@ -315,7 +301,7 @@ void TestSlurmExperiment::cancelledTaskResumesFromItsCheckpoint()
     const QString running = status(experiment);
     QVERIFY2(statusLine(running, "baseline", 0).startsWith("running at step "), qPrintable(running));
     QCOMPARE(cluster_.run("scancel", {job + "_0"}).exitCode, 0);
-    QVERIFY2(waitUntilNothingQueued(job, 30000), "the cancelled task is still queued after 30 s");
+    QVERIFY2(cluster_.waitUntilGone(job, 30000), "the cancelled task is still queued after 30 s");
 
     const RunLog stopped = runLog(run.string());
     const RunEvent* stop = stopped.firstEvent("stopped");
@@ -416,7 +402,7 @@ void TestSlurmExperiment::experimentCancelCancelsQueuedTasks()
     const CliRun cancelled = cli({"experiment-cancel", experiment}, 60000);
     QVERIFY2(cancelled.exitCode == 0, qPrintable(cancelled.output));
     QVERIFY2(cancelled.output.contains(job), qPrintable(cancelled.output));
-    QVERIFY2(waitUntilNothingQueued(job, 30000), "tasks still queued 30 s after experiment-cancel");
+    QVERIFY2(cluster_.waitUntilGone(job, 30000), "tasks still queued 30 s after experiment-cancel");
 
     listing = status(experiment);
     qInfo("after experiment-cancel:\n%s", qPrintable(listing));
