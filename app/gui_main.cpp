@@ -2,13 +2,15 @@
 // and its panels live in ui/.
 //
 //   grokscope [--preset NAME] [--set key=value]... [--steps N] [--autostart]
-//             [--open RUN_DIR] [--overlay RUN_DIR]... [--runs-dir DIR] [--dark]
+//             [--open RUN_DIR] [--overlay RUN_DIR]... [--open-experiment DIR]
+//             [--runs-dir DIR] [--dark]
 //             [--log-step] [--smooth] [--stall-report] [--size WxH]
 //             [--screenshot FILE.png] [--export-charts FILE.{png,svg,pdf}] [--quit]
 
 #include "chart_board.h"
 #include "config/build_info.h"
 #include "config_editor.h"
+#include "experiment_monitor.h"
 #include "main_window.h"
 #include "message_text.h"
 #include "stall_monitor.h"
@@ -50,6 +52,9 @@ int main(int argc, char* argv[])
                                   QStringLiteral("dir"));
     const QCommandLineOption overlay(QStringLiteral("overlay"),
                                      QApplication::translate("main", "Overlay a saved run (repeatable)."), QStringLiteral("dir"));
+    const QCommandLineOption openExperiment(QStringLiteral("open-experiment"),
+                                            QApplication::translate("main", "Follow an experiment directory."),
+                                            QStringLiteral("dir"));
     const QCommandLineOption runsDir(QStringLiteral("runs-dir"),
                                      QApplication::translate("main", "Folder that new runs are written to."),
                                      QStringLiteral("dir"));
@@ -68,8 +73,8 @@ int main(int argc, char* argv[])
     const QCommandLineOption smooth(QStringLiteral("smooth"), QApplication::translate("main", "Show smoothed curves."));
     const QCommandLineOption stall(QStringLiteral("stall-report"),
                                    QApplication::translate("main", "Print the longest event-loop stall on exit."));
-    parser.addOptions({preset, set, steps, autostart, open, overlay, runsDir, dark, light, screenshot, exportCharts, quit,
-                       size, stall, logStep, smooth});
+    parser.addOptions({preset, set, steps, autostart, open, overlay, openExperiment, runsDir, dark, light, screenshot,
+                       exportCharts, quit, size, stall, logStep, smooth});
     parser.process(app);
 
     MainWindow window;
@@ -126,6 +131,13 @@ int main(int argc, char* argv[])
         if (!error.isEmpty())
             return refuseRun(error);
     }
+    if (parser.isSet(openExperiment)) {  // not an experiment directory: bad input, exit 2
+        const QString error = window.openExperiment(parser.value(openExperiment));
+        if (!error.isEmpty()) {
+            std::fprintf(stderr, "error: %s\n", qPrintable(error));
+            return 2;
+        }
+    }
     window.show();
 
     // Measured while training only: start-up and the final join are not interaction.
@@ -172,6 +184,10 @@ int main(int argc, char* argv[])
                 window.close();
             }
         });
+    } else if (parser.isSet(openExperiment) && (parser.isSet(screenshot) || parser.isSet(exportCharts))) {
+        // The experiment's rows come from a worker thread: wait for the first reading.
+        QObject::connect(window.experimentMonitor(), &ExperimentMonitor::refreshed, &window,
+                         [&] { QTimer::singleShot(200, &window, finish); }, Qt::SingleShotConnection);
     } else if (parser.isSet(screenshot) || parser.isSet(exportCharts)) {
         QTimer::singleShot(500, &window, finish);
     }

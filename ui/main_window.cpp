@@ -172,6 +172,7 @@ void MainWindow::buildMenus()
     });
     file->addAction(tr("Clear overlays"), this, [this] { m_board->clearOverlays(); });
     file->addAction(tr("&Continue a saved run…"), this, &MainWindow::resumeSavedInteractively);
+    file->addAction(tr("Open e&xperiment…"), this, &MainWindow::openExperimentInteractively);
     file->addSeparator();
     file->addAction(tr("Export &all charts…"), QKeySequence(Qt::CTRL | Qt::Key_E), this, &MainWindow::exportAllInteractively);
     file->addAction(tr("Export run &log (CSV + JSON)…"), this, &MainWindow::exportRunLogInteractively);

@@ -23,6 +23,7 @@ namespace grokscope::ui {
 
 class ChartBoard;
 class ConfigEditor;
+class ExperimentMonitor;
 class InterventionPanel;
 class RunControls;
 class RunReplayer;
@@ -59,6 +60,10 @@ public:
     // The same pair for a dotted overlay of a saved run.
     QString loadOverlay(const QString& directory);
     bool overlayRun(const QString& directory);
+    // Follows an experiment directory (DIR/spec.json) in the Experiment dock; returns ""
+    // or why not, on one line naming the directory. Its runs open like a saved run.
+    QString openExperiment(const QString& directory);
+    ExperimentMonitor* experimentMonitor() const { return m_experiment; }
     // Exports every chart to one file (.png, .svg or .pdf); returns an error or "".
     QString exportAllCharts(const QString& path);
     // Writes the whole window to a PNG after repainting the charts.
@@ -90,6 +95,7 @@ private:
     void resumeSavedInteractively();
     QString newRunDirectory(const grokscope::TrainConfig& config) const;
     QString askRunDirectory(const QString& title);
+    void openExperimentInteractively();
     void showError(const QString& message);
     void restoreSettings();
     void saveSettings();
@@ -101,6 +107,7 @@ private:
     InterventionPanel* m_interventions = nullptr;
     QListWidget* m_events = nullptr;
     RunReplayer* m_replayer = nullptr;
+    ExperimentMonitor* m_experiment = nullptr;  // made when an experiment is first opened
     QLabel* m_stepLabel = nullptr;
     QLabel* m_speedLabel = nullptr;
     QLabel* m_phaseLabel = nullptr;

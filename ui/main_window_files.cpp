@@ -1,12 +1,13 @@
 // MainWindow's saved runs and files: opening, replaying and overlaying a saved run,
-// continuing one, dropping run folders on the window, and exporting the charts and
-// the run log. The window's construction and the live session's wiring are in
+// continuing one, dropping run folders on the window, following an experiment
+// directory, and exporting the charts and the run log. The window's construction and the live session's wiring are in
 // main_window.cpp.
 #include "main_window.h"
 
 #include "chart_board.h"
 #include "chart_exporter.h"
 #include "config_editor.h"
+#include "experiment_monitor.h"
 #include "message_text.h"
 #include "run_log_exporter.h"
 #include "run_replayer.h"
@@ -18,6 +19,7 @@
 #include "qcustomplot_include.h"
 
 #include <QDir>
+#include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
@@ -132,6 +134,52 @@ bool MainWindow::overlayRun(const QString& directory)
     if (!error.isEmpty())
         showError(tr("Cannot overlay %1: %2").arg(QDir::toNativeSeparators(directory), error));
     return error.isEmpty();
+}
+
+QString MainWindow::openExperiment(const QString& directory)
+{
+    if (!m_experiment) {
+        m_experiment = new ExperimentMonitor(this);
+        auto* dock = new QDockWidget(tr("Experiment"), this);
+        dock->setObjectName(QStringLiteral("experimentDock"));
+        dock->setWidget(m_experiment);
+        addDockWidget(Qt::RightDockWidgetArea, dock);
+        dock->hide();
+        // A run of the experiment opens the way File > Open saved run does.
+        connect(m_experiment, &ExperimentMonitor::runActivated, this,
+                [this](const QString& run) { openRun(run, ReplayMode::Instant); });
+    }
+    const QString error = m_experiment->open(directory);
+    if (error.isEmpty()) {
+        auto* dock = findChild<QDockWidget*>(QStringLiteral("experimentDock"));
+        dock->show();
+        // Once the first rows are in: wide enough for every column, up to a third of the
+        // window; the left docks keep their widths as far as the charts' minimum allows.
+        connect(m_experiment, &ExperimentMonitor::refreshed, this, [this, dock] {
+            QList<QDockWidget*> docks{dock};
+            QList<int> widths{std::min(m_experiment->preferredWidth(), width() / 3)};
+            for (QDockWidget* other : findChildren<QDockWidget*>())
+                if (other != dock && other->isVisible() && !other->isFloating()
+                    && dockWidgetArea(other) == Qt::LeftDockWidgetArea) {
+                    docks << other;
+                    widths << other->width();
+                }
+            resizeDocks(docks, widths, Qt::Horizontal);
+        }, Qt::SingleShotConnection);
+        m_lastFolder = QFileInfo(directory).absolutePath();
+    }
+    return error;
+}
+
+void MainWindow::openExperimentInteractively()
+{
+    const QString start = m_lastFolder.isEmpty() ? m_runsDirectory : m_lastFolder;
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open an experiment directory"), start);
+    if (dir.isEmpty())
+        return;
+    const QString error = openExperiment(dir);
+    if (!error.isEmpty())
+        showError(error);
 }
 
 QString MainWindow::askRunDirectory(const QString& title)
