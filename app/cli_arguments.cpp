@@ -48,9 +48,14 @@ Arguments parseArguments(int argc, char** argv, const std::vector<std::string>& 
     Arguments args;
     if (argc > 1)
         args.command = argv[1];
+    bool optionsEnded = false;
     for (int i = 2; i < argc; ++i) {
         const std::string word = argv[i];
-        if (word.rfind("--", 0) == 0) {
+        if (optionsEnded) {
+            args.positional.push_back(word);  // after "--": a path, even with '=' or a leading '-'
+        } else if (word == "--") {
+            optionsEnded = true;
+        } else if (word.rfind("--", 0) == 0) {
             const std::string name = word.substr(2);
             const auto equals = name.find('=');
             if (equals != std::string::npos && name.substr(0, equals) == "set") {

@@ -27,6 +27,7 @@ struct Arguments {
     std::vector<std::string> optionValues(const std::string& name) const;
 };
 
+// After a bare "--" every word is positional (a path may hold '=' or start with '-').
 // `valuelessFlags` stand alone; each of `valueOptions` takes the next argument (or
 // --name=value). Any other --name is kept as a flag, so requireKnownOptions names it
 // instead of it swallowing the next word.

@@ -75,8 +75,7 @@ experiment::SlurmOptions slurmOptionsFromArguments(const Arguments& args,
     const std::vector<std::string> extra = args.optionValues("sbatch-arg");
     if (!extra.empty()) {
         for (const std::string& arg : extra)
-            if (arg.empty())
-                throw ConfigError("--sbatch-arg: expected an sbatch option, e.g. --sbatch-arg=--exclusive");
+            experiment::checkSbatchArgument(arg, "--sbatch-arg");
         options.sbatchArgs = extra;  // the flags replace the spec's list
     }
     return options;
@@ -272,6 +271,10 @@ int experimentTaskCommand(const Arguments& args)
     const std::size_t seedIndex = indexArgument(args.positional[2], "SEED_INDEX");
     const experiment::TaskLaunch task = experiment::prepareTask(directory, arm, seedIndex);
     const std::string job = slurmJob();
+    // A requeued task finds its first attempt's exit file: gone, so that while this
+    // attempt runs the status cannot read it as stopped and a rerun cannot submit it twice.
+    std::error_code ignored;
+    fs::remove(task.exitFile, ignored);
     int code = task.endedExitCode;
     if (!task.launch) {
         std::cout << "experiment-task: " << task.run.directory.string() << " has already ended; nothing to run\n";

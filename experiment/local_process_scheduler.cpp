@@ -21,7 +21,7 @@ std::vector<std::string> launchArguments(const PlannedRun& run, Launch launch)
 {
     if (launch == Launch::Start)
         return {"run", "--config", run.configFile.string(), "--out", run.directory.string(), "--quiet"};
-    return {"resume", run.directory.string(), "--quiet"};
+    return {"resume", "--quiet", "--", run.directory.string()};
 }
 
 bool JobEnd::stoppedCleanly() const

@@ -22,7 +22,8 @@ enum class Launch {
 };
 
 // The grokscope-cli arguments that carry one run out, whatever the backend:
-// `run --config C --out D --quiet` or `resume D --quiet`.
+// `run --config C --out D --quiet` or `resume --quiet -- D` ("--": a directory may
+// hold '=', which would otherwise read as a config override).
 std::vector<std::string> launchArguments(const PlannedRun& run, Launch launch);
 
 // How a submitted run's process ended.

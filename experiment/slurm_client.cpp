@@ -110,7 +110,8 @@ std::vector<std::string> squeueArguments(const std::vector<std::string>& arrayJo
     std::string list;
     for (const std::string& job : arrayJobs)
         list += (list.empty() ? "" : ",") + job;
-    return {"squeue", "--noheader", "--array", "--states=all", "--jobs=" + list,
+    // --all: tasks in hidden partitions, or ones the user's group cannot use, are listed too.
+    return {"squeue", "--all", "--noheader", "--array", "--states=all", "--jobs=" + list,
             "--Format=ArrayJobID:|,ArrayTaskID:|,State:|,Reason:|,exit_code:|"};
 }
 

@@ -42,7 +42,7 @@ std::string batchScriptText(std::size_t arm)
            "# experiment-task runs the run as `grokscope-cli run` or `resume` would, appends its\n"
            "# output to DIR/<arm>/seed_<s>.log and writes DIR/slurm/exit/" + std::to_string(arm)
            + "_<task>.json when it ends.\n"
-           "exec \"$1\" experiment-task \"$2\" " + std::to_string(arm) + " \"$SLURM_ARRAY_TASK_ID\"\n";
+           "exec \"$1\" experiment-task -- \"$2\" " + std::to_string(arm) + " \"$SLURM_ARRAY_TASK_ID\"\n";
 }
 
 std::string arrayIndexList(std::vector<std::size_t> indices)

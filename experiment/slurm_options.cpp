@@ -95,12 +95,26 @@ SlurmOptions parseSlurmOptions(const nlohmann::json& object, const std::string& 
         if (!list.is_array())
             throw ConfigError(at + "sbatch_args: expected a list of strings, got " + list.dump());
         for (const nlohmann::json& item : list) {
-            if (!item.is_string() || item.get<std::string>().empty())
-                throw ConfigError(at + "sbatch_args: expected non-empty strings, got " + item.dump());
+            if (!item.is_string())
+                throw ConfigError(at + "sbatch_args: expected strings, got " + item.dump());
+            checkSbatchArgument(item.get<std::string>(), at + "sbatch_args");
             options.sbatchArgs.push_back(item.get<std::string>());
         }
     }
     return options;
+}
+
+void checkSbatchArgument(const std::string& value, const std::string& what)
+{
+    static const std::set<std::string> owned = {
+        "array", "output", "error", "input", "chdir", "dependency", "kill-on-invalid-dep", "parsable",
+        "wrap", "job-name", "export", "export-file", "wait", "open-mode", "test-only"};
+    const std::string name = value.rfind("--", 0) == 0 ? value.substr(2, value.find('=') - 2) : std::string();
+    if (name.empty() || value.find_first_of("\n\r") != std::string::npos)
+        throw ConfigError(what + ": expected one sbatch option written --name or --name=value, got "
+                          + quotedForMessage(value));
+    if (owned.count(name))
+        throw ConfigError(what + ": --" + name + " is set by the Slurm backend itself and cannot be overridden");
 }
 
 }  // namespace grokscope::experiment

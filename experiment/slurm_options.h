@@ -32,5 +32,10 @@ void checkSlurmMemory(const std::string& value, const std::string& what);
 void checkSlurmName(const std::string& value, const std::string& what);
 void checkCpusPerTask(long value, const std::string& what);
 void checkMaxRunning(long value, const std::string& what);
+// An extra sbatch argument must be one `--name` or `--name=value` token, and not one of
+// the options the backend sets itself (--array, --output, --dependency, …): a bare word
+// would end sbatch's options and become the batch script, and an owned option would
+// silently change which tasks run, where they write, or what they wait for.
+void checkSbatchArgument(const std::string& value, const std::string& what);
 
 }  // namespace grokscope::experiment

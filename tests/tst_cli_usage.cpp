@@ -99,6 +99,24 @@ private Q_SLOTS:
         QVERIFY(!QDir(directory.filePath("x")).exists());
     }
 
+    void aDoubleDashEndsTheOptions()
+    {
+        // A run directory may hold '=' (an arm named lr=0.01): after "--" it is a path,
+        // before it the word reads as a config override. Both backends resume with
+        // `resume --quiet -- DIR`.
+        QTemporaryDir directory;
+        const QString run = directory.filePath("lr=0.01");
+        const CliResult trained =
+            runCliIn(directory, {"run", "--preset", "z23-quick", "--steps", "20", "--quiet", "--out", run});
+        QVERIFY2(trained.exitCode == 0, qPrintable(trained.output));
+        const CliResult withoutDashes = runCliIn(directory, {"resume", run, "--extra-steps", "10", "--quiet"});
+        QCOMPARE(withoutDashes.exitCode, 2);
+        const CliResult resumed = runCliIn(directory, {"resume", "--extra-steps", "10", "--quiet", "--", run});
+        QVERIFY2(resumed.exitCode == 0, qPrintable(resumed.output));
+        const CliResult summary = runCliIn(directory, {"summary", "--", run});
+        QVERIFY2(summary.exitCode == 0 && summary.output.contains("step 30"), qPrintable(summary.output));
+    }
+
     void versionNamesTheRevision()
     {
         for (const QString& option : {QStringLiteral("--version"), QStringLiteral("-V")}) {

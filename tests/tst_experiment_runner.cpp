@@ -219,7 +219,7 @@ void TestExperimentRunner::launchArgumentsAreTheCliCommands()
     run.configFile = "/x/a/seed_1.config.json";
     QCOMPARE(launchArguments(run, Launch::Start),
              (std::vector<std::string>{"run", "--config", "/x/a/seed_1.config.json", "--out", "/x/a/seed_1", "--quiet"}));
-    QCOMPARE(launchArguments(run, Launch::Resume), (std::vector<std::string>{"resume", "/x/a/seed_1", "--quiet"}));
+    QCOMPARE(launchArguments(run, Launch::Resume), (std::vector<std::string>{"resume", "--quiet", "--", "/x/a/seed_1"}));
     JobEnd stopped{true, 130, 0}, failed{true, 3, 0}, killed{false, 0, 9}, interrupted{false, 0, SIGINT};
     QVERIFY(stopped.stoppedCleanly() && interrupted.stoppedCleanly());
     QVERIFY(!failed.stoppedCleanly() && !killed.stoppedCleanly());

@@ -117,7 +117,7 @@ private Q_SLOTS:
         QVERIFY(!parseSubmittedJob("sbatch: error: invalid partition specified: x\n"));
         QVERIFY(!parseSubmittedJob(""));
         QCOMPARE(squeueArguments({"7", "9"}),
-                 (std::vector<std::string>{"squeue", "--noheader", "--array", "--states=all", "--jobs=7,9",
+                 (std::vector<std::string>{"squeue", "--all", "--noheader", "--array", "--states=all", "--jobs=7,9",
                                            "--Format=ArrayJobID:|,ArrayTaskID:|,State:|,Reason:|,exit_code:|"}));
     }
 

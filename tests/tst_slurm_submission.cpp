@@ -85,7 +85,7 @@ private Q_SLOTS:
     {
         const std::string script = batchScriptText(3);
         QVERIFY(script.rfind("#!/bin/sh\n", 0) == 0);
-        QVERIFY(script.find("\nexec \"$1\" experiment-task \"$2\" 3 \"$SLURM_ARRAY_TASK_ID\"\n") != std::string::npos);
+        QVERIFY(script.find("\nexec \"$1\" experiment-task -- \"$2\" 3 \"$SLURM_ARRAY_TASK_ID\"\n") != std::string::npos);
         // Apart from the index, the script of every arm is the same text.
         std::string other = batchScriptText(7);
         std::replace(other.begin(), other.end(), '7', '3');
@@ -180,6 +180,14 @@ private Q_SLOTS:
             {{{"cpus_per_task", 0}}, "s.json: slurm.cpus_per_task: expected 1 to 1024"},
             {{{"max_running", "8"}}, "s.json: slurm.max_running: expected an integer"},
             {{{"sbatch_args", "--exclusive"}}, "s.json: slurm.sbatch_args: expected a list of strings"},
+            // A bare word would end sbatch's options and become the batch script; the
+            // backend's own options would change which tasks run, where, and when.
+            {{{"sbatch_args", {"/shared/other.sh"}}}, "s.json: slurm.sbatch_args: expected one sbatch option"},
+            {{{"sbatch_args", {"-N2"}}}, "s.json: slurm.sbatch_args: expected one sbatch option"},
+            {{{"sbatch_args", {"--dependency=afterok:1"}}}, "s.json: slurm.sbatch_args: --dependency is set by the Slurm backend"},
+            {{{"sbatch_args", {"--array=0-9"}}}, "s.json: slurm.sbatch_args: --array is set by the Slurm backend"},
+            {{{"sbatch_args", {"--output=/elsewhere/%j"}}}, "s.json: slurm.sbatch_args: --output is set by the Slurm backend"},
+            {{{"sbatch_args", {"--chdir"}}}, "s.json: slurm.sbatch_args: --chdir is set by the Slurm backend"},
             {nlohmann::json::array(), "s.json: slurm: expected an object"},
         };
         for (const auto& [slurm, message] : bad) {

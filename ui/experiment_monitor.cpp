@@ -61,6 +61,13 @@ std::vector<experiment::ExperimentRunStatus> readStatuses(const experiment::Expe
     }
 }
 
+// Names may hold '<' and '>': a tooltip is rich text whenever Qt guesses so, so user
+// text is always escaped into a rich one.
+QString plainToolTip(const QString& text)
+{
+    return QStringLiteral("<p style='white-space:pre'>") + text.toHtmlEscaped() + QStringLiteral("</p>");
+}
+
 QTableWidgetItem* cell(const QString& text, Qt::Alignment alignment)
 {
     auto* item = new QTableWidgetItem(text);
@@ -124,9 +131,11 @@ ExperimentMonitor::ExperimentMonitor(QWidget* parent) : QWidget(parent)
     m_table->setToolTip(tr("Double-click a run to open it in the charts"));
     m_counts = new QLabel(this);
     m_counts->setWordWrap(true);
+    m_counts->setTextFormat(Qt::PlainText);  // arm names are user text
     m_counts->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_note = new QLabel(this);
     m_note->setWordWrap(true);
+    m_note->setTextFormat(Qt::PlainText);
     m_note->hide();
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
@@ -182,13 +191,13 @@ QString ExperimentMonitor::open(const QString& directory)
                          .arg(QString::fromStdString(spec.name).toHtmlEscaped(),
                               QDir::toNativeSeparators(m_directory).toHtmlEscaped(),
                               slurm ? tr("Slurm") : tr("local")));
-    m_title->setToolTip(QDir::toNativeSeparators(m_directory));
+    m_title->setToolTip(plainToolTip(QDir::toNativeSeparators(m_directory)));
     m_table->clearContents();
     m_table->setRowCount(int(runs.size()));
     for (std::size_t i = 0; i < runs.size(); ++i) {
         const QString arm = QString::fromStdString(spec.arms[runs[i].arm].name);
         m_table->setItem(int(i), ArmColumn, cell(arm, Qt::AlignLeft));
-        m_table->item(int(i), ArmColumn)->setToolTip(arm);
+        m_table->item(int(i), ArmColumn)->setToolTip(plainToolTip(arm));
         m_table->setItem(int(i), SeedColumn, cell(QString::number(runs[i].seed), Qt::AlignRight));
         m_table->setItem(int(i), StateColumn, cell(tr("reading…"), Qt::AlignLeft));
         for (int column : {StepColumn, TGrokColumn, ExitColumn})
@@ -260,7 +269,7 @@ void ExperimentMonitor::show(const ExperimentSnapshot& snapshot)
                    + tr("Slurm job %1").arg(QString::fromStdString(status.job));
         if (status.resumable)
             tip += (tip.isEmpty() ? QString() : QStringLiteral("\n")) + tr("resumable from its checkpoint");
-        m_table->item(row, StateColumn)->setToolTip(tip);
+        m_table->item(row, StateColumn)->setToolTip(plainToolTip(tip));
         const bool started =
             status.state != experiment::RunState::NotSubmitted && status.state != experiment::RunState::Pending;
         m_table->item(row, StepColumn)->setText(started ? QString::number(status.step) : QString());
