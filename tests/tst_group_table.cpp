@@ -56,6 +56,8 @@ private Q_SLOTS:
     {
         QVERIFY(isPrime(2) && isPrime(23) && isPrime(97) && isPrime(257));
         QVERIFY(!isPrime(1) && !isPrime(91) && !isPrime(256));
+        // Near INT_MAX the trial divisor's square must not overflow (UBSan caught d * d).
+        QVERIFY(isPrime(2147483647) && !isPrime(2147483646) && !isPrime(46337 * 46337));
     }
 
     void additionModPIsAGroup()

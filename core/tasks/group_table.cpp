@@ -10,7 +10,7 @@ bool isPrime(int n)
 {
     if (n < 2)
         return false;
-    for (int d = 2; d * d <= n; ++d)
+    for (int d = 2; d <= n / d; ++d)  // d * d would overflow for n near INT_MAX
         if (n % d == 0)
             return false;
     return true;
