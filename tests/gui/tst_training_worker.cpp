@@ -69,6 +69,16 @@ void blockCheckpoints(const QString& runDirectory)
     QVERIFY(blocker.open(QIODevice::WriteOnly));
 }
 
+// Starts a quick run and pauses it: paused, nothing writes, so a test may swap the
+// checkpoint folder or press a lever before the next step.
+void startPaused(TrainingSession& session, const SessionLog& log, const QString& runDir)
+{
+    session.start(quickConfig(), runDir);
+    QTRY_VERIFY_WITH_TIMEOUT(log.state == SessionState::Running, 20000);
+    session.pause();
+    QTRY_VERIFY_WITH_TIMEOUT(log.state == SessionState::Paused, 20000);
+}
+
 }  // namespace
 
 class TestTrainingWorker : public QObject {
@@ -81,11 +91,9 @@ private Q_SLOTS:
         TrainingSession session;
         SessionLog log(session);
         QSignalSpy failed(&session, &TrainingSession::failed);
-        session.start(quickConfig(), runDir);
-        QTRY_VERIFY_WITH_TIMEOUT(log.state == SessionState::Running, 20000);
-        // Paused, nothing writes while the checkpoint folder is swapped.
-        session.pause();
-        QTRY_VERIFY_WITH_TIMEOUT(log.state == SessionState::Paused, 20000);
+        startPaused(session, log, runDir);
+        if (QTest::currentTestFailed())
+            return;
         blockCheckpoints(runDir);
         session.resume();
 
@@ -120,10 +128,9 @@ private Q_SLOTS:
         TrainingSession session;
         SessionLog log(session);
         QSignalSpy failed(&session, &TrainingSession::failed);
-        session.start(quickConfig(), runDir);
-        QTRY_VERIFY_WITH_TIMEOUT(log.state == SessionState::Running, 20000);
-        session.pause();
-        QTRY_VERIFY_WITH_TIMEOUT(log.state == SessionState::Paused, 20000);
+        startPaused(session, log, runDir);
+        if (QTest::currentTestFailed())
+            return;
         blockCheckpoints(runDir);
         session.stop();  // the final checkpoint fails
         QTRY_VERIFY_WITH_TIMEOUT(log.state == SessionState::Finished, 20000);
@@ -139,10 +146,9 @@ private Q_SLOTS:
         TrainingSession session;
         SessionLog log(session);
         QSignalSpy failed(&session, &TrainingSession::failed);
-        session.start(quickConfig(), runDir);
-        QTRY_VERIFY_WITH_TIMEOUT(log.state == SessionState::Running, 20000);
-        session.pause();
-        QTRY_VERIFY_WITH_TIMEOUT(log.state == SessionState::Paused, 20000);
+        startPaused(session, log, runDir);
+        if (QTest::currentTestFailed())
+            return;
         blockCheckpoints(runDir);
         session.branch(tmp.filePath(QStringLiteral("branch")));
         QTRY_VERIFY_WITH_TIMEOUT(log.state == SessionState::Finished, 20000);
@@ -159,10 +165,9 @@ private Q_SLOTS:
         TrainingSession session;
         SessionLog log(session);
         QSignalSpy failed(&session, &TrainingSession::failed);
-        session.start(quickConfig(), tmp.filePath(QStringLiteral("run")));
-        QTRY_VERIFY_WITH_TIMEOUT(log.state == SessionState::Running, 20000);
-        session.pause();
-        QTRY_VERIFY_WITH_TIMEOUT(log.state == SessionState::Paused, 20000);
+        startPaused(session, log, tmp.filePath(QStringLiteral("run")));
+        if (QTest::currentTestFailed())
+            return;
         session.setMixing(0, grokscope::MixingSettings{true, 0.55, grokscope::MixingSite::AttentionOutput});
         session.setEntropyFloor(0, grokscope::EntropyFloorSettings{true, 0.6, 3.0});
         QTRY_COMPARE_WITH_TIMEOUT(log.levers.size(), size_t(2), 20000);
@@ -191,10 +196,9 @@ private Q_SLOTS:
         TrainingSession session;
         SessionLog log(session);
         QSignalSpy failed(&session, &TrainingSession::failed);
-        session.start(quickConfig(), tmp.filePath(QStringLiteral("run")));
-        QTRY_VERIFY_WITH_TIMEOUT(log.state == SessionState::Running, 20000);
-        session.pause();
-        QTRY_VERIFY_WITH_TIMEOUT(log.state == SessionState::Paused, 20000);
+        startPaused(session, log, tmp.filePath(QStringLiteral("run")));
+        if (QTest::currentTestFailed())
+            return;
         const long pausedAt = log.step;
         QTest::qWait(300);  // the pause's own progress report has arrived
         const int reports = log.progressReports;
