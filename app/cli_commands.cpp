@@ -71,7 +71,8 @@ int runCommand(const Arguments& args)
               << ", " << run->trainer().dataset().trainPairs.size() << " train / "
               << run->trainer().dataset().testPairs.size() << " test pairs, " << run->trainer().parameterCount()
               << " parameters, " << run->trainer().threads() << " thread(s)"
-              << (run->trainer().fusedPath() ? " (fused step)" : " (autograd)") << ", H* " << effectiveEntropyThreshold(config) << "\n";
+              << (run->trainer().fusedPath() ? " (fused step" : " (autograd")
+              << (config.model.matmulPrecision == MatmulPrecision::Bf16 ? ", bf16 training products)" : ")") << ", H* " << effectiveEntropyThreshold(config) << "\n";
     ProgressPrinter progress(config.run.steps, args.has("quiet"));
     return drive(*run, progress);
 }

@@ -29,43 +29,6 @@ namespace grokscope::cli {
 
 namespace {
 
-// Wall time of every replicate invocation on the directory, so that the report can
-// say how long the whole protocol took even when it was stopped and resumed. The file
-// is only ours: one that cannot be read as such (not JSON, too deep) counts as zero,
-// but a FIFO in its place is refused (reading it would block), and it is replaced by
-// a rename, never written through.
-double addToCumulativeSeconds(const fs::path& directory, double seconds)
-{
-    const fs::path file = directory / "replicate_time.json";
-    double total = 0.0;
-    std::error_code error;
-    if (fs::exists(fs::symlink_status(file, error))) {
-        std::string text;
-        try {
-            text = readTextFile(file.string(), 1 << 20);
-        } catch (const InputError& e) {
-            throw RunLogError(e.what());
-        }
-        const auto stored = tryParseJsonText(text);
-        if (stored && stored->is_object() && stored->contains("seconds") && (*stored)["seconds"].is_number()) {
-            const double value = (*stored)["seconds"].get<double>();
-            if (std::isfinite(value) && value >= 0)
-                total = value;
-        }
-    }
-    total += seconds;
-    const fs::path temporary = file.string() + ".partial";
-    fs::remove(temporary);  // a leftover link under this name would be written through
-    {
-        std::ofstream out(temporary, std::ios::trunc);
-        out << nlohmann::json{{"seconds", total}}.dump() << "\n";
-        if (!out.flush())
-            throw std::runtime_error("cannot write " + temporary.string() + " (is the disk full?)");
-    }
-    fs::rename(temporary, file);
-    return total;
-}
-
 // The directories replicate writes into at the top of DIR. A symbolic link at any of
 // them would carry the experiments or the figures out of DIR; refused before anything
 // runs. (Its files there are written under a temporary name and renamed.)
@@ -126,7 +89,7 @@ int replicateOnSlurm(const Arguments& args, const fs::path& out, int seeds)
     report::ReplicateTiming timing;
     timing.cores = std::max(1u, std::thread::hardware_concurrency());
     timing.jobs = static_cast<int>(timing.cores);  // as --report-only says it; Slurm chose the real number
-    timing.cumulativeSeconds = addToCumulativeSeconds(directory, 0.0);
+    timing.cumulativeSeconds = experiment::addToCumulativeSeconds(directory / "replicate_time.json", 0.0);
     const fs::path reportFile = report::writeReplicationReport(directory, inspected, seeds, timing, figureWriter());
     std::cout << "\nreport: " << reportFile.string() << "\n";
     return code;
@@ -180,7 +143,7 @@ int replicateCommand(const Arguments& args)
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     report::ReplicateTiming timing;
     timing.invocationSeconds = seconds;
-    timing.cumulativeSeconds = addToCumulativeSeconds(directory, reportOnly ? 0.0 : seconds);
+    timing.cumulativeSeconds = experiment::addToCumulativeSeconds(directory / "replicate_time.json", reportOnly ? 0.0 : seconds);
     timing.jobs = static_cast<int>(jobs);
     timing.cores = cores;
     const fs::path reportFile =

@@ -1,8 +1,8 @@
 // grokscope-bench-entropy-gradient: one entropy-floor gradient, H̃ of the batch's
 // representation covariance and dH̃/dZ (docs/science.md, "Interventions"), two ways:
 // metrics/entropy_gradient.h's closed form from one eigendecomposition, and torch
-// autograd through eigvalsh on the expression of core/train/interventions.cpp
-// (Interventions::entropyFloorPenalty). Prints one JSON line with the median of
+// autograd through eigvalsh on the torch expression the floor used before it took the
+// closed form (tests/tst_entropy_gradient.cpp keeps it as the reference). Prints one JSON line with the median of
 // several rounds (see bench/README.md).
 //
 //   grokscope-bench-entropy-gradient [--rows B] [--dims d] [--rounds N] [--calls N] [--threads N]
@@ -103,7 +103,7 @@ torch::Tensor closedFormGradient(const torch::Tensor& representation)
     return gradient.to(torch::kFloat32);
 }
 
-// Interventions::entropyFloorPenalty's H̃, differentiated by autograd.
+// The floor's former torch expression for H̃, differentiated by autograd.
 torch::Tensor autogradGradient(const torch::Tensor& representation)
 {
     const torch::Tensor leaf = representation.detach().requires_grad_(true);

@@ -5,7 +5,9 @@
 //   grokscope-bench [--quick] [--steps-only] [--grok-only] [--threads N] [--steps N] [--eval-repeats N]
 //                   [--overhead-steps N] [--preset NAME] [--set KEY=VALUE]... [--dump-losses N FILE]
 
+#include "bench_experiment.h"
 #include "io/config_json.h"
+#include "model/step_work.h"
 #include "metrics/spectrum.h"
 #include "compute/sgemm.h"
 #include "train/engine_threads.h"
@@ -48,6 +50,7 @@ struct Options {
     std::string dumpFile;
     std::string preset = "z97-add";
     std::vector<std::string> overrides;  // --set key=value, applied to every figure
+    grokscope::bench::ExperimentPlanOptions experiment;  // with --experiment, the only figure
 };
 
 [[noreturn]] void usage(int code)
@@ -55,6 +58,7 @@ struct Options {
     std::cerr << "usage: grokscope-bench [--quick] [--steps-only] [--grok-only] [--threads N] [--steps N] [--eval-repeats N]\n"
                  "                       [--overhead-steps N] [--preset NAME] [--set KEY=VALUE]...\n"
                  "                       [--dump-losses N FILE]\n"
+                 "       grokscope-bench --experiment SPEC [--jobs N] [--dir DIR] [--steps N]\n"
                  "  --quick           skip the run to T_grok (about 25 s)\n"
                  "  --steps-only      only the steps/s figures (batch 512 and full batch)\n"
                  "  --grok-only       only the run to T_grok (and peak RSS)\n"
@@ -63,7 +67,11 @@ struct Options {
                  "  --eval-repeats N  evaluations timed with and without the spectrum; default 20\n"
                  "  --overhead-steps N  steps at the default cadence for the overhead with --quick\n"
                  "  --set KEY=VALUE   config override for every figure, e.g. model.lookup_tables=false\n"
-                 "  --dump-losses N FILE  write the first N minibatch losses of seed 0, then exit\n";
+                 "  --dump-losses N FILE  write the first N minibatch losses of seed 0, then exit\n"
+                 "  --experiment SPEC the experiment's planned wall time from per-step costs measured\n"
+                 "                    here with --jobs trainers at once (default: one per core);\n"
+                 "                    --dir DIR adds the plan from the steps its runs took and the\n"
+                 "                    wall time the runner recorded; --steps: timed steps per kind\n";
     std::exit(code);
 }
 
@@ -95,6 +103,12 @@ Options parseOptions(int argc, char** argv)
             o.preset = value(i);
         else if (a == "--set")
             o.overrides.push_back(value(i));
+        else if (a == "--experiment")
+            o.experiment.spec = value(i);
+        else if (a == "--jobs")
+            o.experiment.jobs = std::stoi(value(i));
+        else if (a == "--dir")
+            o.experiment.directory = value(i);
         else if (a == "--dump-losses") {
             o.dumpLosses = std::stol(value(i));
             o.dumpFile = value(i);
@@ -105,8 +119,11 @@ Options parseOptions(int argc, char** argv)
             usage(2);
         }
     }
-    if (o.steps < 1 || o.evalRepeats < 1 || o.overheadSteps < 1)
+    if (o.steps < 1 || o.evalRepeats < 1 || o.overheadSteps < 1 || o.experiment.jobs < 0)
         usage(2);
+    if ((o.experiment.jobs > 0 || !o.experiment.directory.empty()) && o.experiment.spec.empty())
+        usage(2);
+    o.experiment.timedSteps = o.steps;
     return o;
 }
 
@@ -187,19 +204,6 @@ TrainConfig timingConfig(const Options& options)
     return c;
 }
 
-// Floating-point work of the fused step's GEMMs at batch B (2 FLOPs per multiply-add):
-// six MLP products (B·d·m), three with U (B·d·classes), three with W_O (B·d²), and the
-// key, value and query tables forward and back (3 × (2·V·L + V)·d²). The elementwise
-// loops (attention, softmax, AdamW) are left out: they are not GEMM-shaped.
-double stepGemmFlops(const TrainConfig& c, const grokscope::Dataset& data, long batch)
-{
-    const double d = c.model.dModel, m = c.model.dMlp, classes = data.table.numClasses,
-                 vocabulary = data.vocabularySize, length = data.sequenceLength;
-    const double perExample = 6.0 * d * m + 3.0 * d * classes + 3.0 * d * d;
-    const double tables = 3.0 * (2.0 * vocabulary * length + vocabulary) * d * d;
-    return 2.0 * (double(batch) * perExample + tables);
-}
-
 double median(std::vector<double> v);
 
 // One core's sgemm rate on the step's largest shapes, operands hot in cache: the six
@@ -255,7 +259,7 @@ void measureSteps(const Options& options, Reporter& reporter, grokscope::BatchMo
                              {"ms_per_step", wallMs / done},
                              {"ms_per_step_in_trainer", stepMs / done}};
     if (trainer.fusedPath()) {
-        const double flops = stepGemmFlops(c, trainer.dataset(), batch);
+        const double flops = grokscope::stepGemmFlops(c, trainer.dataset(), batch);
         figure["gemm_gflop_per_step"] = flops / 1e9;
         figure["gemm_gflops_achieved"] = flops * done / (wallMs * 1e6);
     }
@@ -269,7 +273,8 @@ void measureSgemmLimit(const Options& options, Reporter& reporter)
     TrainConfig c = timingConfig(options);
     grokscope::validateConfig(c);
     Trainer trainer(c);
-    if (!trainer.fusedPath())
+    // The MLP control's limit is its own shapes' (grokscope-bench-mlp).
+    if (!trainer.fusedPath() || c.model.architecture != grokscope::Architecture::Transformer)
         return;
     const double perCore = sgemmGflopsPerCore(c);
     const double flops = stepGemmFlops(c, trainer.dataset(), c.optim.batchSize);
@@ -467,6 +472,8 @@ int main(int argc, char** argv)
     } catch (const std::logic_error&) {  // std::stoi on a malformed number
         usage(2);
     }
+    if (!options.experiment.spec.empty())
+        return grokscope::bench::planExperiment(options.experiment);
     Reporter reporter(options);
     try {
         reporter.setRunThreads(baseConfig(options).run.threads);

@@ -4,6 +4,9 @@
 #include "io/input_file.h"
 #include "io/run_log.h"
 
+#include <nlohmann/json.hpp>
+
+#include <cmath>
 #include <fstream>
 
 namespace fs = std::filesystem;
@@ -88,6 +91,33 @@ void prepareDirectory(const ExperimentSpec& spec, const fs::path& outDirectory)
         return;
     }
     writeFileAtomically(copy, spec.source.dump(2) + "\n");
+}
+
+std::optional<double> cumulativeSeconds(const fs::path& file)
+{
+    std::error_code error;
+    if (!fs::exists(fs::symlink_status(file, error)))
+        return std::nullopt;
+    std::string text;
+    try {
+        text = readTextFile(file.string(), 1 << 20);
+    } catch (const InputError& e) {
+        throw RunLogError(e.what());
+    }
+    const auto stored = tryParseJsonText(text);
+    if (stored && stored->is_object() && stored->contains("seconds") && (*stored)["seconds"].is_number()) {
+        const double value = (*stored)["seconds"].get<double>();
+        if (std::isfinite(value) && value >= 0)
+            return value;
+    }
+    return std::nullopt;
+}
+
+double addToCumulativeSeconds(const fs::path& file, double seconds)
+{
+    const double total = cumulativeSeconds(file).value_or(0.0) + seconds;
+    writeFileAtomically(file, nlohmann::json{{"seconds", total}}.dump() + "\n");
+    return total;
 }
 
 std::vector<RunRecord> inspectRuns(const ExperimentSpec& spec, const std::vector<PlannedRun>& runs)

@@ -8,6 +8,7 @@
 #include "experiment_summary.h"
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,16 @@ std::filesystem::path moveAside(const std::filesystem::path& directory);
 // Writes `text` under a temporary name and renames it over `path`, so a reader never
 // sees half a file and a link at `path` is replaced, not written through.
 void writeFileAtomically(const std::filesystem::path& path, const std::string& text);
+
+// Adds `seconds` to the wall time recorded in `file` ({"seconds": S}) and returns the
+// new total: how long an experiment (experiment_time.json, written by the runner) or
+// the replicate protocol (replicate_time.json) took over all its invocations, even when
+// stopped and resumed. The file is only ours: one that cannot be read as such (not
+// JSON, too deep) counts as zero, but a FIFO in its place is refused (reading it would
+// block: RunLogError), and it is replaced by a rename, never written through.
+double addToCumulativeSeconds(const std::filesystem::path& file, double seconds);
+// The total recorded in `file`, or nullopt when there is none.
+std::optional<double> cumulativeSeconds(const std::filesystem::path& file);
 
 // Reads every planned run's log (inspectRun), in plan order.
 std::vector<RunRecord> inspectRuns(const ExperimentSpec& spec, const std::vector<PlannedRun>& runs);

@@ -1,5 +1,7 @@
 #include "experiment_runner.h"
 
+#include "launch_plan.h"
+
 #include "io/config_json.h"
 
 #include <chrono>
@@ -56,6 +58,7 @@ private:
     RunScheduler& m_scheduler;
     ExperimentObserver& m_observer;
     std::vector<Job> m_jobs;
+    std::vector<std::size_t> m_launchOrder;  // launch_plan.h: longest critical path first
     std::size_t m_ended = 0, m_running = 0, m_errors = 0;
 };
 
@@ -88,6 +91,11 @@ void Supervisor::plan(const fs::path& outDirectory)
         if (!job.done && job.launch == Launch::Start)
             writeFileAtomically(run.configFile, configToJson(run.config).dump(2) + "\n");
     }
+    std::vector<double> work(m_runs.size(), 0.0);
+    for (std::size_t i = 0; i < m_runs.size(); ++i)
+        if (!m_jobs[i].done)
+            work[i] = expectedRunWork(m_runs[i].config, m_jobs[i].launch == Launch::Resume ? m_jobs[i].record.finalStep : 0);
+    m_launchOrder = launchOrder(m_runs, work);
     counts.experiment = m_spec.name;
     counts.directory = outDirectory;
     counts.arms = m_spec.arms.size();
@@ -153,7 +161,8 @@ bool Supervisor::referenceBlocks(Job& job)
 
 void Supervisor::launchReady()
 {
-    for (Job& job : m_jobs) {
+    for (const std::size_t index : m_launchOrder) {
+        Job& job = m_jobs[index];
         if (m_running >= static_cast<std::size_t>(m_options.jobs))
             return;
         if (job.done || job.id || referenceBlocks(job))
@@ -229,12 +238,15 @@ ExperimentResult Supervisor::result() const
 ExperimentResult runExperiment(const ExperimentSpec& spec, const fs::path& outDirectory, const RunnerOptions& options,
                                RunScheduler& scheduler, ExperimentObserver& observer)
 {
+    const auto start = std::chrono::steady_clock::now();
     const std::vector<PlannedRun> runs = planRuns(spec, outDirectory);
     refuseUnsafeRunPaths(runs);
     prepareDirectory(spec, outDirectory);
     Supervisor supervisor(spec, runs, options, scheduler, observer);
     supervisor.plan(outDirectory);
     supervisor.superviseUntilDone();
+    addToCumulativeSeconds(outDirectory / "experiment_time.json",
+                           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     writeSummary(spec, outDirectory, supervisor.records());
     return supervisor.result();
 }

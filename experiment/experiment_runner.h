@@ -4,7 +4,8 @@
 // stopped: finished and failed runs are kept, unfinished ones resumed from their
 // checkpoint, broken ones moved aside to <dir>.broken-<n> and started again. A run
 // that follows another's ‖θ‖ (norm_reference_arm) starts after that run finished,
-// and is skipped when it did not.
+// and is skipped when it did not. Runs start in launch_plan.h's order (longest
+// critical path first), which changes when each ends, never what it computes.
 
 #include "experiment_directory.h"
 #include "experiment_observer.h"

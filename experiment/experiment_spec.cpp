@@ -84,7 +84,7 @@ bool isReservedName(const std::string& name)
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     static const std::set<std::string> reserved = {"spec.json", "summary.md",  "summary.csv",
                                                    "runs.csv",  "report.md",   "figures",
-                                                   "replicate_time.json"};
+                                                   "replicate_time.json", "experiment_time.json"};
     const std::string partial = ".partial";  // the temporary names those files are written under
     // Case-insensitive: on such a file system "Summary.md" is the same entry.
     return reserved.count(lower)

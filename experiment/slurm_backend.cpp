@@ -1,9 +1,11 @@
 #include "slurm_backend.h"
 
 #include "experiment_directory.h"
+#include "launch_plan.h"
 #include "io/config_json.h"
 #include "io/run_log.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -74,14 +76,26 @@ Dependency chooseDependency(const std::vector<PlannedRun>& runs, const std::vect
 
 namespace {
 
-// Arms in an order where each arm's norm reference comes before it (the spec refuses
-// cycles, so this ends).
-std::vector<std::size_t> referenceOrder(const ExperimentSpec& spec)
+// Arms in the order their arrays are submitted: launch_plan.h's order of their runs
+// (Slurm starts pending jobs of equal priority in submission order, an array's tasks
+// in index order), with each arm's norm reference before it, since its dependency
+// names the reference's array. The spec refuses reference cycles, so this ends.
+std::vector<std::size_t> submissionOrder(const ExperimentSpec& spec, const std::vector<PlannedRun>& runs)
 {
+    std::vector<double> work(runs.size());
+    for (std::size_t i = 0; i < runs.size(); ++i)
+        work[i] = expectedRunWork(runs[i].config);
+    std::vector<std::size_t> byRank;  // arms in the order of their first run
+    for (const std::size_t i : launchOrder(runs, work))
+        if (std::find(byRank.begin(), byRank.end(), runs[i].arm) == byRank.end())
+            byRank.push_back(runs[i].arm);
+    for (std::size_t a = 0; a < spec.arms.size(); ++a)
+        if (std::find(byRank.begin(), byRank.end(), a) == byRank.end())
+            byRank.push_back(a);  // an arm without runs (no seeds) still gets its place
     std::vector<std::size_t> order;
     std::vector<bool> placed(spec.arms.size(), false);
     while (order.size() < spec.arms.size()) {
-        for (std::size_t a = 0; a < spec.arms.size(); ++a) {
+        for (const std::size_t a : byRank) {
             if (placed[a])
                 continue;
             const std::string& reference = spec.arms[a].normReferenceArm;
@@ -91,6 +105,7 @@ std::vector<std::size_t> referenceOrder(const ExperimentSpec& spec)
             if (ready) {
                 placed[a] = true;
                 order.push_back(a);
+                break;  // the highest-ranked ready arm first, then look again from the top
             }
         }
     }
@@ -189,7 +204,7 @@ SlurmSubmitResult submitExperiment(
     }
 
     std::map<std::size_t, std::string> newArrayOfRun;
-    for (const std::size_t arm : referenceOrder(spec)) {
+    for (const std::size_t arm : submissionOrder(spec, runs)) {
         // The arm's runs to submit, grouped by the array their tasks wait for: one
         // sbatch call per group, since a dependency holds for a whole array.
         std::map<std::string, std::vector<std::size_t>> groups;

@@ -1,7 +1,8 @@
 // The closed-form gradient of the spectral entropy (metrics/entropy_gradient.h) against
 // known answers, central finite differences, and torch autograd through eigvalsh on the
-// expression the entropy floor differentiates today (core/train/interventions.cpp,
-// Interventions::entropyFloorPenalty); and its H̃ against the spectrum metric's.
+// expression the entropy floor was first written as (torchEntropy below, which the floor
+// differentiated by autograd before core/train/interventions.cpp took the closed form);
+// and its H̃ against the spectrum metric's.
 
 #include "compute/symmetric_eigen.h"
 #include "metrics/entropy_gradient.h"
@@ -10,8 +11,10 @@
 #include <torch/torch.h>
 
 #include <QtTest>
+
 #include <cmath>
 #include <random>
+#include <tuple>
 
 using namespace grokscope;
 
@@ -54,7 +57,7 @@ Eigen::MatrixXd toEigen(const torch::Tensor& t)
     return m;
 }
 
-// H̃ exactly as Interventions::entropyFloorPenalty builds it, in float64.
+// H̃ exactly as the floor's former torch expression built it, in float64.
 torch::Tensor torchEntropy(const torch::Tensor& z)
 {
     const torch::Tensor centred = z - z.mean(0, true);
@@ -196,6 +199,30 @@ private Q_SLOTS:
         QCOMPARE(slack.gradient.rows(), z.rows());
         QCOMPARE(slack.gradient.cols(), z.cols());
         QVERIFY(slack.gradient.isZero(0.0));
+    }
+
+    // The trainer's floor keeps one workspace for the whole run: reusing it across calls,
+    // shapes and the slack/binding switch must give a fresh computation's bits.
+    void reusedWorkspaceGivesFreshBits()
+    {
+        EntropyGradientWorkspace workspace;
+        EntropyFloorPenaltyGradient reused;
+        const double weight = 0.7;
+        for (const auto& [rows, dims, seed] : {std::tuple{64, 16, 11u}, std::tuple{512, 128, 12u},
+                                               std::tuple{64, 16, 13u}, std::tuple{512, 128, 14u}}) {
+            const Eigen::MatrixXd z = randomRepresentations(rows, dims, seed);
+            const double entropy = spectralEntropyGradient(z).entropy;
+            for (const double target : {entropy + 0.02, entropy - 0.02}) {
+                entropyFloorPenaltyGradient(z, target, weight, workspace, reused);
+                const EntropyFloorPenaltyGradient fresh = entropyFloorPenaltyGradient(z, target, weight);
+                QCOMPARE(reused.entropy, fresh.entropy);
+                QCOMPARE(reused.penalty, fresh.penalty);
+                if (reused.penalty != 0.0)  // the slack case leaves the gradient unwritten
+                    QVERIFY(reused.gradient == fresh.gradient);
+                else
+                    QVERIFY(fresh.gradient.isZero(0.0));
+            }
+        }
     }
 
     // Two of four dimensions empty: C = diag(a²/2, b²/2, 0, 0) exactly, so the solver

@@ -151,17 +151,23 @@ void TestExperimentRunner::runnerFollowsReferencesAndReportsFailures()
     QCOMPARE(result.ended, std::size_t(2));
     QCOMPARE(result.total, std::size_t(4));
     QCOMPARE(seedAware.mostRunning, std::size_t(1));  // --jobs 1
-    // Runs are planned arm-major; a referencing run waits for its reference.
+    // Runs start longest critical path first (experiment/launch_plan.h): both base runs,
+    // which the matched runs wait for, before either matched run, although the spec
+    // lists matched first; a referencing run waits for its reference.
     const std::vector<std::string> expected = {
         "start base 0 [0/4]",
         "ended base 0 [1/4] T_grok 1000",
+        "start base 1 [1/4]",
+        "error base 1 [1/4] exit code 3",
         "start matched 0 [1/4]",
         "ended matched 0 [2/4] T_grok 1000",
-        "start base 1 [2/4]",
-        "error base 1 [2/4] exit code 3",
         "skipped matched 1 [2/4] its norm reference (base seed 1) did not finish",
     };
     QCOMPARE(observer.lines, expected);
+    // The invocation's wall time is recorded, for grokscope-bench --experiment --dir.
+    const std::optional<double> wall = cumulativeSeconds(root / "experiment_time.json");
+    QVERIFY(wall && *wall >= 0.0 && *wall < 60.0);
+    QCOMPARE(addToCumulativeSeconds(root / "experiment_time.json", 100.0), *wall + 100.0);
     QCOMPARE(observer.counts.total, std::size_t(4));
     QCOMPARE(observer.counts.toStart, std::size_t(4));
     QCOMPARE(observer.counts.ended, std::size_t(0));

@@ -7,6 +7,8 @@
 #include "model/grok_model.h"
 #include "tasks/dataset.h"
 
+#include "gradient_comparison.h"
+
 #include <torch/torch.h>
 
 #include <QtTest>
@@ -80,7 +82,7 @@ torch::Tensor fusedGradient(Fixture& f, int threads, const FusedMixing* mixing, 
     WorkerPool pool(threads);
     const auto fused = f.fused(pool);
     torch::Tensor gradients = torch::full_like(f.model->parameters().flatValues(), std::nanf(""));
-    FusedTransformer::RepresentationGradient addExtra;
+    RepresentationGradient addExtra;
     if (extra)
         addExtra = [](const float* z, float* dz, int64_t rows, int64_t width) {
             for (int64_t i = 0; i < rows * width; ++i)
@@ -91,23 +93,10 @@ torch::Tensor fusedGradient(Fixture& f, int threads, const FusedMixing* mixing, 
     return gradients;
 }
 
-// Largest difference per parameter tensor, relative to that tensor's largest gradient.
+// Tolerance 1e-4 of each tensor's largest entry (tests/gradient_comparison.h).
 void compareGradients(const Fixture& f, const torch::Tensor& expected, const torch::Tensor& got)
 {
-    QVERIFY(torch::isfinite(got).all().item<bool>());  // every entry written
-    const ParameterStore& store = f.model->parameters();
-    int64_t offset = 0;
-    for (size_t i = 0; i < store.views().size(); ++i) {
-        const int64_t n = store.views()[i].numel();
-        const torch::Tensor e = expected.narrow(0, offset, n), g = got.narrow(0, offset, n);
-        const double scale = e.abs().max().item<double>(), error = (e - g).abs().max().item<double>();
-        QVERIFY2(scale > 0.0, qPrintable(QString::fromStdString(store.names()[i]) + " has no gradient"));
-        QVERIFY2(error <= 1e-4 * scale, qPrintable(QString("%1: error %2 of scale %3")
-                                                       .arg(QString::fromStdString(store.names()[i]))
-                                                       .arg(error)
-                                                       .arg(scale)));
-        offset += n;
-    }
+    compareGradientsPerTensor(f.model->parameters(), expected, got, 1e-4);
 }
 
 // Every pair of the task, train then test: tokens (n × length) and labels (n).

@@ -13,4 +13,10 @@ Eigen::MatrixXd multiply(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, boo
 // aᵀ·a, symmetric: half the products of multiply(a, a, true) (dsyrk), mirrored.
 Eigen::MatrixXd gram(const Eigen::MatrixXd& a);
 
+// The same into `c`, resized only when its shape differs: for callers that keep their
+// storage from call to call (the entropy floor runs once per training step). `c` must
+// not alias the operands.
+void multiplyInto(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, Eigen::MatrixXd& c, bool transposeA = false);
+void gramInto(const Eigen::MatrixXd& a, Eigen::MatrixXd& c);
+
 }  // namespace grokscope

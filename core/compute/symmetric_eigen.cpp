@@ -161,6 +161,40 @@ SymmetricEigen symmetricEigen(const Eigen::MatrixXd& symmetric, bool withVectors
     return symmetricEigen(defaultPath(), symmetric, withVectors);
 }
 
+void symmetricEigenInPlace(Eigen::MatrixXd& matrix, Eigen::VectorXd& values, SymmetricEigenWorkspace& workspace)
+{
+    if (matrix.rows() != matrix.cols())
+        throw std::invalid_argument("symmetricEigen: the matrix is not square");
+    const int n = int(matrix.rows());
+    if (defaultPath() == SymmetricEigenPath::Lapack && n > 0 && matrix.allFinite()) {
+        int info = 0;
+        values.resize(n);
+        if (workspace.size != n) {
+            int lwork = -1, liwork = -1, iworkSize = 0;
+            double workSize = 0.0;
+            dsyevd_("V", "L", &n, matrix.data(), &n, values.data(), &workSize, &lwork, &iworkSize, &liwork, &info, 1,
+                    1);
+            if (info == 0) {
+                workspace.work.resize(static_cast<size_t>(workSize));
+                workspace.iwork.resize(static_cast<size_t>(iworkSize));
+                workspace.size = n;
+            }
+        }
+        if (info == 0) {
+            const int lwork = int(workspace.work.size()), liwork = int(workspace.iwork.size());
+            workspace.input = matrix;
+            dsyevd_("V", "L", &n, matrix.data(), &n, values.data(), workspace.work.data(), &lwork,
+                    workspace.iwork.data(), &liwork, &info, 1, 1);
+            if (info == 0)
+                return;
+            matrix = workspace.input;
+        }
+    }
+    SymmetricEigen e = withEigen(matrix, true);
+    values = std::move(e.values);
+    matrix = std::move(e.vectors);
+}
+
 SymmetricEigen symmetricEigenLeading(SymmetricEigenPath path, const Eigen::MatrixXd& symmetric, int leading)
 {
     if (leading < 0)

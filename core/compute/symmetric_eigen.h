@@ -6,6 +6,8 @@
 
 #include <Eigen/Core>
 
+#include <vector>
+
 namespace grokscope {
 
 struct SymmetricEigen {
@@ -22,6 +24,19 @@ bool symmetricEigenPathAvailable(SymmetricEigenPath path);
 // could not decompose, goes to Eigen, whose answers (NaN eigenvalues) the callers handle.
 SymmetricEigen symmetricEigen(const Eigen::MatrixXd& symmetric, bool withVectors);
 SymmetricEigen symmetricEigen(SymmetricEigenPath path, const Eigen::MatrixXd& symmetric, bool withVectors);
+
+// symmetricEigen(symmetric, true) into storage the caller keeps from call to call (the
+// entropy floor decomposes a covariance every training step): `matrix` (symmetric; its
+// lower triangle is read) is overwritten by the eigenvectors, `values` by the
+// eigenvalues, with the same bits as symmetricEigen. After the first call at a size,
+// nothing is allocated on the LAPACK path.
+struct SymmetricEigenWorkspace {
+    int size = -1;  // the n the work arrays were sized for
+    std::vector<double> work;
+    std::vector<int> iwork;
+    Eigen::MatrixXd input;  // the matrix, for Eigen's solver should dsyevd fail (it overwrites its input)
+};
+void symmetricEigenInPlace(Eigen::MatrixXd& matrix, Eigen::VectorXd& values, SymmetricEigenWorkspace& workspace);
 
 // Every eigenvalue, and the eigenvectors of the `leading` largest only: `vectors` is
 // n × min(leading, n), its column j belonging to values(n − leading + j). LAPACK takes

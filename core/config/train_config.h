@@ -18,6 +18,9 @@ enum class LayerNormPlacement { None, Pre, Post };
 enum class BatchMode { SampledWithReplacement, FullBatch };
 enum class ProbeSource { Train, Test };
 enum class Centring { Centred, Uncentred };
+// Operands of the fused Transformer's training products: float32, or rounded to bfloat16
+// with float32 accumulation (compute/bf16_gemm.h). Evaluation is float32 either way.
+enum class MatmulPrecision { Float32, Bf16 };
 
 struct TaskConfig {
     TaskKind kind = TaskKind::Add;
@@ -42,6 +45,7 @@ struct ModelConfig {
     // Layer-0 projections computed once per (token, position) and gathered: the same
     // arithmetic as the plain path, fewer FLOPs. False selects the plain path.
     bool lookupTables = true;
+    MatmulPrecision matmulPrecision = MatmulPrecision::Float32;
 };
 
 struct OptimConfig {

@@ -1,5 +1,6 @@
 #include "io/config_json.h"
 
+#include "compute/bf16_gemm.h"
 #include "io/input_file.h"
 #include "tasks/dataset.h"
 #include "tasks/group_table.h"
@@ -51,6 +52,7 @@ const EnumNames<LayerNormPlacement> kLayerNormNames{
 const EnumNames<BatchMode> kBatchModeNames{{{BatchMode::SampledWithReplacement, "sampled"}, {BatchMode::FullBatch, "full"}}};
 const EnumNames<ProbeSource> kProbeNames{{{ProbeSource::Train, "train"}, {ProbeSource::Test, "test"}}};
 const EnumNames<Centring> kCentringNames{{{Centring::Centred, "centred"}, {Centring::Uncentred, "uncentred"}}};
+const EnumNames<MatmulPrecision> kMatmulPrecisionNames{{{MatmulPrecision::Float32, "float32"}, {MatmulPrecision::Bf16, "bf16"}}};
 const EnumNames<MixingSite> kSiteNames{{std::begin(kMixingSiteNames), std::end(kMixingSiteNames)}};
 
 // One settable key: how to read it from the struct, write it into it, and what it means.
@@ -189,6 +191,7 @@ const std::vector<Field>& fields()
         f.push_back(numberField("model.mlp_hidden_layers", "MLP control: number of hidden layers", &C::model, &ModelConfig::mlpHiddenLayers));
         f.push_back(numberField("model.mlp_hidden_width", "MLP control: hidden width (= representation width)", &C::model, &ModelConfig::mlpHiddenWidth));
         f.push_back(boolField("model.lookup_tables", "compute layer-0 projections once per (token, position): same math, faster; false = plain path", &C::model, &ModelConfig::lookupTables));
+        f.push_back(enumField("model.matmul_precision", "float32, or bf16: the fused Transformer's training products with bfloat16 operands and float32 sums (needs AMX-BF16); evaluation stays float32", &C::model, &ModelConfig::matmulPrecision, kMatmulPrecisionNames));
         f.push_back(numberField("optim.learning_rate", "AdamW peak learning rate", &C::optim, &OptimConfig::learningRate));
         f.push_back(numberField("optim.weight_decay", "AdamW decoupled weight decay", &C::optim, &OptimConfig::weightDecay));
         f.push_back(numberField("optim.beta1", "AdamW beta1", &C::optim, &OptimConfig::beta1));
@@ -440,6 +443,20 @@ void validateConfig(const TrainConfig& c)
             "intervention.mixing_until_step: must be -1 or after intervention.mixing_from_step");
     require(c.optim.batchMode == BatchMode::FullBatch || c.optim.batchSize >= 2 || !c.intervention.mixing,
             "optim.batch_size: mixing needs batches of at least 2");
+    if (c.model.matmulPrecision == MatmulPrecision::Bf16) {
+        // The conditions of fusedTransformerApplies (model/grok_model.cpp): no other step
+        // (FusedMlp, the autograd path) has bf16 products, and bf16 must never silently
+        // mean float32.
+        require(c.model.architecture == Architecture::Transformer && c.model.layers == 1
+                    && c.model.layerNorm == LayerNormPlacement::None && !c.model.finalLayerNorm
+                    && c.model.lookupTables && c.run.device == "cpu",
+                "model.matmul_precision: bf16 runs on the fused Transformer step only (model.architecture transformer, "
+                "model.layers 1, no LayerNorm, model.lookup_tables true, run.device cpu)");
+        require(!(c.intervention.mixing && c.intervention.mixingSite == MixingSite::Embedding),
+                "model.matmul_precision: bf16 cannot run with intervention.mixing_site embedding (an autograd step)");
+        if (const auto reason = bf16GemmUnavailableReason())
+            throw ConfigError("model.matmul_precision: bf16 " + *reason);
+    }
 }
 
 std::vector<std::string> configKeys()

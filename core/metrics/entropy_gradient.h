@@ -18,10 +18,10 @@
 //            1ᵀ Z_c = 0: the columns of Z_c sum to zero.
 //
 // An eigenvalue with p_j = 0 has an infinite derivative (the entropy rises steeply as an
-// empty direction fills). These functions give what autograd gives for the floor's torch
-// expression (core/train/interventions.cpp, Interventions::entropyFloorPenalty:
-// eigvalsh(C).clamp_min(0), p log(p.clamp_min(1e-300))), so that a switch to the closed
-// form changes no gradient:
+// empty direction fills). These functions give what autograd gives for the torch
+// expression the floor was first written as (kept as the reference in
+// tests/tst_entropy_gradient.cpp: eigvalsh(C).clamp_min(0), p log(p.clamp_min(1e-300))),
+// so that the switch to the closed form changed no gradient beyond round-off:
 //   - an eigenvalue the solver returned negative (round-off) is clamped to 0 and gets
 //     derivative 0 (clamp_min passes no gradient below its minimum);
 //   - an eigenvalue ≥ 0 whose p_j is below 1e-300 (exactly 0, in practice) gets
@@ -37,6 +37,8 @@
 // The eigendecomposition is compute/symmetric_eigen.h's symmetricEigen (LAPACK dsyevd
 // where the process has it, else Eigen), the one metrics/spectrum.cpp's
 // summariseRepresentations uses for its eigenvalues, so H̃ matches that metric.
+
+#include "compute/symmetric_eigen.h"
 
 #include <Eigen/Core>
 
@@ -61,5 +63,16 @@ struct EntropyFloorPenaltyGradient {
 
 EntropyFloorPenaltyGradient entropyFloorPenaltyGradient(const Eigen::MatrixXd& representations, double target,
                                                         double weight);
+
+// The same computation on storage kept from call to call: the floor runs it every
+// training step, and at 512 × 128 fresh half-megabyte matrices cost page faults on
+// every call. `result.gradient` is written only where the penalty is not zero.
+struct EntropyGradientWorkspace {
+    Eigen::MatrixXd centred, covariance, scaledVectors, vectorsTransposed, byCovariance;
+    Eigen::VectorXd values;
+    SymmetricEigenWorkspace eigen;
+};
+void entropyFloorPenaltyGradient(const Eigen::MatrixXd& representations, double target, double weight,
+                                 EntropyGradientWorkspace& workspace, EntropyFloorPenaltyGradient& result);
 
 }  // namespace grokscope

@@ -6,7 +6,7 @@
 #include "model/fused_internals.h"
 #include "model/fused_kernels.h"
 
-#include "compute/sgemm.h"
+#include "compute/bf16_gemm.h"
 #include "compute/worker_pool.h"
 
 #include <algorithm>
@@ -85,14 +85,17 @@ void FusedTransformer::mlpBackwardRows(const Parameters& p, const int64_t* token
     std::fill(dbIn, dbIn + mlp, 0.0f);
     for (int64_t b = 0; b < rows; ++b)
         axpy(1.0f, r.dz + b * d, dbOut, d);
-    sgemm(Op::Transpose, Op::None, mlp, d, rows, 1.0f, r.hidden, mlp, r.dz, d, 0.0f, partial + (m_offsets.wOut - tail), d);
-    sgemm(Op::None, Op::Transpose, rows, mlp, d, 1.0f, r.dz, d, p.wOut, d, 0.0f, r.dHidden, mlp);
+    gemm(p.productPrecision, Op::Transpose, Op::None, mlp, d, rows, 1.0f, r.hidden, mlp, r.dz, d, 0.0f,
+         partial + (m_offsets.wOut - tail), d);
+    gemm(p.productPrecision, Op::None, Op::Transpose, rows, mlp, d, 1.0f, r.dz, d, p.wOut, d, 0.0f, r.dHidden, mlp);
     scaleByActivationSlope(m_shape.activation, r.pre, r.dHidden, rows * mlp);
     for (int64_t b = 0; b < rows; ++b)
         axpy(1.0f, r.dHidden + b * mlp, dbIn, mlp);
-    sgemm(Op::Transpose, Op::None, d, mlp, rows, 1.0f, r.residual, d, r.dHidden, mlp, 0.0f, partial + (m_offsets.wIn - tail), mlp);
+    gemm(p.productPrecision, Op::Transpose, Op::None, d, mlp, rows, 1.0f, r.residual, d, r.dHidden, mlp, 0.0f,
+         partial + (m_offsets.wIn - tail), mlp);
     std::copy(r.dz, r.dz + rows * d, r.dResidual);
-    sgemm(Op::None, Op::Transpose, rows, d, mlp, 1.0f, r.dHidden, mlp, p.wIn, mlp, 1.0f, r.dResidual, d);
+    gemm(p.productPrecision, Op::None, Op::Transpose, rows, d, mlp, 1.0f, r.dHidden, mlp, p.wIn, mlp, 1.0f,
+         r.dResidual, d);
     float* dResidualRows = tableGradients(partial).residualRows;
     for (int64_t b = 0; b < rows; ++b) {
         const int64_t row = tokens[b * length + length - 1] * length + length - 1;
@@ -110,8 +113,9 @@ __attribute__((target_clones("avx2", "default"))) void FusedTransformer::attenti
     const int64_t tail = m_offsets.wO;
     const TableGradients tables = tableGradients(partial);
     float *dQueries = tables.queries, *dKeys = tables.keys, *dValues = tables.values;
-    sgemm(Op::Transpose, Op::None, d, d, rows, 1.0f, r.mixed, d, dAttended, d, 0.0f, partial + (m_offsets.wO - tail), d);
-    sgemm(Op::None, Op::Transpose, rows, d, d, 1.0f, dAttended, d, p.wO, d, 0.0f, r.dMixed, d);
+    gemm(p.productPrecision, Op::Transpose, Op::None, d, d, rows, 1.0f, r.mixed, d, dAttended, d, 0.0f,
+         partial + (m_offsets.wO - tail), d);
+    gemm(p.productPrecision, Op::None, Op::Transpose, rows, d, d, 1.0f, dAttended, d, p.wO, d, 0.0f, r.dMixed, d);
     // dWeights[h·L + j] = dMixed_h · v_hj, all of an example's dots at once (interleaved).
     std::vector<float> dWeights(size_t(heads * length));
     for (int64_t b = 0; b < rows; ++b) {
@@ -176,16 +180,19 @@ void FusedTransformer::finishTableGradients(const Parameters& p, float* gradient
     const float* lastRows = m_x.data() + (length - 1) * d;
     m_pool.run(2, [&](int task) {
         if (task == 0) {
-            sgemm(Op::Transpose, Op::None, d, d, m_tableRows, 1.0f, m_x.data(), d, dKeys, d, 0.0f,
-                  gradients + m_offsets.wK, d);
-            sgemm(Op::None, Op::Transpose, m_tableRows, d, d, 1.0f, dKeys, d, p.wK, d, 0.0f, m_dxKeys.data(), d);
-            sgemm(Op::Transpose, Op::None, d, d, vocabulary, 1.0f, lastRows, length * d, dQueries, d, 0.0f,
-                  gradients + m_offsets.wQ, d);
+            gemm(p.productPrecision, Op::Transpose, Op::None, d, d, m_tableRows, 1.0f, m_x.data(), d, dKeys, d, 0.0f,
+                 gradients + m_offsets.wK, d);
+            gemm(p.productPrecision, Op::None, Op::Transpose, m_tableRows, d, d, 1.0f, dKeys, d, p.wK, d, 0.0f,
+                 m_dxKeys.data(), d);
+            gemm(p.productPrecision, Op::Transpose, Op::None, d, d, vocabulary, 1.0f, lastRows, length * d, dQueries, d,
+                 0.0f, gradients + m_offsets.wQ, d);
         } else {
-            sgemm(Op::Transpose, Op::None, d, d, m_tableRows, 1.0f, m_x.data(), d, dValues, d, 0.0f,
-                  gradients + m_offsets.wV, d);
-            sgemm(Op::None, Op::Transpose, m_tableRows, d, d, 1.0f, dValues, d, p.wV, d, 0.0f, m_dxValues.data(), d);
-            sgemm(Op::None, Op::Transpose, vocabulary, d, d, 1.0f, dQueries, d, p.wQ, d, 0.0f, m_dxQueries.data(), d);
+            gemm(p.productPrecision, Op::Transpose, Op::None, d, d, m_tableRows, 1.0f, m_x.data(), d, dValues, d, 0.0f,
+                 gradients + m_offsets.wV, d);
+            gemm(p.productPrecision, Op::None, Op::Transpose, m_tableRows, d, d, 1.0f, dValues, d, p.wV, d, 0.0f,
+                 m_dxValues.data(), d);
+            gemm(p.productPrecision, Op::None, Op::Transpose, vocabulary, d, d, 1.0f, dQueries, d, p.wQ, d, 0.0f,
+                 m_dxQueries.data(), d);
         }
     });
     float* dEmbed = gradients + m_offsets.embed;

@@ -5,7 +5,7 @@
 #include "model/fused_internals.h"
 #include "model/fused_kernels.h"
 
-#include "compute/sgemm.h"
+#include "compute/bf16_gemm.h"
 #include "compute/worker_pool.h"
 
 #include <algorithm>
@@ -30,13 +30,21 @@ void FusedTransformer::buildTables(const Parameters& p)
                 row[k] = p.embed[v * d + k] + p.position[j * d + k];
         }
     const float* lastRows = m_x.data() + (length - 1) * d;
+    // X feeds two products here and two in finishTableGradients; its final-position
+    // rows one each.
+    if (p.productPrecision.rounded) {
+        m_roundedOperands->round(m_x.data(), m_tableRows, d, d);
+        m_roundedOperands->round(lastRows, m_shape.vocabulary, d, length * d);
+    }
     m_pool.run(2, [&](int task) {
         if (task == 0) {
-            sgemm(Op::None, Op::None, m_tableRows, d, d, 1.0f, m_x.data(), d, p.wK, d, 0.0f, m_keys.data(), d);
-            sgemm(Op::None, Op::None, m_shape.vocabulary, d, d, 1.0f, lastRows, length * d, p.wQ, d, 0.0f,
-                  m_queries.data(), d);
+            gemm(p.productPrecision, Op::None, Op::None, m_tableRows, d, d, 1.0f, m_x.data(), d, p.wK, d, 0.0f,
+                 m_keys.data(), d);
+            gemm(p.productPrecision, Op::None, Op::None, m_shape.vocabulary, d, d, 1.0f, lastRows, length * d, p.wQ, d,
+                 0.0f, m_queries.data(), d);
         } else {
-            sgemm(Op::None, Op::None, m_tableRows, d, d, 1.0f, m_x.data(), d, p.wV, d, 0.0f, m_values.data(), d);
+            gemm(p.productPrecision, Op::None, Op::None, m_tableRows, d, d, 1.0f, m_x.data(), d, p.wV, d, 0.0f,
+                 m_values.data(), d);
         }
     });
 }
@@ -75,7 +83,7 @@ __attribute__((target_clones("avx2", "default"))) void FusedTransformer::attendR
                 axpy(weight[j], m_values.data() + (t[j] * length + j) * d + h * dHead, mixed + h * dHead, dHead);
         }
     }
-    sgemm(Op::None, Op::None, productRows, d, d, 1.0f, r.mixed, d, p.wO, d, 0.0f, r.attended, d);
+    gemm(p.productPrecision, Op::None, Op::None, productRows, d, d, 1.0f, r.mixed, d, p.wO, d, 0.0f, r.attended, d);
 }
 
 // residual = x_final + attended; z = residual + act(residual·W_in + b_in)·W_out + b_out.
@@ -95,13 +103,13 @@ void FusedTransformer::mlpRows(const Parameters& p, const int64_t* tokens, int64
     if (preFromTables)
         tableHiddenRows(p, tokens, rows, r, nullptr);
     else
-        sgemm(Op::None, Op::None, rows, mlp, d, 1.0f, r.residual, d, p.wIn, mlp, 0.0f, r.pre, mlp);
+        gemm(p.productPrecision, Op::None, Op::None, rows, mlp, d, 1.0f, r.residual, d, p.wIn, mlp, 0.0f, r.pre, mlp);
     if (!preFromTables || m_shape.activation != Activation::Relu)
         biasAndActivate(m_shape.activation, p.bIn, r.pre, r.hidden, rows, mlp);
     for (int64_t b = 0; b < rows; ++b)
         for (int64_t k = 0; k < d; ++k)
             r.z[b * d + k] = r.residual[b * d + k] + p.bOut[k];
-    sgemm(Op::None, Op::None, productRows, d, mlp, 1.0f, r.hidden, mlp, p.wOut, d, 1.0f, r.z, d);
+    gemm(p.productPrecision, Op::None, Op::None, productRows, d, mlp, 1.0f, r.hidden, mlp, p.wOut, d, 1.0f, r.z, d);
 }
 
 // A BLAS may round a row of a product differently when the product has another

@@ -7,6 +7,8 @@
 
 #include "model/fused_transformer.h"
 
+#include "compute/bf16_gemm.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -85,13 +87,16 @@ struct FusedTransformer::Activations {
     }
 };
 
-// Each parameter's start in the flat parameter vector.
+// Each parameter's start in the flat parameter vector, and the precision of the products
+// that use them: the shape's for the training step (with its weights rounded once, for
+// bf16), float32 for evaluation (the default), whatever model.matmul_precision says.
 struct FusedTransformer::Parameters {
     const float *embed, *position, *wQ, *wK, *wV, *wO, *wIn, *bIn, *wOut, *bOut, *unembed;
-    Parameters(const float* base, const FusedTransformerOffsets& o)
+    GemmPrecision productPrecision;
+    Parameters(const float* base, const FusedTransformerOffsets& o, GemmPrecision precision = {})
         : embed(base + o.embed), position(base + o.position), wQ(base + o.wQ), wK(base + o.wK), wV(base + o.wV),
           wO(base + o.wO), wIn(base + o.wIn), bIn(base + o.bIn), wOut(base + o.wOut), bOut(base + o.bOut),
-          unembed(base + o.unembed)
+          unembed(base + o.unembed), productPrecision(precision)
     {
     }
 };

@@ -24,4 +24,24 @@ void biasAndActivate(Activation kind, const float* bias, float* pre, float* hidd
     }
 }
 
+void mixRows(const float* x, float* out, const int64_t* permutation, int64_t rows, int64_t width, double alpha)
+{
+    const float keep = float(1.0 - alpha), take = float(alpha);
+    for (int64_t i = 0; i < rows; ++i) {
+        const float* own = x + i * width;
+        const float* other = x + permutation[i] * width;
+        for (int64_t k = 0; k < width; ++k)
+            out[i * width + k] = own[k] * keep + other[k] * take;
+    }
+}
+
+void unmixRows(const float* dOut, float* dx, const int64_t* permutation, int64_t rows, int64_t width, double alpha)
+{
+    const float keep = float(1.0 - alpha), take = float(alpha);
+    for (int64_t i = 0; i < rows * width; ++i)
+        dx[i] = dOut[i] * keep;
+    for (int64_t k = 0; k < rows; ++k)
+        axpy(take, dOut + k * width, dx + permutation[k] * width, width);
+}
+
 }  // namespace grokscope::fused

@@ -1,5 +1,5 @@
 #pragma once
-// Loops shared by more than one part of the fused Transformer (fused_transformer.h):
+// Loops shared by more than one part of the fused steps (fused_transformer.h, fused_mlp.h):
 // they know nothing of its parameter layout. A loop with one user lives in that
 // user's file instead, where the compiler inlines it as it did when the step was one
 // file. Internal to core/model; no torch.
@@ -59,5 +59,11 @@ inline std::pair<int64_t, int64_t> chunkRange(int64_t total, int chunks, int ind
     const int64_t begin = index * base + std::min<int64_t>(index, extra);
     return {begin, begin + base + (index < extra ? 1 : 0)};
 }
+
+// out_i = (1 − α) x_i + α x_π(i): representation mixing (docs/science.md,
+// "Interventions"; MixingRequest in grok_model.h). In fused_kernels.cpp.
+void mixRows(const float* x, float* out, const int64_t* permutation, int64_t rows, int64_t width, double alpha);
+// Its adjoint: dx_i = (1 − α) dout_i, then dx_π(k) += α dout_k.
+void unmixRows(const float* dOut, float* dx, const int64_t* permutation, int64_t rows, int64_t width, double alpha);
 
 }  // namespace grokscope::fused

@@ -6,7 +6,7 @@
 #include "model/fused_internals.h"
 #include "model/fused_kernels.h"
 
-#include "compute/sgemm.h"
+#include "compute/bf16_gemm.h"
 #include "compute/worker_pool.h"
 
 #include <functional>
@@ -15,35 +15,13 @@
 
 namespace grokscope {
 
-using fused::axpy;
 using fused::chunkRange;
+using fused::mixRows;
+using fused::unmixRows;
 
 namespace {
 
 constexpr int kMaxLength = 16;
-
-// out_i = (1 − α) x_i + α x_π(i): representation mixing (docs/science.md,
-// "Interventions"; MixingRequest in grok_model.h).
-void mixRows(const float* x, float* out, const int64_t* permutation, int64_t rows, int64_t width, double alpha)
-{
-    const float keep = float(1.0 - alpha), take = float(alpha);
-    for (int64_t i = 0; i < rows; ++i) {
-        const float* own = x + i * width;
-        const float* other = x + permutation[i] * width;
-        for (int64_t k = 0; k < width; ++k)
-            out[i * width + k] = own[k] * keep + other[k] * take;
-    }
-}
-
-// Its adjoint: dx_i = (1 − α) dout_i, then dx_π(k) += α dout_k.
-void unmixRows(const float* dOut, float* dx, const int64_t* permutation, int64_t rows, int64_t width, double alpha)
-{
-    const float keep = float(1.0 - alpha), take = float(alpha);
-    for (int64_t i = 0; i < rows * width; ++i)
-        dx[i] = dOut[i] * keep;
-    for (int64_t k = 0; k < rows; ++k)
-        axpy(take, dOut + k * width, dx + permutation[k] * width, width);
-}
 
 }  // namespace
 
@@ -61,6 +39,9 @@ FusedTransformer::FusedTransformer(const FusedTransformerShape& shape, const Fus
     for (int64_t o : {offsets.embed, offsets.position, offsets.wQ, offsets.wK, offsets.wV})
         if (o >= tail)
             throw std::invalid_argument("FusedTransformer: embeddings and W_Q/W_K/W_V must precede W_O");
+    if (shape.trainingPrecision == MatmulPrecision::Bf16)
+        if (const auto reason = bf16GemmUnavailableReason())
+            throw std::runtime_error("model.matmul_precision: bf16 " + *reason);
     const int64_t d = shape.dModel;
     m_tableRows = int64_t(shape.vocabulary) * shape.length;
     for (auto* v : {&m_x, &m_keys, &m_values, &m_dxKeys, &m_dxValues})
@@ -71,6 +52,7 @@ FusedTransformer::FusedTransformer(const FusedTransformerShape& shape, const Fus
     m_partialSize = (offsets.total - tail) + int64_t(shape.vocabulary) * d + 3 * m_tableRows * d;
     m_partials.assign(kChunks, std::vector<float>(m_partialSize));
     m_batch = std::make_unique<Activations>();
+    m_roundedOperands = std::make_unique<Bf16Operands>();
     // Inference arrays and evaluation tables at their final sizes here, so that the
     // run's first evaluation does not pay for allocating them.
     m_blocks.resize(pool.threads());
@@ -90,11 +72,28 @@ FusedTransformer::FusedTransformer(const FusedTransformerShape& shape, const Fus
 
 FusedTransformer::~FusedTransformer() = default;
 
+// The weight matrices as the step's products read them (stored shape and row stride):
+// they do not change within a step, and each feeds a forward and a backward product.
+void FusedTransformer::roundWeights(const Parameters& p)
+{
+    const int64_t d = m_shape.dModel, mlp = m_shape.dMlp, classes = m_shape.classes;
+    for (const float* square : {p.wQ, p.wK, p.wV, p.wO})
+        m_roundedOperands->round(square, d, d, d);
+    m_roundedOperands->round(p.wIn, d, mlp, mlp);
+    m_roundedOperands->round(p.wOut, mlp, d, d);
+    m_roundedOperands->round(p.unembed, d, classes, classes);
+}
+
 double FusedTransformer::trainStep(const float* parameters, float* gradients, const int64_t* tokens,
                                    const int64_t* labels, int64_t batch, const FusedMixing* mixing,
                                    const RepresentationGradient& extra)
 {
-    const Parameters p(parameters, m_offsets);
+    // The products below run at the training precision; the loss, the softmax and every
+    // sum outside a product stay float32 (and evaluation entirely: fused_evaluation.cpp).
+    const bool bf16 = m_shape.trainingPrecision == MatmulPrecision::Bf16;
+    const Parameters p(parameters, m_offsets, {m_shape.trainingPrecision, bf16 ? m_roundedOperands.get() : nullptr});
+    if (bf16)
+        roundWeights(p);
     const int64_t d = m_shape.dModel, length = m_shape.length, classes = m_shape.classes;
     const int64_t tail = m_offsets.wO;
     const bool mixAttention = mixing && mixing->site == MixingSite::AttentionOutput;
@@ -137,11 +136,13 @@ double FusedTransformer::trainStep(const float* parameters, float* gradients, co
         const float* zIn = mixFinal ? c.r.zMixed : c.r.z;
         float* dzIn = mixFinal ? c.r.dzMixed : c.r.dz;
         float* logits = c.r.logits;
-        sgemm(Op::None, Op::None, c.rows, classes, d, 1.0f, zIn, d, p.unembed, classes, 0.0f, logits, classes);
+        gemm(p.productPrecision, Op::None, Op::None, c.rows, classes, d, 1.0f, zIn, d, p.unembed, classes, 0.0f, logits,
+             classes);
         chunkLoss[c.index] = crossEntropyRows(logits, c.labels, c.rows, gradientScale);
-        sgemm(Op::Transpose, Op::None, d, classes, c.rows, 1.0f, zIn, d, logits, classes, 0.0f,
-              c.partial + (m_offsets.unembed - tail), classes);
-        sgemm(Op::None, Op::Transpose, c.rows, d, classes, 1.0f, logits, classes, p.unembed, classes, 0.0f, dzIn, d);
+        gemm(p.productPrecision, Op::Transpose, Op::None, d, classes, c.rows, 1.0f, zIn, d, logits, classes, 0.0f,
+             c.partial + (m_offsets.unembed - tail), classes);
+        gemm(p.productPrecision, Op::None, Op::Transpose, c.rows, d, classes, 1.0f, logits, classes, p.unembed, classes,
+             0.0f, dzIn, d);
     };
     auto mlpBackward = [&](const Chunk& c) { mlpBackwardRows(p, c.tokens, c.rows, c.r, c.partial); };
     auto attentionBackward = [&](const Chunk& c) {

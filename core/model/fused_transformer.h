@@ -21,6 +21,7 @@
 // types they share in fused_internals.h and their common loops in fused_kernels.h.
 
 #include "config/train_config.h"
+#include "model/fused_step.h"
 
 #include <cstdint>
 #include <functional>
@@ -30,22 +31,20 @@
 namespace grokscope {
 
 class WorkerPool;
+class Bf16Operands;
 
 struct FusedTransformerShape {
     int vocabulary = 0, length = 0, dModel = 0, heads = 0, dMlp = 0, classes = 0;
     Activation activation = Activation::Relu;
+    // Of trainStep's matrix products (model.matmul_precision); evaluate() and
+    // representations() are float32 whatever it is.
+    MatmulPrecision trainingPrecision = MatmulPrecision::Float32;
 };
 
 // Offsets of each parameter in the flat parameter (and gradient) vector.
 struct FusedTransformerOffsets {
     int64_t embed = -1, position = -1, wQ = -1, wK = -1, wV = -1, wO = -1, wIn = -1, bIn = -1, wOut = -1,
             bOut = -1, unembed = -1, total = 0;
-};
-
-struct FusedMixing {
-    double alpha = 0.0;
-    MixingSite site = MixingSite::FinalResidual;  // Embedding is not supported here
-    const int64_t* permutation = nullptr;         // batch entries
 };
 
 // Sums over a split, in float64; the trainer turns them into loss, accuracy and the
@@ -83,10 +82,6 @@ public:
     FusedTransformer(const FusedTransformerShape& shape, const FusedTransformerOffsets& offsets, WorkerPool& pool);
     ~FusedTransformer();
 
-    // Adds gradients of extra loss terms with respect to the representation z (rows × d)
-    // that feeds the unembedding, into dz. Called once per step with the whole batch.
-    using RepresentationGradient = std::function<void(const float* z, float* dz, int64_t rows, int64_t width)>;
-
     // Mean cross-entropy of the batch; writes the gradient of (that + extra terms) into
     // `gradients` (all `offsets.total` entries overwritten). tokens: batch × length.
     double trainStep(const float* parameters, float* gradients, const int64_t* tokens, const int64_t* labels,
@@ -117,6 +112,7 @@ private:
     struct TableGradients;
     TableGradients tableGradients(float* partial) const;
     void buildTables(const Parameters& p);
+    void roundWeights(const Parameters& p);  // bf16 training steps
     // The forward of `rows` rows. Their products with W_O and W_out run over
     // `productRows` ≥ rows rows; the caller has zeroed the rows in between (inferBlock).
     void attendRows(const Parameters& p, const int64_t* tokens, int64_t rows, int64_t productRows,
@@ -172,6 +168,9 @@ private:
     // Per chunk: partial gradients of W_O … unembed, then the table gradients.
     std::vector<std::vector<float>> m_partials;
     int64_t m_partialSize = 0;
+    // bf16 training steps: the weights, X and its final-position rows, rounded once per
+    // step (trainStep, buildTables).
+    std::unique_ptr<Bf16Operands> m_roundedOperands;
     std::unique_ptr<Activations> m_batch;  // the whole training batch
     std::vector<Activations> m_blocks;   // one per thread, for inference
 };

@@ -1,5 +1,6 @@
 #include "model/grok_model.h"
 
+#include "model/fused_mlp.h"
 #include "model/fused_transformer.h"
 #include "model/mlp_model.h"
 #include "model/transformer_model.h"
@@ -31,18 +32,25 @@ bool fusedTransformerApplies(const ModelConfig& config, torch::Device device, co
            && device.is_cpu() && data.sequenceLength <= 16;
 }
 
+namespace {
+
+// The offset of parameter `name` in `store`'s flat vector; `user` names the fused step.
+int64_t parameterOffset(const ParameterStore& store, const std::string& name, const char* user)
+{
+    const auto& names = store.names();
+    const auto found = std::find(names.begin(), names.end(), name);
+    if (found == names.end())
+        throw std::logic_error(std::string(user) + ": the model has no parameter " + name);
+    return store.view(static_cast<int>(found - names.begin())).data_ptr<float>() - store.flatValues().data_ptr<float>();
+}
+
+}  // namespace
+
 std::unique_ptr<FusedTransformer> createFusedTransformer(const GrokModel& model, const Dataset& data,
                                                          const ModelConfig& config, WorkerPool& pool)
 {
     const ParameterStore& store = model.parameters();
-    const float* base = store.flatValues().data_ptr<float>();
-    auto offset = [&](const std::string& name) -> int64_t {
-        const auto& names = store.names();
-        const auto found = std::find(names.begin(), names.end(), name);
-        if (found == names.end())
-            throw std::logic_error("FusedTransformer: the model has no parameter " + name);
-        return store.view(static_cast<int>(found - names.begin())).data_ptr<float>() - base;
-    };
+    auto offset = [&](const std::string& name) { return parameterOffset(store, name, "FusedTransformer"); };
     FusedTransformerShape shape;
     shape.vocabulary = data.vocabularySize;
     shape.length = data.sequenceLength;
@@ -51,6 +59,7 @@ std::unique_ptr<FusedTransformer> createFusedTransformer(const GrokModel& model,
     shape.dMlp = config.dMlp;
     shape.classes = data.table.numClasses;
     shape.activation = config.activation;
+    shape.trainingPrecision = config.matmulPrecision;
     FusedTransformerOffsets o;
     o.embed = offset("embed");
     o.position = offset("position");
@@ -65,6 +74,35 @@ std::unique_ptr<FusedTransformer> createFusedTransformer(const GrokModel& model,
     o.unembed = offset("unembed");
     o.total = store.count();
     return std::make_unique<FusedTransformer>(shape, o, pool);
+}
+
+bool fusedMlpApplies(const ModelConfig& config, torch::Device device)
+{
+    return config.architecture == Architecture::Mlp && device.is_cpu();
+}
+
+std::unique_ptr<FusedMlp> createFusedMlp(const GrokModel& model, const Dataset& data, const ModelConfig& config,
+                                         WorkerPool& pool)
+{
+    const ParameterStore& store = model.parameters();
+    auto offset = [&](const std::string& name) { return parameterOffset(store, name, "FusedMlp"); };
+    FusedMlpShape shape;
+    shape.vocabulary = data.vocabularySize;
+    shape.dModel = config.dModel;
+    shape.hiddenLayers = config.mlpHiddenLayers;
+    shape.hiddenWidth = config.mlpHiddenWidth;
+    shape.classes = data.table.numClasses;
+    shape.activation = config.activation;
+    FusedMlpOffsets o;
+    o.embed = offset("embed");
+    for (int l = 0; l < config.mlpHiddenLayers; ++l) {
+        const std::string prefix = "hidden" + std::to_string(l) + ".";
+        o.hiddenWeight.push_back(offset(prefix + "W"));
+        o.hiddenBias.push_back(offset(prefix + "b"));
+    }
+    o.unembed = offset("unembed");
+    o.total = store.count();
+    return std::make_unique<FusedMlp>(shape, o, pool);
 }
 
 std::unique_ptr<GrokModel> createModel(const ModelConfig& config, const Dataset& data, uint64_t seed,

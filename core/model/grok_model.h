@@ -53,4 +53,11 @@ bool fusedTransformerApplies(const ModelConfig& config, torch::Device device, co
 std::unique_ptr<FusedTransformer> createFusedTransformer(const GrokModel& model, const Dataset& data,
                                                          const ModelConfig& config, WorkerPool& pool);
 
+class FusedMlp;
+// Whether FusedMlp can train this model: the MLP control on the CPU.
+bool fusedMlpApplies(const ModelConfig& config, torch::Device device);
+// A FusedMlp over `model`'s parameter store (an MlpModel's; the store must outlive it).
+std::unique_ptr<FusedMlp> createFusedMlp(const GrokModel& model, const Dataset& data, const ModelConfig& config,
+                                         WorkerPool& pool);
+
 }  // namespace grokscope

@@ -9,7 +9,7 @@ extern "C" int openblas_get_num_threads() __attribute__((weak));
 
 namespace grokscope {
 
-// Fused path (FusedTransformer, the Transformer presets): run.threads is the number of
+// Fused path (FusedTransformer or FusedMlp: every preset): run.threads is the number of
 // chunk threads, each calling a single-threaded sgemm; the numbers do not depend on it.
 // 2-core AMD EPYC, z97-add at batch 512: 138 steps/s with 1 thread, 237-274 with 2.
 //

@@ -5,8 +5,9 @@ namespace grokscope {
 
 // Sets the process's thread pools for a run and returns how many threads the engine
 // uses. LibTorch's intra-op pool always stays at one thread.
-// - fusedPath: `requested` threads run the FusedTransformer's chunks (0 = up to two,
-//   one per core); OpenBLAS gets one thread, since each chunk calls it.
+// - fusedPath: `requested` threads run the hand-written step's chunks (FusedTransformer
+//   or FusedMlp; 0 = up to two, one per core); OpenBLAS gets one thread, since each
+//   chunk calls it.
 // - otherwise: `requested` OpenBLAS threads (0 = one).
 // Measurements in engine_threads.cpp.
 int configureEngineThreads(int requested, bool fusedPath);

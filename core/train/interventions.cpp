@@ -2,6 +2,8 @@
 
 #include "tasks/seeded_random.h"
 
+#include <Eigen/Core>
+
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -153,18 +155,18 @@ bool Interventions::entropyFloorApplies(int64_t batch) const
     return m_floor.enabled && m_floor.weight > 0.0 && batch > 1;
 }
 
-// H̃_batch as the metric computes it (metrics/spectrum.h), but differentiable.
-// eigvalsh's gradient needs only the eigenvectors, so repeated eigenvalues are safe.
-at::Tensor Interventions::entropyFloorPenalty(const at::Tensor& representation)
+// No autograd through an eigensolver: one eigendecomposition gives H̃ and its gradient
+// (metrics/entropy_gradient.h, which also says why it equals what autograd gave for
+// the torch expression the floor used before, kept in tests/tst_entropy_gradient.cpp).
+void Interventions::addEntropyFloorGradient(const float* z, float* dz, int64_t rows, int64_t width)
 {
-    const torch::Tensor z = representation.to(torch::kFloat64);
-    const torch::Tensor centred = z - z.mean(0, true);
-    const torch::Tensor covariance = centred.t().mm(centred) / static_cast<double>(z.size(0));
-    const torch::Tensor eigenvalues = torch::linalg::eigvalsh(covariance, "L").clamp_min(0.0);
-    const torch::Tensor p = eigenvalues / eigenvalues.sum();
-    const torch::Tensor entropy = -(p * p.clamp_min(1e-300).log()).sum() / std::log(static_cast<double>(z.size(1)));
-    m_lastBatchEntropy = entropy.item<double>();
-    return (m_floor.target - entropy).clamp_min(0.0).mul(m_floor.weight).to(torch::kFloat32);
+    using RowMajorFloat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    m_floorRepresentation = Eigen::Map<const RowMajorFloat>(z, rows, width).cast<double>();
+    entropyFloorPenaltyGradient(m_floorRepresentation, m_floor.target, m_floor.weight, m_floorWorkspace, m_floorResult);
+    m_lastBatchEntropy = m_floorResult.entropy;
+    if (m_floorResult.penalty == 0.0)
+        return;  // H̃ at or above the target: the penalty and its gradient are zero
+    Eigen::Map<RowMajorFloat>(dz, rows, width) += m_floorResult.gradient.cast<float>();
 }
 
 void Interventions::matchNorm(at::Tensor& flatValues, long stepNumber) const

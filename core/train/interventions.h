@@ -7,6 +7,7 @@
 
 #include "config/levers.h"
 #include "config/train_config.h"
+#include "metrics/entropy_gradient.h"
 #include "metrics/run_observer.h"
 
 #include <cstdint>
@@ -61,9 +62,11 @@ public:
     // the step's own stream; an undefined tensor when mixing does not apply.
     at::Tensor mixingPermutation(int64_t batch, unsigned long long modelSeed, long stepNumber) const;
     bool entropyFloorApplies(int64_t batch) const;
-    // β·max(0, H̃_floor − H̃_batch) as a float32 scalar with its graph, H̃_batch from the
-    // centred covariance of `representation` (B × d); records H̃_batch.
-    at::Tensor entropyFloorPenalty(const at::Tensor& representation);
+    // Adds the gradient of the floor's penalty β·max(0, H̃_floor − H̃_batch) with respect
+    // to the representation z (rows × width, row-major: the batch's rows) to dz, in
+    // closed form (metrics/entropy_gradient.h); H̃_batch is that of z's centred
+    // covariance, as the spectrum metric computes it. Records H̃_batch.
+    void addEntropyFloorGradient(const float* z, float* dz, int64_t rows, int64_t width);
     // After the optimiser step: rescales the flat parameters to the trajectory's norm
     // at `stepNumber`. Does nothing while the control is off.
     void matchNorm(at::Tensor& flatValues, long stepNumber) const;
@@ -74,6 +77,10 @@ private:
     EntropyFloorSettings m_floor;
     NormTrajectory m_norm;
     double m_lastBatchEntropy;
+    // The floor's per-step storage, kept so that a step allocates nothing.
+    Eigen::MatrixXd m_floorRepresentation;
+    EntropyGradientWorkspace m_floorWorkspace;
+    EntropyFloorPenaltyGradient m_floorResult;
 };
 
 }  // namespace grokscope

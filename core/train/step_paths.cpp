@@ -45,6 +45,19 @@ void finishStep(TrainerState& s, long stepNumber)
     s.step = stepNumber;
 }
 
+}  // namespace
+
+RepresentationGradient entropyFloorGradient(TrainerState& s, int64_t batch)
+{
+    if (!s.levers.entropyFloorApplies(batch))
+        return {};
+    return [&s](const float* z, float* dz, int64_t rows, int64_t width) {
+        s.levers.addEntropyFloorGradient(z, dz, rows, width);
+    };
+}
+
+namespace {
+
 bool autogradStep(TrainerState& s, long stepNumber, const torch::Tensor& tokens, const torch::Tensor& labels,
                   const torch::Tensor& permutation)
 {
@@ -58,18 +71,26 @@ bool autogradStep(TrainerState& s, long stepNumber, const torch::Tensor& tokens,
     }
     s.model->parameters().flatGradients().zero_();
     const ModelOutput output = s.model->forward(tokens, mixingRequest);
-    torch::Tensor loss = torch::nn::functional::cross_entropy(output.logits, labels);
+    const torch::Tensor loss = torch::nn::functional::cross_entropy(output.logits, labels);
     if (!acceptLoss(s, loss.item<double>(), stepNumber))
         return false;
-    if (s.levers.entropyFloorApplies(output.representation.size(0)))
-        loss = loss + s.levers.entropyFloorPenalty(output.representation);
-    loss.backward();
+    const RepresentationGradient floor = entropyFloorGradient(s, output.representation.size(0));
+    if (floor) {
+        // The floor's term enters the backward as a gradient on the representation.
+        const torch::Tensor z = output.representation.detach().to(torch::kCPU).contiguous();
+        torch::Tensor dz = torch::zeros_like(z);
+        floor(z.data_ptr<float>(), dz.data_ptr<float>(), z.size(0), z.size(1));
+        torch::autograd::backward({loss, output.representation},
+                                  {torch::ones_like(loss), dz.to(output.representation.device())});
+    } else {
+        loss.backward();
+    }
     finishStep(s, stepNumber);
     return true;
 }
 
-// The same step as autogradStep, by FusedTransformer. `permutation`: the step's
-// derangement, undefined without mixing.
+// The same step as autogradStep, by the run's hand-written step (FusedTransformer or
+// FusedMlp). `permutation`: the step's derangement, undefined without mixing.
 bool fusedStep(TrainerState& s, long stepNumber, const torch::Tensor& tokens, const torch::Tensor& labels,
                const torch::Tensor& permutation)
 {
@@ -77,22 +98,16 @@ bool fusedStep(TrainerState& s, long stepNumber, const torch::Tensor& tokens, co
     const bool mixingOn = permutation.defined();
     const FusedMixing mixingPlan{s.levers.mixing().alpha, s.levers.mixing().site,
                                  mixingOn ? permutation.data_ptr<int64_t>() : nullptr};
-    FusedTransformer::RepresentationGradient floorGradient;
-    if (s.levers.entropyFloorApplies(batch))
-        floorGradient = [&s](const float* z, float* dz, int64_t rows, int64_t width) {
-            const torch::Tensor representation =
-                torch::from_blob(const_cast<float*>(z), {rows, width}, torch::kFloat32).clone().requires_grad_(true);
-            s.levers.entropyFloorPenalty(representation).backward();
-            const torch::Tensor gradient = representation.grad().contiguous();
-            const float* g = gradient.data_ptr<float>();
-            for (int64_t i = 0; i < rows * width; ++i)
-                dz[i] += g[i];
-        };
+    const RepresentationGradient floorGradient = entropyFloorGradient(s, batch);
     ParameterStore& store = s.model->parameters();
+    const torch::Tensor tokenRows = tokens.contiguous(), labelRows = labels.contiguous();
     const double lossValue =
-        s.fused->trainStep(store.flatValues().data_ptr<float>(), store.flatGradients().data_ptr<float>(),
-                           tokens.contiguous().data_ptr<int64_t>(), labels.contiguous().data_ptr<int64_t>(), batch,
-                           mixingOn ? &mixingPlan : nullptr, floorGradient);
+        s.fused ? s.fused->trainStep(store.flatValues().data_ptr<float>(), store.flatGradients().data_ptr<float>(),
+                                     tokenRows.data_ptr<int64_t>(), labelRows.data_ptr<int64_t>(), batch,
+                                     mixingOn ? &mixingPlan : nullptr, floorGradient)
+                : s.fusedMlp->trainStep(store.flatValues().data_ptr<float>(), store.flatGradients().data_ptr<float>(),
+                                        tokenRows.data_ptr<int64_t>(), tokenRows.size(1), labelRows.data_ptr<int64_t>(),
+                                        batch, mixingOn ? &mixingPlan : nullptr, floorGradient);
     // torch's cross-entropy is a float: round the same way before comparing or logging.
     if (!acceptLoss(s, double(float(lossValue)), stepNumber))
         return false;
@@ -109,10 +124,18 @@ bool trainOneStep(TrainerState& s)
         s.emit(event);
     const auto [tokens, labels] = batchFor(s, stepNumber);
     const torch::Tensor permutation = s.levers.mixingPermutation(tokens.size(0), s.config.run.modelSeed, stepNumber);
-    // FusedTransformer mixes at the attention output and the final residual; mixing at
-    // the embedding takes the autograd path.
+    // The fused steps mix at the attention output and the final residual (the MLP: both
+    // at its last hidden layer); mixing at the embedding takes the autograd path.
     const bool embeddingMixing = permutation.defined() && s.levers.mixing().site == MixingSite::Embedding;
-    if (s.fused && !embeddingMixing)
+    if (embeddingMixing && s.config.model.matmulPrecision == MatmulPrecision::Bf16) {
+        // Switched on mid-run (the config refuses it at the start): the autograd step
+        // would train in float32 under a bf16 label.
+        s.failure = "mixing at the embedding runs on the autograd step, which has no bf16 products "
+                    "(model.matmul_precision bf16): the run stopped before step " + std::to_string(stepNumber)
+                    + "; its log is kept. Mix at the final residual or the attention output instead.";
+        return false;
+    }
+    if ((s.fused || s.fusedMlp) && !embeddingMixing)
         return fusedStep(s, stepNumber, tokens, labels, permutation);
     return autogradStep(s, stepNumber, tokens, labels, permutation);
 }

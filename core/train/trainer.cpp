@@ -65,13 +65,17 @@ TrainerState::TrainerState(const TrainConfig& c)
       normDecay(NormDecayTracker::forConfig(c)),
       lastLoss(std::nan(""))
 {
-    const bool fusedPath = fusedTransformerApplies(c.model, device, data);
-    threads = configureEngineThreads(c.run.threads, fusedPath);
+    const bool fusedTransformerPath = fusedTransformerApplies(c.model, device, data);
+    const bool fusedMlpPath = fusedMlpApplies(c.model, device);
+    threads = configureEngineThreads(c.run.threads, fusedTransformerPath || fusedMlpPath);
     model = createModel(c.model, data, c.run.modelSeed, device);
     optimiser = std::make_unique<AdamW>(model->parameters(), c.optim);
-    if (fusedPath) {
+    if (fusedTransformerPath || fusedMlpPath) {
         pool = std::make_unique<WorkerPool>(threads);
-        fused = createFusedTransformer(*model, data, c.model, *pool);
+        if (fusedTransformerPath)
+            fused = createFusedTransformer(*model, data, c.model, *pool);
+        else
+            fusedMlp = createFusedMlp(*model, data, c.model, *pool);
         optimiser->setPool(pool.get());
     }
     tensors.trainTokens = tokenTensor(data, data.trainPairs, device);
@@ -144,7 +148,8 @@ const TrainConfig& Trainer::config() const { return d->state.config; }
 const Dataset& Trainer::dataset() const { return d->state.data; }
 long Trainer::step() const { return d->state.step; }
 int Trainer::threads() const { return d->state.threads; }
-bool Trainer::fusedPath() const { return d->state.fused != nullptr; }
+// Either hand-written step (FusedTransformer or FusedMlp) trains this run.
+bool Trainer::fusedPath() const { return d->state.fused != nullptr || d->state.fusedMlp != nullptr; }
 bool Trainer::finished() const { return d->finished(); }
 const std::string& Trainer::failure() const { return d->state.failure; }
 bool Trainer::diverged() const { return d->state.diverged; }

@@ -32,8 +32,8 @@ public:
     const TrainConfig& config() const;
     const Dataset& dataset() const;
     long step() const;
-    // Threads the engine computes with (run.threads resolved), and whether the
-    // hand-written Transformer step runs (FusedTransformer) or the autograd path.
+    // Threads the engine computes with (run.threads resolved), and whether a
+    // hand-written step runs (FusedTransformer, FusedMlp) or the autograd path.
     int threads() const;
     bool fusedPath() const;
     // True once config.run.steps is reached, after a NaN/Inf loss, or after T_grok

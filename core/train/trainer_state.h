@@ -9,6 +9,7 @@
 #include "metrics/diagnostics.h"
 #include "metrics/event_detector.h"
 #include "metrics/run_observer.h"
+#include "model/fused_mlp.h"
 #include "model/fused_transformer.h"
 #include "model/grok_model.h"
 #include "tasks/dataset.h"
@@ -36,7 +37,10 @@ struct TrainerState {
     std::unique_ptr<GrokModel> model;
     std::unique_ptr<AdamW> optimiser;
     std::unique_ptr<WorkerPool> pool;
-    std::unique_ptr<FusedTransformer> fused;  // null where the autograd path runs
+    // The hand-written training step, at most one of them; both null where the autograd
+    // path runs. Evaluation uses FusedTransformer's tables, but the MLP's torch forward.
+    std::unique_ptr<FusedTransformer> fused;
+    std::unique_ptr<FusedMlp> fusedMlp;
     int threads = 1;
     SplitTensors tensors;
     EventDetector detector;

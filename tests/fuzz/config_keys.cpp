@@ -45,6 +45,7 @@ const std::vector<KeySpec>& keyTable()
         {"model.mlp_hidden_layers", K::Int32, "2", {"0", "9", "-2"}},
         {"model.mlp_hidden_width", K::Int32, "128", {"1", "0", "16385"}},
         {"model.lookup_tables", K::Bool, "false", {}},
+        {"model.matmul_precision", K::Enum, "\"float32\"", quoted({"BF16", "bfloat16", "fp16", ""})},
         {"optim.learning_rate", K::Double, "0.003", {"0", "-0.001", "1", "2"}},
         {"optim.weight_decay", K::Double, "1.0", {"-1", "1000", "-0.5"}},
         {"optim.beta1", K::Double, "0.9", {"-0.1", "1", "1.5"}},
