@@ -27,7 +27,7 @@ commands:
             on a Slurm cluster: ... --backend slurm [--partition P] [--time T] [--wait] ...
   replicate the paper's whole protocol (experiments/protocol: levers, norm-matched controls, MLP at
             p = 41, sub/mul/S5) with seeds 0..N-1, then DIR/report.md with PNG figures:
-            grokscope-cli replicate --seeds 10 --out DIR [--jobs N] [--quiet] [--report-only]
+            grokscope-cli replicate --seeds 10 --out DIR [--jobs N] [--same-split] [--quiet] [--report-only]
             rerun the same command to resume; --report-only rewrites the report from what has ended
             on a Slurm cluster: ... --backend slurm [Slurm options as for experiment] [--wait]
   experiment-summary  recompute an experiment's summary from its logs: grokscope-cli experiment-summary DIR
@@ -136,12 +136,19 @@ cancelled or stopped (resuming from checkpoints).
           "sbatch-arg"},
          {"quiet", "summary-only", "retry-failed", "wait"}},
         {"replicate",
-         R"(usage: grokscope-cli replicate --out DIR [--seeds N] [--jobs N] [--quiet] [--report-only]
+         R"(usage: grokscope-cli replicate --out DIR [--suite paper|variants] [--seeds N] [--jobs N] [--same-split]
+                                [--quiet] [--report-only]
 Runs the paper's whole protocol (experiments/protocol) with seeds 0..N-1 into
 DIR/<experiment>, then writes DIR/report.md with figures in DIR/figures.
-Rerun the same command to resume.
+--suite variants runs readings of the mixing intervention instead (variants,
+variants-pytorch-init) and reports whether any of them delays grokking.
+Each seed draws its own train/test split (task.data_seed = the seed) and its own
+initialisation and batches. Rerun the same command to resume.
   --out DIR         the replication's directory (required)
   --seeds N         seeds per arm, 2 to 1000 (default 10)
+  --suite S         paper (default): interventions and tasks; variants: the mixing readings
+  --same-split      every seed trains on the preset's one split (resumes replications
+                    started before splits varied with the seed)
   --jobs N          runs at once, 1 to 1024 (default: the number of cores)
   --quiet           print only the plan, skips and errors
   --report-only     rewrite the report from the runs that have ended, running nothing
@@ -149,9 +156,9 @@ Rerun the same command to resume.
                     Slurm options of `experiment --help`, and --wait to follow the
                     tasks and write the report when they end
 )",
-         {"out", "seeds", "jobs", "backend", "partition", "time", "cpus-per-task", "mem", "max-running", "account",
-          "qos", "sbatch-arg"},
-         {"quiet", "report-only", "retry-failed", "wait"}},
+         {"out", "suite", "seeds", "jobs", "backend", "partition", "time", "cpus-per-task", "mem", "max-running",
+          "account", "qos", "sbatch-arg"},
+         {"quiet", "report-only", "retry-failed", "wait", "same-split"}},
         {"experiment-summary",
          R"(usage: grokscope-cli experiment-summary DIR
 Recomputes DIR/summary.md, summary.csv and runs.csv from the experiment's logs.

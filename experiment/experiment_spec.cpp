@@ -183,6 +183,7 @@ ExperimentSpec parseSpec(const nlohmann::json& document, const std::string& orig
             r.fail(where + ".preset", "arm " + quotedForMessage(arm.name) + " has no preset, and the experiment sets none");
         arm.overrides = r.overrides(arms[i], where);
         arm.normReferenceArm = r.text(arms[i], "norm_reference_arm", where, false);
+        arm.description = r.text(arms[i], "description", where, false);
         spec.arms.push_back(std::move(arm));
     }
     if (spec.arms.size() * spec.seeds.size() > kMaxPlannedRuns)

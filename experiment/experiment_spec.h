@@ -19,6 +19,7 @@ struct ArmSpec {
     std::string preset;  // empty: the experiment's preset
     std::vector<std::pair<std::string, nlohmann::json>> overrides;  // applied after the experiment's
     std::string normReferenceArm;  // empty: none
+    std::string description;       // free text for reports; empty: none
 };
 
 struct ExperimentSpec {

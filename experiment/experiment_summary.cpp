@@ -65,6 +65,27 @@ std::vector<double> grokTimes(const std::vector<RunRecord>& records, const std::
     return times;
 }
 
+// The arm's runs as the paired comparison sees them. T_grok is the step a run grokked
+// at, or for a run that finished without grokking the step it ended at (censored at its
+// budget); unknown for a run that has not ended or failed before grokking.
+std::vector<PairedRun> pairedRuns(const std::vector<RunRecord>& records, const std::string& arm)
+{
+    std::vector<PairedRun> runs;
+    for (const RunRecord& r : records) {
+        if (r.arm != arm)
+            continue;
+        PairedRun run;
+        run.seed = r.seed;
+        run.grokked = r.complete() && r.tGrok;
+        if (run.grokked)
+            run.tGrok = static_cast<double>(*r.tGrok);
+        else if (r.status == RunStatus::Finished)
+            run.tGrok = static_cast<double>(r.finalStep);
+        runs.push_back(run);
+    }
+    return runs;
+}
+
 }  // namespace
 
 std::string number(double value, const char* format)
@@ -190,6 +211,9 @@ std::vector<ArmSummary> summariseArms(const ExperimentSpec& spec, const std::vec
         s.hAtGrokMean = meanOf(hAtGrok);
         s.collapseLeadMean = meanOf(collapseLeads);
         s.crossingLeadMean = meanOf(crossingLeads);
+        s.paired = sharesSeedsWithBaseline(spec, a)
+            ? comparePaired(pairedRuns(records, s.arm), pairedRuns(records, spec.arms[spec.baselineArm].name))
+            : unpairedComparison();
         if (s.isBaseline) {
             s.deltaTGrok = kNaN;
             s.mannWhitney = {kNaN, kNaN, MannWhitneyMethodUsed::Undefined};
@@ -217,13 +241,33 @@ std::string runsCsv(const std::vector<RunRecord>& records)
     return out.str();
 }
 
+namespace {
+
+// summary.csv's paired columns: "0" and empty cells for an arm that is not paired.
+std::string pairedCells(const PairedComparison& p)
+{
+    if (!p.applicable)
+        return "0" + std::string(14, ',');
+    auto cell = [](double v) { return std::isfinite(v) ? number(v, "%.6g") : std::string(); };
+    std::ostringstream out;
+    out << "1," << p.pairs() << ',' << p.censored << ',' << p.neitherGrokked << ',' << p.unmatched << ','
+        << p.sign.positives << ',' << p.sign.negatives << ',' << p.sign.zeros << ',' << cell(p.medianDelta) << ','
+        << cell(p.medianDeltaCi.low) << ',' << cell(p.medianDeltaCi.high) << ',' << cell(p.wilcoxon.statistic) << ','
+        << cell(p.wilcoxon.pValue) << ',' << wilcoxonMethodName(p.wilcoxon.method) << ',' << cell(p.sign.pValue);
+    return out.str();
+}
+
+}  // namespace
+
 std::string summaryCsv(const std::vector<ArmSummary>& arms)
 {
     std::ostringstream out;
     out << "arm,baseline,planned,complete,failed,grokked,fraction_grokked,t_grok_mean,t_grok_median,t_grok_ci_low,"
            "t_grok_ci_high,t_grok_sd,h_init_mean,h_at_grok_mean,collapse_lead_mean,collapse_before_grok,"
            "collapse_runs,crossing_lead_mean,crossing_before_grok,crossing_runs,delta_t_grok,mann_whitney_u,"
-           "mann_whitney_p,mann_whitney_method,cohens_d\n";
+           "mann_whitney_p,mann_whitney_method,cohens_d,paired,paired_n,paired_censored,paired_neither_grokked,"
+           "paired_unmatched,paired_later,paired_earlier,paired_tied,paired_delta_t_median,paired_delta_t_ci_low,"
+           "paired_delta_t_ci_high,wilcoxon_w,wilcoxon_p,wilcoxon_method,sign_test_p\n";
     auto cell = [](double v) { return std::isfinite(v) ? number(v, "%.6g") : std::string(); };
     for (const ArmSummary& s : arms) {
         const double fraction = s.complete ? static_cast<double>(s.grokked) / s.complete : kNaN;
@@ -234,10 +278,71 @@ std::string summaryCsv(const std::vector<ArmSummary>& arms)
             << cell(s.collapseLeadMean) << ',' << s.collapseBefore << ',' << s.collapseCount << ','
             << cell(s.crossingLeadMean) << ',' << s.crossingBefore << ',' << s.crossingCount << ','
             << cell(s.deltaTGrok) << ',' << cell(s.mannWhitney.u) << ',' << cell(s.mannWhitney.pValue) << ','
-            << (s.isBaseline ? std::string() : methodName(s.mannWhitney.method)) << ',' << cell(s.cohensD) << '\n';
+            << (s.isBaseline ? std::string() : methodName(s.mannWhitney.method)) << ',' << cell(s.cohensD) << ','
+            << pairedCells(s.paired) << '\n';
     }
     return out.str();
 }
+
+namespace {
+
+// The "Paired against the baseline" section of summary.md.
+std::string pairedMarkdown(const ExperimentSpec& spec, const std::vector<ArmSummary>& arms)
+{
+    const std::string baseline = spec.arms[spec.baselineArm].name;
+    std::ostringstream out;
+    out << "## Paired against " << baseline << "\n\n";
+    std::vector<std::string> unpaired;
+    std::ostringstream rows;
+    for (const ArmSummary& s : arms) {
+        if (s.isBaseline)
+            continue;
+        if (!s.paired.applicable) {
+            unpaired.push_back(s.arm);
+            continue;
+        }
+        const PairedComparison& p = s.paired;
+        rows << "| " << s.arm << " | " << p.pairs() << " | " << p.censored << " | " << p.sign.positives << " / "
+             << p.sign.negatives << " / " << p.sign.zeros << " | " << number(p.medianDelta, "%+.0f") << " | ";
+        if (std::isfinite(p.medianDeltaCi.low))
+            rows << "[" << number(p.medianDeltaCi.low, "%+.0f") << ", " << number(p.medianDeltaCi.high, "%+.0f")
+                 << "]";
+        else
+            rows << "n/a";
+        rows << " | " << number(p.wilcoxon.pValue, "%.3g");
+        if (p.wilcoxon.method != WilcoxonMethodUsed::Undefined && p.pairs() > 0)
+            rows << " (" << wilcoxonMethodName(p.wilcoxon.method) << ")";
+        rows << " | " << number(p.sign.pValue, "%.3g") << " | " << p.neitherGrokked + p.unmatched << " |\n";
+    }
+    if (rows.str().empty()) {
+        out << "No arm trains the baseline's preset and task, so no arm shares the baseline's seeds: every "
+               "comparison above is unpaired.\n\n";
+        return out.str();
+    }
+    out << "| arm | pairs | censored | later / earlier / tied | median ΔT_grok | 95% CI | Wilcoxon p | sign test p "
+           "| seeds left out |\n|---|---:|---:|---|---:|---|---:|---:|---:|\n"
+        << rows.str();
+    out << "\nAn arm that trains the baseline's preset and task keys shares each seed's initialisation, split "
+           "and batches with the baseline's run of that seed, so the two runs form a pair and ΔT_grok = T_arm − "
+           "T_baseline is taken seed by seed. Where exactly one run of a pair grokked, the other's T_grok is "
+           "the step it ended at (its budget): the pair is *censored*, its sign is known and its ΔT is a bound. "
+           "Seeds where neither run grokked, or a run has not ended or failed before grokking, are left out. "
+           "Wilcoxon signed-rank is two-sided with zero differences dropped: exact for up to 50 pairs without "
+           "ties, else the normal approximation with tie and continuity corrections. The sign test is the exact "
+           "binomial test of later against earlier (ties dropped). The 95% CI of the median ΔT is a percentile "
+           "bootstrap (10,000 resamples, fixed seed). These are the tests to read for a paired arm: they use "
+           "the pairing that Mann–Whitney ignores.";
+    if (!unpaired.empty()) {
+        out << " Not paired (another preset or task): ";
+        for (std::size_t i = 0; i < unpaired.size(); ++i)
+            out << (i ? ", " : "") << unpaired[i];
+        out << ".";
+    }
+    out << "\n\n";
+    return out.str();
+}
+
+}  // namespace
 
 std::string summaryMarkdown(const ExperimentSpec& spec, const std::vector<RunRecord>& records,
                             const std::vector<ArmSummary>& arms)
@@ -258,8 +363,9 @@ std::string summaryMarkdown(const ExperimentSpec& spec, const std::vector<RunRec
         incomplete += !r.complete();
     out << "How runs count: *n* is the runs that ended (finished, or failed with a NaN loss). "
            "Runs that never grokked count in *n* and lower the fraction grokked, and are left out of every "
-           "T_grok statistic, the leads and ΔT_grok. Failed runs count as not grokked unless they grokked "
-           "before failing. Unfinished runs are left out entirely"
+           "T_grok statistic, the leads and ΔT_grok, except the paired comparison, which counts a finished run "
+           "that never grokked as censored at its budget (below). Failed runs count as not grokked unless they "
+           "grokked before failing. Unfinished runs are left out entirely"
         << (incomplete ? " (" + std::to_string(incomplete) + " of " + std::to_string(records.size())
                              + " runs are unfinished: rerun the experiment command to complete them)"
                        : "")
@@ -291,7 +397,10 @@ std::string summaryMarkdown(const ExperimentSpec& spec, const std::vector<RunRec
     out << "\nΔT_grok = mean T_grok of the arm − mean T_grok of the baseline, over grokked runs. "
            "Mann–Whitney U is two-sided (exact without ties and for small samples, else the normal "
            "approximation); Cohen's d is positive when the arm groks later than the baseline. "
-           "The 95% CI is a percentile bootstrap (10,000 resamples, fixed seed).\n\n";
+           "The 95% CI is a percentile bootstrap (10,000 resamples, fixed seed). Both ignore that an arm's run "
+           "and the baseline's run of one seed start from the same state: where they do, read the paired "
+           "comparison below.\n\n";
+    out << pairedMarkdown(spec, arms);
 
     out << "## Spectral entropy\n\n";
     auto lead = [](double value, std::size_t n) {

@@ -1,9 +1,11 @@
 #pragma once
 // What an experiment's runs left on disk, and the per-arm statistics of it:
-// runs.csv (one row per run), summary.csv (one row per arm), summary.md.
+// runs.csv (one row per run), summary.csv (one row per arm: unpaired statistics, then
+// the paired comparison against the baseline, paired_comparison.h), summary.md.
 
 #include "experiment_spec.h"
 #include "metrics/statistics.h"
+#include "paired_comparison.h"
 
 #include <optional>
 #include <string>
@@ -52,6 +54,9 @@ struct ArmSummary {
     double deltaTGrok = 0.0;
     MannWhitneyResult mannWhitney;
     double cohensD = 0.0;
+    // Seed by seed against the baseline; `applicable` is false for the baseline itself
+    // and for arms that do not share its seeds' runs (sharesSeedsWithBaseline).
+    PairedComparison paired;
 };
 
 // "n/a" for NaN or ±∞; otherwise printf with `format` (e.g. "%.0f").

@@ -31,29 +31,6 @@ FigureSeries line(const QString& name, const std::vector<double>& x, const std::
 
 QString seedName(const RunLog& log) { return QStringLiteral("seed %1").arg(log.config.run.modelSeed); }
 
-// Writes each figure; returns Markdown image links, or notes for the ones that failed.
-class FigureWriter {
-public:
-    explicit FigureWriter(const fs::path& directory) : m_directory(directory / "figures")
-    {
-        fs::create_directories(m_directory);
-    }
-    std::string add(const std::string& file, const FigureSpec& spec, const std::string& caption)
-    {
-        // The figure replaces whatever has its name; a link there would be written through.
-        std::error_code ignored;
-        if (fs::is_symlink(fs::symlink_status(m_directory / file, ignored)))
-            fs::remove(m_directory / file, ignored);
-        const QString error = renderFigure(spec, QString::fromStdString((m_directory / file).string()));
-        if (!error.isEmpty())
-            return "*(figure " + file + " could not be written: " + error.toStdString() + ")*\n\n";
-        return "![" + caption + "](figures/" + file + ")\n\n*" + caption + "*\n\n";
-    }
-
-private:
-    fs::path m_directory;
-};
-
 }  // namespace
 
 std::string writeReplicationFigures(const report::FigureInputs& inputs)

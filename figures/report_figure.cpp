@@ -98,4 +98,21 @@ QString renderFigure(const FigureSpec& spec, const QString& path, QSize size)
     return QString();
 }
 
+FigureWriter::FigureWriter(const std::filesystem::path& reportDirectory) : m_directory(reportDirectory / "figures")
+{
+    std::filesystem::create_directories(m_directory);
+}
+
+std::string FigureWriter::add(const std::string& file, const FigureSpec& spec, const std::string& caption)
+{
+    // The figure replaces whatever has its name; a link there would be written through.
+    std::error_code ignored;
+    if (std::filesystem::is_symlink(std::filesystem::symlink_status(m_directory / file, ignored)))
+        std::filesystem::remove(m_directory / file, ignored);
+    const QString error = renderFigure(spec, QString::fromStdString((m_directory / file).string()));
+    if (!error.isEmpty())
+        return "*(figure " + file + " could not be written: " + error.toStdString() + ")*\n\n";
+    return "![" + caption + "](figures/" + file + ")\n\n*" + caption + "*\n\n";
+}
+
 }  // namespace grokscope::figures

@@ -10,7 +10,9 @@
 #include <QStringList>
 #include <QVector>
 
+#include <filesystem>
 #include <optional>
+#include <string>
 
 namespace grokscope::figures {
 
@@ -39,5 +41,16 @@ QColor figureColour(int k);
 // Writes `spec` as a PNG to `path`; returns "" on success, else a message.
 // A QApplication must exist.
 QString renderFigure(const FigureSpec& spec, const QString& path, QSize size = QSize(1100, 650));
+
+// Writes a report's figures into DIR/figures (created); each add() returns the
+// Markdown image link and caption, or a note where the figure could not be written.
+class FigureWriter {
+public:
+    explicit FigureWriter(const std::filesystem::path& reportDirectory);
+    std::string add(const std::string& file, const FigureSpec& spec, const std::string& caption);
+
+private:
+    std::filesystem::path m_directory;
+};
 
 }  // namespace grokscope::figures

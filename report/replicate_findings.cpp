@@ -8,7 +8,31 @@
 
 namespace grokscope::report {
 
+using experiment::ArmSummary;
+using experiment::number;
+using experiment::PairedComparison;
 using experiment::RunRecord;
+
+namespace {
+
+// The verdict rule of delayVerdict for one difference and its test's p.
+std::string delayRule(double delta, double pValue, const std::string& basis)
+{
+    if (delta > 0 && pValue < 0.05)
+        return "holds" + basis;
+    if (delta > 0)
+        return "same direction, not significant" + basis;
+    if (delta < 0 && pValue < 0.05)
+        return "does not hold: grokking came significantly earlier" + basis;
+    return "does not hold: no delay" + basis;
+}
+
+bool hasPairs(const ArmSummary& arm)
+{
+    return arm.paired.applicable && arm.paired.pairs() > 0;
+}
+
+}  // namespace
 
 const ProtocolExperiment* experimentNamed(const std::vector<ProtocolExperiment>& experiments, const std::string& name)
 {
@@ -18,15 +42,20 @@ const ProtocolExperiment* experimentNamed(const std::vector<ProtocolExperiment>&
     return nullptr;
 }
 
+std::vector<double> entropiesAtGrok(const ProtocolExperiment* e, const std::string& arm)
+{
+    std::vector<double> values;
+    if (e)
+        for (const RunRecord& r : e->records)
+            if (r.arm == arm && r.complete() && r.tGrok && r.hAtGrok)
+                values.push_back(*r.hAtGrok);
+    return values;
+}
+
 Spread entropyAtGrok(const ProtocolExperiment* e, const std::string& arm)
 {
     Spread s;
-    if (!e)
-        return s;
-    std::vector<double> values;
-    for (const RunRecord& r : e->records)
-        if (r.arm == arm && r.complete() && r.tGrok && r.hAtGrok)
-            values.push_back(*r.hAtGrok);
+    const std::vector<double> values = entropiesAtGrok(e, arm);
     if (values.empty())
         return s;
     s.n = values.size();
@@ -34,6 +63,83 @@ Spread entropyAtGrok(const ProtocolExperiment* e, const std::string& arm)
     s.low = *std::min_element(values.begin(), values.end());
     s.high = *std::max_element(values.begin(), values.end());
     return s;
+}
+
+ClaimedValueCheck checkClaimedValue(const std::vector<double>& values, double claimed)
+{
+    ClaimedValueCheck check;
+    check.claimed = claimed;
+    if (!values.empty()) {
+        check.spread.n = values.size();
+        check.spread.mean = mean(values);
+        check.spread.low = *std::min_element(values.begin(), values.end());
+        check.spread.high = *std::max_element(values.begin(), values.end());
+    }
+    check.sd = sampleStandardDeviation(values);
+    check.meanCi = bootstrapConfidenceInterval(values, BootstrapStatistic::Mean);
+    check.tTest = oneSampleTTest(values, claimed);
+    return check;
+}
+
+std::string claimedValueText(const ClaimedValueCheck& check)
+{
+    const Spread& s = check.spread;
+    if (s.n == 0)
+        return "no grokked runs";
+    std::string text = number(s.mean, "%.3f");
+    if (std::isfinite(check.sd))
+        text += " ± " + number(check.sd, "%.3f");
+    text += " (n=" + std::to_string(s.n) + ", range " + number(s.low, "%.3f") + "–" + number(s.high, "%.3f") +
+            "); 95% CI [" + number(check.meanCi.low, "%.3f") + ", " + number(check.meanCi.high, "%.3f") + "]";
+    if (std::isfinite(check.tTest.pValue))
+        text += "; t-test against " + number(check.claimed, "%.3f") + ": p = " + number(check.tTest.pValue, "%.3g");
+    return text;
+}
+
+std::string claimedValueVerdict(const ClaimedValueCheck& check)
+{
+    if (check.spread.n == 0 || !std::isfinite(check.meanCi.low))
+        return "no data";
+    if (check.claimed > check.meanCi.high)
+        return "does not hold: the paper's value is above our 95% CI";
+    if (check.claimed < check.meanCi.low)
+        return "does not hold: the paper's value is below our 95% CI";
+    return "holds";
+}
+
+std::string delayVerdict(const ArmSummary* arm)
+{
+    if (!arm)
+        return "no data";
+    if (hasPairs(*arm))
+        return delayRule(arm->paired.medianDelta, arm->paired.wilcoxon.pValue, " (paired: Wilcoxon signed-rank)");
+    if (arm->grokked == 0 || !std::isfinite(arm->deltaTGrok))
+        return "no data";
+    return delayRule(arm->deltaTGrok, arm->mannWhitney.pValue, " (unpaired: Mann–Whitney)");
+}
+
+std::string delayText(const ArmSummary* arm)
+{
+    if (!arm)
+        return "not run";
+    if (arm->complete == 0)
+        return "no run has ended yet";
+    std::string text;
+    if (hasPairs(*arm)) {
+        const PairedComparison& p = arm->paired;
+        text += "paired over " + std::to_string(p.pairs()) + " seeds";
+        if (p.censored)
+            text += " (" + std::to_string(p.censored) + " censored at the budget)";
+        text += ": later in " + std::to_string(p.sign.positives) + "/" +
+                std::to_string(p.sign.positives + p.sign.negatives) + " (sign test p = " +
+                number(p.sign.pValue, "%.3g") + "), median ΔT " + number(p.medianDelta, "%+.0f") + " [" +
+                number(p.medianDeltaCi.low, "%+.0f") + ", " + number(p.medianDeltaCi.high, "%+.0f") +
+                "], Wilcoxon p = " + number(p.wilcoxon.pValue, "%.3g") + "; ";
+    }
+    if (arm->grokked > 0)
+        text += "unpaired: mean ΔT " + number(arm->deltaTGrok, "%+.0f") + " steps, Mann–Whitney p = " +
+                number(arm->mannWhitney.pValue, "%.3g") + ", d = " + number(arm->cohensD, "%.2f") + "; ";
+    return text + std::to_string(arm->grokked) + "/" + std::to_string(arm->complete) + " grokked";
 }
 
 std::optional<double> lastBeforeOrAt(const RunLog& log, long step, std::optional<double> EvalSnapshot::*field)

@@ -29,9 +29,14 @@ std::vector<RunLog> ProtocolExperiment::completeLogs(const std::string& arm) con
     return logs;
 }
 
-std::vector<std::string> protocolNames() { return {"interventions", "tasks"}; }
+std::vector<std::string> protocolNames(ProtocolSuite suite)
+{
+    if (suite == ProtocolSuite::Variants)
+        return {"variants", "variants-pytorch-init"};
+    return {"interventions", "tasks"};
+}
 
-experiment::ExperimentSpec protocolSpec(const std::string& name, int seeds)
+experiment::ExperimentSpec protocolSpec(const std::string& name, int seeds, ProtocolSplit split)
 {
     for (const auto& [embeddedName, text] : embeddedProtocol()) {
         if (embeddedName != name)
@@ -46,9 +51,19 @@ experiment::ExperimentSpec protocolSpec(const std::string& name, int seeds)
         for (int s = 0; s < seeds; ++s)
             seedList.push_back(static_cast<unsigned>(s));
         document["seeds"] = seedList;
+        document["vary_data_seed"] = split == ProtocolSplit::PerSeed;
         return experiment::parseSpec(document, "built-in protocol \"" + name + "\"");
     }
     throw ConfigError("no built-in protocol experiment named \"" + name + "\"");
+}
+
+std::string splitDescription(const std::vector<ProtocolExperiment>& experiments)
+{
+    bool perSeed = true;
+    for (const ProtocolExperiment& e : experiments)
+        perSeed = perSeed && e.spec.varyDataSeed;
+    return perSeed ? "each seed draws its own train/test split (task.data_seed = the seed)"
+                   : "every seed trains on the preset's train/test split (--same-split)";
 }
 
 ProtocolExperiment inspectProtocol(const experiment::ExperimentSpec& spec, const std::filesystem::path& directory)

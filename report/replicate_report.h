@@ -37,6 +37,10 @@ using FigureSectionWriter = std::function<std::string(const FigureInputs&)>;
 // The "Figures" section of a report without figures (grokscope-cli built without Qt).
 std::string noFiguresSection();
 
+// The experiment's summary.md, its headings moved two levels down: a report's
+// "Detail" section.
+std::string nestedSummary(const ProtocolExperiment& e);
+
 // Returns the report's path. Without a figure writer the report has no figures and
 // says so.
 std::filesystem::path writeReplicationReport(const std::filesystem::path& directory,

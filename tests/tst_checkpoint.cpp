@@ -1,6 +1,7 @@
 // The checkpoint format (core/train/checkpoint_io.h): a checkpoint written by release
 // 0.1 (format 1, tests/data/release-0.1-run) still loads and continues that run bit for
-// bit, and one written now (format 2) round-trips every field.
+// bit; one of format 2 (tests/data/format-2-run) gets the steps of its H̃ window back;
+// and one written now (format 3) round-trips every field.
 
 #include "io/checkpoint_file.h"
 #include "io/config_json.h"
@@ -28,12 +29,25 @@ namespace {
 const fs::path kReleaseRun = fs::path(GROKSCOPE_SOURCE_DIR) / "tests/data/release-0.1-run";
 const char* kReleaseCheckpoint = "checkpoints/step_00000100.pt";
 
-fs::path copyOfReleaseRun(const QTemporaryDir& dir)
+// A run directory made by a release of checkpoint format 2, whose collapse window counted
+// evaluations (5 of them, a spectrum every 50 steps): z23-quick with d_model 16, 2 heads,
+// d_mlp 32, seed 5, 400 steps, memorisation at train accuracy 0.15 (so that H̃'s early
+// fall comes after it), mixing on (α 0.2, attention output) for steps 101 to 200; its
+// checkpoint at step 250 and its whole log. That release fired T_collapse at step 300,
+// from the first to the last of H̃ at 100, 150, …, 300: four of those five values are in
+// the checkpoint.
+const fs::path kFormat2Run = fs::path(GROKSCOPE_SOURCE_DIR) / "tests/data/format-2-run";
+const char* kFormat2Checkpoint = "checkpoints/step_00000250.pt";
+constexpr long kFormat2CheckpointStep = 250;
+
+fs::path copyOfRun(const fs::path& run, const QTemporaryDir& dir)
 {
-    const fs::path copy = fs::path(dir.path().toStdString()) / "release-run";
-    fs::copy(kReleaseRun, copy, fs::copy_options::recursive);
+    const fs::path copy = fs::path(dir.path().toStdString()) / run.filename();
+    fs::copy(run, copy, fs::copy_options::recursive);
     return copy;
 }
+
+fs::path copyOfReleaseRun(const QTemporaryDir& dir) { return copyOfRun(kReleaseRun, dir); }
 
 TrainConfig grokkingConfig()
 {
@@ -44,10 +58,10 @@ TrainConfig grokkingConfig()
     return config;
 }
 
-void resumeToTheEnd(const fs::path& directory)
+void resumeToTheEnd(const fs::path& directory, long fromStep = 100)
 {
     auto run = Run::resume(directory.string());
-    QCOMPARE(run->trainer().step(), 100L);
+    QCOMPARE(run->trainer().step(), fromStep);
     while (!run->finished())
         run->advance(1000);
     run->close(false);
@@ -102,7 +116,10 @@ private Q_SLOTS:
         // At step 100 the run has not memorised: no event step, no entropy window yet.
         const EventDetector::State events = trainer.events().state();
         QVERIFY(!events.memorised && !events.grokked && !events.crossed && !events.collapsed);
+        QVERIFY(events.entropyHistory.empty());
         QVERIFY(!trainer.events().memorisedStep());
+        // Its collapse_window_evals = 5 at one spectrum per 50 steps reads as 200 steps.
+        QCOMPARE(trainer.events().thresholds().collapseWindowSteps, 200);
     }
 
     void aReleaseRunResumesAsItRan()
@@ -154,6 +171,50 @@ private Q_SLOTS:
                  csvWithoutColumn(readText(asReleased / runlog::kMetrics), "elapsed_ms"));
     }
 
+    void aFormat2CheckpointGetsItsEntropyStepsBack()
+    {
+        // Format 2 kept the collapse rule's last H̃ values (up to five, since memorisation)
+        // without their steps. They come back at the spectrum steps that logged them.
+        const RunLog log = readRunLog(kFormat2Run.string());
+        QCOMPARE(log.config.metrics.collapseWindowSteps, 200);  // collapse_window_evals 5, every 50 steps
+        Trainer trainer(log.config);
+        trainer.loadCheckpoint((kFormat2Run / kFormat2Checkpoint).string());
+        QCOMPARE(trainer.step(), kFormat2CheckpointStep);
+        QCOMPARE(trainer.events().memorisedStep().value(), 100L);
+        std::vector<EntropyPoint> logged;  // metrics.csv has H̃ to %.17g: exact
+        for (const EvalSnapshot& e : log.evaluations)
+            if (e.entropy && e.step >= 100 && e.step <= kFormat2CheckpointStep)
+                logged.push_back({e.step, *e.entropy});
+        QCOMPARE(logged.size(), size_t(4));  // 100, 150, 200, 250
+        QVERIFY(trainer.events().state().entropyHistory == logged);
+        QVERIFY(!trainer.events().collapseStep());
+        // Format 2 mixed in the one way the variants' defaults describe (the schedule
+        // switched mixing off after step 200; its α and site stay).
+        QVERIFY(trainer.mixing() == (MixingSettings{false, 0.2, MixingSite::AttentionOutput}));
+    }
+
+    void aFormat2RunResumesWithItsCollapse()
+    {
+        // The release fired T_collapse 50 steps after its checkpoint, against H̃ at step 100:
+        // only a history that got its steps back holds that reference (from an empty one
+        // the rule could fire at step 450 at the earliest, after this run's end). Resumed
+        // under today's rule, the window read as 200 steps, the run fires where it did.
+        const RunLog released = readRunLog(kFormat2Run.string());
+        const RunEvent* releasedCollapse = released.firstEvent("entropy_collapse");
+        QVERIFY(releasedCollapse);
+        QCOMPARE(releasedCollapse->step, 300L);
+        QTemporaryDir dir;
+        const fs::path copy = copyOfRun(kFormat2Run, dir);
+        resumeToTheEnd(copy, kFormat2CheckpointStep);
+        const RunLog resumed = readRunLog(copy.string());
+        const RunEvent* collapse = resumed.firstEvent("entropy_collapse");
+        QVERIFY(collapse);
+        QCOMPARE(collapse->step, releasedCollapse->step);
+        QCOMPARE(collapse->values.at("reference_step"), 100.0);
+        // H̃ at 300 comes from the resumed steps: equal to ~1e-7 under another BLAS kernel.
+        QVERIFY(std::abs(collapse->values.at("drop") - releasedCollapse->values.at("drop")) < 1e-6);
+    }
+
     void aNewCheckpointRoundTripsEveryField()
     {
         // A run past memorisation (event steps and the entropy window are set) with every
@@ -164,7 +225,9 @@ private Q_SLOTS:
         while (!trainer.finished() && !trainer.events().grokStep())
             trainer.advance(100);
         QVERIFY2(trainer.events().memorisedStep() && trainer.events().grokStep(), "z23-quick must grok by step 1500");
-        trainer.setMixing({true, 0.45, MixingSite::AttentionOutput});
+        // Every mixing field other than its default, the variants included.
+        trainer.setMixing({true, 0.45, MixingSite::AttentionOutput, MixingForm::Swap, MixingPartnerGradient::Detached,
+                           MixingPermutation::SameClass, 0.5, true, true});
         trainer.setEntropyFloor({true, 0.6, 2.5});
         trainer.setNormTrajectory({{0, 10.0}, {500, 12.5}, {1500, 9.0}}, "reference/run");
         trainer.advance(3);  // the optimiser moments and the clocks move on under the levers
@@ -176,6 +239,7 @@ private Q_SLOTS:
         QCOMPARE(loaded.step(), trainer.step());
         QCOMPARE(loaded.trainingMs(), trainer.trainingMs());
         QVERIFY(loaded.mixing() == trainer.mixing());
+        QVERIFY(loaded.mixing().permutation == MixingPermutation::SameClass && loaded.mixing().probability == 0.5);
         QVERIFY(loaded.entropyFloor() == trainer.entropyFloor());
         QVERIFY(loaded.normMatch() == (NormMatchSettings{true, "reference/run"}));
         const EventDetector::State a = trainer.events().state(), b = loaded.events().state();
@@ -183,8 +247,8 @@ private Q_SLOTS:
         QVERIFY(b.grokked == a.grokked);
         QVERIFY(b.crossed == a.crossed);
         QVERIFY(b.collapsed == a.collapsed);
-        QVERIFY(!b.recentEntropy.empty());
-        QCOMPARE(b.recentEntropy, a.recentEntropy);
+        QVERIFY(b.entropyHistory.size() >= 2);
+        QVERIFY(b.entropyHistory == a.entropyHistory);
         // Everything, parameters and optimiser and the norm-decay history included: the
         // loaded state writes the same archive again.
         const std::string again = dir.filePath("b.pt").toStdString();
@@ -204,14 +268,18 @@ private Q_SLOTS:
         config.run.steps = 10;
         Trainer trainer(config);
         trainer.advance(10);
-        trainer.setMixing({true, 0.3, MixingSite::Embedding});
+        trainer.setMixing({true, 0.3, MixingSite::Embedding, MixingForm::Swap, MixingPartnerGradient::Through,
+                           MixingPermutation::DifferentClass});
         const std::string path = dir.filePath("c.pt").toStdString();
         trainer.saveCheckpoint(path);
         const std::string archive = readCheckpointFile(path, config);
-        for (const char* field : {"format_version", "mixing/enabled", "mixing/alpha", "mixing/site", "embedding",
-                                  "entropy_floor/target", "norm_match/trajectory", "events/recent_entropy",
-                                  "norm_decay/squared_norms"})
+        for (const char* field :
+             {"format_version", "mixing/enabled", "mixing/alpha", "mixing/site", "embedding", "mixing/form", "swap",
+              "mixing/partner_gradient", "through", "mixing/permutation", "different_class", "mixing/probability",
+              "mixing/labels", "mixing/at_evaluation", "entropy_floor/target", "norm_match/trajectory",
+              "events/entropy_history", "norm_decay/squared_norms"})
             QVERIFY2(archive.find(field) != std::string::npos, field);
+        QVERIFY(archive.find("events/recent_entropy") == std::string::npos);  // format 2's values without steps
         // An event that has not happened has no field, rather than a −1.
         QVERIFY(archive.find("events/memorised") == std::string::npos);
         QVERIFY(archive.find("event_steps") == std::string::npos);

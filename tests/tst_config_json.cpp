@@ -43,11 +43,28 @@ private Q_SLOTS:
         config.run.saveRepresentationsAtSteps = {0, 500};
         config.metrics.entropyThreshold = 0.6;
         config.intervention.mixingSite = MixingSite::Embedding;
+        config.model.init = InitScheme::Pytorch;
+        config.model.initScale = 0.5;
+        config.metrics.collapseWindowSteps = 1000;
+        config.metrics.collapseSmoothingSteps = 300;
+        config.intervention.mixingForm = MixingForm::Swap;
+        config.intervention.mixingPartnerGradient = MixingPartnerGradient::Detached;
+        config.intervention.mixingPermutation = MixingPermutation::DifferentClass;
+        config.intervention.mixingProbability = 0.25;
+        config.intervention.mixingLabels = true;
+        config.intervention.mixingAtEvaluation = true;
         const nlohmann::json once = configToJson(config);
         const TrainConfig back = applyConfigJson(TrainConfig{}, once);
         QCOMPARE(configToJson(back).dump(), once.dump());
         QCOMPARE(once["optim"]["learning_rate"].get<double>(), 0.0031);
         QCOMPARE(once["task"]["kind"].get<std::string>(), std::string("permutation"));
+        QCOMPARE(once["model"]["init"].get<std::string>(), std::string("pytorch"));
+        QCOMPARE(once["metrics"]["collapse_window_steps"].get<int>(), 1000);
+        QCOMPARE(once["metrics"]["collapse_smoothing_steps"].get<int>(), 300);
+        QVERIFY(!once["metrics"].contains("collapse_window_evals"));  // read, never written
+        QCOMPARE(once["intervention"]["mixing_permutation"].get<std::string>(), std::string("different_class"));
+        QVERIFY(back.intervention.mixingSettings() == config.intervention.mixingSettings());
+        QCOMPARE(back.metrics.collapseSmoothingSteps, 300);
     }
 
     void overridesParseJsonOrBareWords()
@@ -87,6 +104,20 @@ private Q_SLOTS:
         QTest::newRow("device") << "run.device=tpu" << "run.device";
         QTest::newRow("alpha") << "intervention.mixing_alpha=2" << "intervention.mixing_alpha";
         QTest::newRow("degree") << "task.permutation_degree=9" << "task.permutation_degree";
+        QTest::newRow("init") << "model.init=kaiming" << "model.init:";
+        QTest::newRow("init scale") << "model.init_scale=0" << "model.init_scale";
+        QTest::newRow("collapse window") << "metrics.collapse_window_steps=0" << "metrics.collapse_window_steps";
+        QTest::newRow("collapse smoothing") << "metrics.collapse_smoothing_steps=-100"
+                                            << "metrics.collapse_smoothing_steps";
+        QTest::newRow("mixing form") << "intervention.mixing_form=hard" << "intervention.mixing_form";
+        QTest::newRow("partner gradient") << "intervention.mixing_partner_gradient=stopped"
+                                          << "intervention.mixing_partner_gradient";
+        QTest::newRow("permutation") << "intervention.mixing_permutation=random" << "intervention.mixing_permutation";
+        QTest::newRow("probability 0") << "intervention.mixing_probability=0" << "intervention.mixing_probability";
+        QTest::newRow("probability > 1") << "intervention.mixing_probability=1.5" << "intervention.mixing_probability";
+        QTest::newRow("mix labels") << "intervention.mixing_labels=yes" << "intervention.mixing_labels";
+        QTest::newRow("mix at evaluation") << "intervention.mixing_at_evaluation=1"
+                                           << "intervention.mixing_at_evaluation";
     }
 
     void impossibleSettingsNameTheKey()
@@ -100,6 +131,66 @@ private Q_SLOTS:
             validateConfig(config);
         });
         QVERIFY2(mentions(message, key.toStdString()), message.c_str());
+        QVERIFY2(message.find('\n') == std::string::npos, message.c_str());
+    }
+
+    // Releases whose T_collapse window counted spectrum evaluations wrote
+    // metrics.collapse_window_evals: it reads as the window from the first to the last of
+    // that many evaluations, in steps, at the config's own cadence.
+    void theLegacyCollapseWindowReadsAsSteps()
+    {
+        const auto windowOf = [](const char* document) {
+            return applyConfigJson(TrainConfig{}, nlohmann::json::parse(document)).metrics.collapseWindowSteps;
+        };
+        QCOMPARE(TrainConfig{}.run.spectrumEverySteps, 100);
+        QCOMPARE(windowOf(R"({"metrics": {"collapse_window_evals": 5}})"), 400);  // (5 − 1) × 100
+        QCOMPARE(windowOf(R"({"metrics": {"collapse_window_evals": 5},
+                              "run": {"eval_every_steps": 100, "spectrum_every_steps": 200}})"),
+                 800);
+        QCOMPARE(windowOf(R"({"metrics": {"collapse_window_evals": 2}})"), 100);
+        // The new key wins where both are given.
+        QCOMPARE(windowOf(R"({"metrics": {"collapse_window_evals": 5, "collapse_window_steps": 1000}})"), 1000);
+        QCOMPARE(windowOf(R"({"metrics": {"collapse_window_steps": 1000, "collapse_window_evals": 9}})"), 1000);
+        QCOMPARE(applyOverride(TrainConfig{}, "metrics.collapse_window_evals=5").metrics.collapseWindowSteps, 400);
+        // A run log of release 0.1: z23-quick, a spectrum every 50 steps.
+        const TrainConfig released =
+            loadConfigFile(TrainConfig{}, GROKSCOPE_SOURCE_DIR "/tests/data/release-0.1-run/config.json");
+        QCOMPARE(released.run.spectrumEverySteps, 50);
+        QCOMPARE(released.metrics.collapseWindowSteps, 200);
+        // Readable, but no longer a key of its own: `grokscope-cli keys` lists the new one.
+        const std::vector<std::string> keys = configKeys();
+        QVERIFY(std::find(keys.begin(), keys.end(), "metrics.collapse_window_evals") == keys.end());
+        QVERIFY(std::find(keys.begin(), keys.end(), "metrics.collapse_window_steps") != keys.end());
+        QVERIFY(std::find(keys.begin(), keys.end(), "metrics.collapse_smoothing_steps") != keys.end());
+    }
+
+    void collapseWindowMistakesNameTheKey()
+    {
+        const auto documentError = [](const char* document) {
+            return errorOf([&] { applyConfigJson(TrainConfig{}, nlohmann::json::parse(document)); });
+        };
+        const auto overrideError = [](const char* assignment) {
+            return errorOf([&] { validateConfig(applyOverride(TrainConfig{}, assignment)); });
+        };
+        const std::vector<std::pair<std::string, std::string>> cases = {
+            {overrideError("metrics.collapse_window_evals=1"),
+             "metrics.collapse_window_evals: must be at least 2 (the key is replaced by metrics.collapse_window_steps)"},
+            {documentError(R"({"metrics": {"collapse_window_evals": "five"}})"),
+             "metrics.collapse_window_evals: expected a number"},
+            {documentError(R"({"metrics": {"collapse_window_evals": 4294967301}})"),
+             "metrics.collapse_window_evals: 4294967301 is out of range"},
+            {documentError(R"({"metrics": {"collapse_window_evals": 2147483647}})"),
+             "metrics.collapse_window_evals: 2147483647 evaluations of 100 steps do not fit"},
+            {overrideError("metrics.collapse_window_steps=1.5"), "metrics.collapse_window_steps: expected an integer"},
+            {overrideError("metrics.collapse_window_steps=-800"), "metrics.collapse_window_steps: must be at least 1"},
+            {overrideError("metrics.collapse_smoothing_steps=-1"), "metrics.collapse_smoothing_steps: must be >= 0"},
+        };
+        for (const auto& [message, expected] : cases) {
+            QVERIFY2(mentions(message, expected), message.c_str());
+            QVERIFY2(message.find('\n') == std::string::npos, message.c_str());
+        }
+        validateConfig(applyOverride(applyOverride(TrainConfig{}, "metrics.collapse_window_steps=1"),
+                                     "metrics.collapse_smoothing_steps=0"));
     }
 
     void malformedFilesNameTheFile()

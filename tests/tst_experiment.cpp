@@ -3,7 +3,8 @@
 // built CLI. The summary agrees with the runs' own logs, a rerun skips what ended, an
 // interrupted experiment resumes to the same result as an uninterrupted one, a broken
 // run is moved aside; and what the runner refuses: unreadable specs, bad options,
-// links out of --out, and children that fail.
+// links out of --out, and children that fail. experiment-summary pairs each arm with
+// the baseline by seed, with known answers on run logs written without training.
 
 #include "cli_process.h"
 #include "experiment_plan.h"
@@ -12,6 +13,7 @@
 #include "io/config_json.h"
 #include "io/run_log.h"
 #include "io/run_log_writer.h"
+#include "known_run_log.h"
 #include "test_files.h"
 
 #include <QtTest>
@@ -22,6 +24,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <sys/stat.h>
@@ -132,6 +135,18 @@ const char* kQuickSpec = R"({
   ]
 })";
 
+// The summary.csv row of `arm`, keyed by the header's column names.
+std::map<std::string, std::string> summaryRow(const fs::path& csv, const std::string& arm)
+{
+    const auto rows = readCsv(csv);
+    std::map<std::string, std::string> cells;
+    for (std::size_t r = 1; r < rows.size(); ++r)
+        if (rows[r][0] == arm)
+            for (std::size_t c = 0; c < rows[0].size() && c < rows[r].size(); ++c)
+                cells[rows[0][c]] = rows[r][c];
+    return cells;
+}
+
 }  // namespace
 
 class TestExperiment : public QObject {
@@ -148,6 +163,7 @@ private Q_SLOTS:
     void runsSummarisesAndSkipsOnRerun();
     void interruptedExperimentResumesToTheSameResult();
     void brokenRunIsMovedAsideAndRestarted();
+    void summaryPairsArmsWithTheBaseline();
 };
 
 void TestExperiment::cliRejectsMalformedSpec()
@@ -430,6 +446,19 @@ void TestExperiment::runsSummarisesAndSkipsOnRerun()
     QCOMPARE(std::stod(summary[1][7]), mean(grokTimes["baseline"]));
     QCOMPARE(std::stod(summary[2][7]), mean(grokTimes["mixing"]));
     QVERIFY(std::abs(std::stod(summary[2][20]) - (mean(grokTimes["mixing"]) - mean(grokTimes["baseline"]))) < 1e-3);
+    // Both levers train the baseline's preset from its seeds: paired by seed, with the
+    // statistics of those same per-seed differences (runs.csv lists seeds in order).
+    for (const std::string arm : {"mixing", "matched"}) {
+        const auto row = summaryRow(exp / "summary.csv", arm);
+        std::vector<double> deltas;
+        for (std::size_t i = 0; i < grokTimes[arm].size(); ++i)
+            deltas.push_back(grokTimes[arm][i] - grokTimes["baseline"][i]);
+        QCOMPARE(row.at("paired"), std::string("1"));
+        QCOMPARE(row.at("paired_n"), std::string("2"));
+        QCOMPARE(std::stod(row.at("paired_delta_t_median")), median(deltas));
+        QCOMPARE(row.at("wilcoxon_p"), number(wilcoxonSignedRank(deltas).pValue, "%.6g"));
+        QCOMPARE(row.at("sign_test_p"), number(signTest(deltas).pValue, "%.6g"));
+    }
 
     // A rerun keeps everything: no new runs, no new files, the same summary.
     const std::string summaryBefore = readText(exp / "summary.md");
@@ -541,6 +570,64 @@ void TestExperiment::brokenRunIsMovedAsideAndRestarted()
     QVERIFY2(result.output.contains("aside"), qPrintable(result.output));
     QCOMPARE(readText(root / "exp" / "baseline" / "seed_0.broken-1" / runlog::kConfig), std::string("{ truncated"));
     QVERIFY(readRunLog(run.string()).firstEvent("finished"));
+}
+
+void TestExperiment::summaryPairsArmsWithTheBaseline()
+{
+    QTemporaryDir dir;
+    const fs::path exp = fs::path(dir.path().toStdString()) / "exp";
+    writeText(exp / "spec.json", R"({"preset": "z23-quick", "seeds": [0, 1, 2, 3, 4, 5], "arms": [
+        {"name": "baseline"},
+        {"name": "lever", "overrides": {"intervention.mixing": true}},
+        {"name": "other-task", "preset": "z97-add"}]})");
+    // Baseline T_grok 1000, 1200, …, 2000; the lever 1500, 1300, 2000, 1500, 2800 and,
+    // for seed 5, no grokking in its 4000 steps (censored: T_grok = 4000).
+    const long baseline[6] = {1000, 1200, 1400, 1600, 1800, 2000};
+    const long lever[5] = {1500, 1300, 2000, 1500, 2800};
+    for (int seed = 0; seed < 6; ++seed) {
+        const std::string name = "seed_" + std::to_string(seed);
+        writeFinishedRun(exp / "baseline" / name, "z23-quick", seed, baseline[seed]);
+        if (seed < 5)
+            writeFinishedRun(exp / "lever" / name, "z23-quick", seed, lever[seed]);
+    }
+    writeUngrokkedRun(exp / "lever" / "seed_5", "z23-quick", 5, 4000);
+    const CliResult result = runCli({"experiment-summary", QString::fromStdString(exp.string())});
+    QVERIFY2(result.exitCode == 0, qPrintable(result.output));
+
+    // ΔT = +500, +100, +600, −100, +1000, +2000 (censored). |ΔT| 100 is tied, so ranks
+    // 1.5, 1.5, 3, 4, 5, 6: W = W− = 1.5; normal approximation with σ² = 6·7·13/24 − 6/48
+    // = 22.625, z = (1.5 − 10.5 + ½)/σ = −1.78700032617396, p = 0.0739374358521521.
+    // Sign test 5 of 6 later: 2·7/64 = 0.21875. Median +550; the percentile bootstrap
+    // of the median (recomputed outside C++) [0, +1500].
+    const auto row = summaryRow(exp / "summary.csv", "lever");
+    QCOMPARE(row.at("paired"), std::string("1"));
+    QCOMPARE(row.at("paired_n"), std::string("6"));
+    QCOMPARE(row.at("paired_censored"), std::string("1"));
+    QCOMPARE(row.at("paired_neither_grokked"), std::string("0"));
+    QCOMPARE(row.at("paired_unmatched"), std::string("0"));
+    QCOMPARE(row.at("paired_later"), std::string("5"));
+    QCOMPARE(row.at("paired_earlier"), std::string("1"));
+    QCOMPARE(row.at("paired_tied"), std::string("0"));
+    QCOMPARE(row.at("paired_delta_t_median"), std::string("550"));
+    QCOMPARE(row.at("paired_delta_t_ci_low"), std::string("0"));
+    QCOMPARE(row.at("paired_delta_t_ci_high"), std::string("1500"));
+    QCOMPARE(row.at("wilcoxon_w"), std::string("1.5"));
+    QVERIFY(std::abs(std::stod(row.at("wilcoxon_p")) - 0.0739374358521521) < 1e-6);
+    QCOMPARE(row.at("wilcoxon_method"), std::string("normal"));
+    QCOMPARE(row.at("sign_test_p"), std::string("0.21875"));
+    // Unpaired, the censored run is left out: 5 grokked.
+    QCOMPARE(row.at("grokked"), std::string("5"));
+    // An arm with its own preset is not paired; the baseline has no comparison.
+    const auto other = summaryRow(exp / "summary.csv", "other-task");
+    QCOMPARE(other.at("paired"), std::string("0"));
+    QCOMPARE(other.at("wilcoxon_p"), std::string());
+    QCOMPARE(summaryRow(exp / "summary.csv", "baseline").at("paired"), std::string("0"));
+    // summary.md carries the same row, and says which arm is not paired.
+    const std::string markdown = readText(exp / "summary.md");
+    QVERIFY2(markdown.find("| lever | 6 | 1 | 5 / 1 / 0 | +550 | [+0, +1500] | 0.0739 (normal) | 0.219 | 0 |")
+                 != std::string::npos,
+             markdown.c_str());
+    QVERIFY(markdown.find("Not paired (another preset or task): other-task.") != std::string::npos);
 }
 
 QTEST_GUILESS_MAIN(TestExperiment)

@@ -15,6 +15,7 @@
 #include "compute/worker_pool.h"
 #include "io/config_json.h"
 #include "model/fused_mlp.h"
+#include "model/fused_kernels.h"
 #include "model/fused_mlp_rows.h"
 #include "model/grok_model.h"
 #include "tasks/dataset.h"
@@ -23,6 +24,7 @@
 #include "train/trainer.h"
 
 #include "gradient_comparison.h"
+#include "mixing_variants.h"
 
 #include <torch/torch.h>
 
@@ -95,12 +97,13 @@ struct Fixture {
 // An extra loss term with a known gradient: c/2 · Σ z², d/dz = c · z.
 constexpr float kExtra = 0.05f;
 
-torch::Tensor autogradGradient(Fixture& f, const MixingRequest* mixing, bool extra, double* loss)
+torch::Tensor autogradGradient(Fixture& f, const MixingPlan* plan, bool extra, double* loss)
 {
     ParameterStore& store = f.model->parameters();
     store.flatGradients().zero_();
-    const ModelOutput out = f.model->forward(f.tokens, mixing);
-    torch::Tensor total = torch::nn::functional::cross_entropy(out.logits, f.labels);
+    const MixingRequest request = plan ? mixingRequest(*plan, torch::kCPU) : MixingRequest{};
+    const ModelOutput out = f.model->forward(f.tokens, plan ? &request : nullptr);
+    torch::Tensor total = referenceLoss(out.logits, f.labels, plan);
     *loss = total.item<double>();
     if (extra)
         total = total + out.representation.pow(2).sum() * (kExtra / 2.0);
@@ -108,7 +111,7 @@ torch::Tensor autogradGradient(Fixture& f, const MixingRequest* mixing, bool ext
     return store.flatGradients().clone();
 }
 
-torch::Tensor fusedGradient(Fixture& f, int threads, const FusedMixing* mixing, bool extra, double* loss)
+torch::Tensor fusedGradient(Fixture& f, int threads, const MixingPlan* mixing, bool extra, double* loss)
 {
     WorkerPool pool(threads);
     const auto fused = createFusedMlp(*f.model, f.data, f.config, pool);
@@ -131,13 +134,6 @@ void compareGradients(const Fixture& f, const torch::Tensor& expected, const tor
     qInfo("largest gradient difference: %.3g of its tensor's largest entry", worst);
 }
 
-// A derangement of n ≥ 6 entries: i → i + 5 mod n.
-torch::Tensor derangement(int64_t n)
-{
-    const torch::Tensor p = torch::arange(n, torch::kInt64);
-    return torch::cat({p.narrow(0, 5, n - 5), p.narrow(0, 0, 5)});
-}
-
 }  // namespace
 
 class TestFusedMlp : public QObject {
@@ -152,19 +148,28 @@ private Q_SLOTS:
         QTest::addColumn<int>("batch");
         QTest::addColumn<int>("dModel");
         QTest::addColumn<int>("width");
+        QTest::addColumn<int>("variant");  // MixingVariant (mixing_variants.h)
+        const int convex = int(MixingVariant::Convex);
         // Widths on both sides of 2·d_model: the gradient arrays change width per layer.
-        QTest::newRow("ReLU, 1 layer") << false << 1 << -1 << false << 64 << 16 << 48;
-        QTest::newRow("ReLU, 2 layers") << false << 2 << -1 << false << 64 << 16 << 48;
-        QTest::newRow("GELU, 1 layer") << true << 1 << -1 << false << 64 << 32 << 40;
-        QTest::newRow("GELU, 2 layers") << true << 2 << -1 << false << 64 << 32 << 40;
-        QTest::newRow("ReLU, 3 layers, odd batch") << false << 3 << -1 << false << 37 << 16 << 24;
+        QTest::newRow("ReLU, 1 layer") << false << 1 << -1 << false << 64 << 16 << 48 << convex;
+        QTest::newRow("ReLU, 2 layers") << false << 2 << -1 << false << 64 << 16 << 48 << convex;
+        QTest::newRow("GELU, 1 layer") << true << 1 << -1 << false << 64 << 32 << 40 << convex;
+        QTest::newRow("GELU, 2 layers") << true << 2 << -1 << false << 64 << 32 << 40 << convex;
+        QTest::newRow("ReLU, 3 layers, odd batch") << false << 3 << -1 << false << 37 << 16 << 24 << convex;
         QTest::newRow("mixing at the final residual") << false << 2 << int(MixingSite::FinalResidual) << false << 64
-                                                       << 16 << 48;
+                                                       << 16 << 48 << convex;
         QTest::newRow("mixing at the attention output") << true << 1 << int(MixingSite::AttentionOutput) << false
-                                                         << 64 << 16 << 48;
-        QTest::newRow("extra loss term on z") << false << 2 << -1 << true << 64 << 16 << 48;
+                                                         << 64 << 16 << 48 << convex;
+        QTest::newRow("extra loss term on z") << false << 2 << -1 << true << 64 << 16 << 48 << convex;
         QTest::newRow("extra term and mixing, GELU") << true << 2 << int(MixingSite::FinalResidual) << true << 64
-                                                      << 32 << 40;
+                                                      << 32 << 40 << convex;
+        // The MLP mixes at its last hidden layer for either site.
+        for (const auto& [variant, name] : kMixingVariantNames)
+            if (variant != MixingVariant::Convex)
+                QTest::addRow("%s", name) << false << 2 << int(MixingSite::FinalResidual) << false << 37 << 16 << 48
+                                          << int(variant);
+        QTest::newRow("all variants, GELU, extra term") << true << 2 << int(MixingSite::FinalResidual) << true << 64
+                                                         << 32 << 40 << int(MixingVariant::SwapDetachedLabels);
     }
 
     void gradientsEqualAutograd()
@@ -176,12 +181,11 @@ private Q_SLOTS:
         QFETCH(int, batch);
         QFETCH(int, dModel);
         QFETCH(int, width);
+        QFETCH(int, variant);
         Fixture f(gelu ? Activation::Gelu : Activation::Relu, layers, batch, dModel, width);
-        const torch::Tensor permutation = derangement(batch);
-        MixingRequest request{0.3, MixingSite(site < 0 ? 0 : site), permutation};
-        FusedMixing plan{0.3, MixingSite(site < 0 ? 0 : site), permutation.data_ptr<int64_t>()};
+        const MixingPlan plan = handPlan(MixingSite(site < 0 ? 0 : site), batch, MixingVariant(variant));
         double expectedLoss = 0.0, loss = 0.0, lossOne = 0.0;
-        const torch::Tensor expected = autogradGradient(f, site < 0 ? nullptr : &request, extra, &expectedLoss);
+        const torch::Tensor expected = autogradGradient(f, site < 0 ? nullptr : &plan, extra, &expectedLoss);
         const torch::Tensor got = fusedGradient(f, 2, site < 0 ? nullptr : &plan, extra, &loss);
         qInfo("relative loss difference %.3g", std::abs(loss - expectedLoss) / expectedLoss);
         QVERIFY2(std::abs(loss - expectedLoss) <= 1e-6 * expectedLoss,
@@ -191,6 +195,42 @@ private Q_SLOTS:
         const torch::Tensor gotOne = fusedGradient(f, 1, site < 0 ? nullptr : &plan, extra, &lossOne);
         QCOMPARE(lossOne, loss);
         QVERIFY(torch::equal(gotOne, got));
+        if (site >= 0)
+            checkTrainingLoss(*f.model, f.tokens, f.labels, plan);
+    }
+
+    // The loss kernel's soft targets (label mixing) against the same mixup loss in
+    // float64: (1 − w) CE(y) + w CE(y') and softmax − ((1 − w) e_y + w e_y'), with
+    // partners that share the label too (same_class pairs).
+    void crossEntropyRowsWithMixedTargetsEqualFloat64()
+    {
+        const int64_t rows = 37, classes = 41;
+        const float scale = 1.0f / float(rows);
+        torch::manual_seed(5);
+        const torch::Tensor logits = torch::randn({rows, classes}) * 10.0;
+        const torch::Tensor labels = torch::randint(classes, {rows}, torch::kInt64);
+        torch::Tensor partnerLabels = torch::randint(classes, {rows}, torch::kInt64);
+        partnerLabels.slice(0, 0, 5).copy_(labels.slice(0, 0, 5));
+        std::vector<double> weight(static_cast<size_t>(rows));
+        for (int64_t b = 0; b < rows; ++b)
+            weight[size_t(b)] = b % 4 == 0 ? 1.0 : 0.1 * double(b % 9);
+        const fused::MixedTargets targets{partnerLabels.data_ptr<int64_t>(), weight.data()};
+        torch::Tensor work = logits.clone();
+        const double loss = fused::mlp::crossEntropyRows(work.data_ptr<float>(), labels.data_ptr<int64_t>(), rows,
+                                                         classes, scale, &targets);
+        const torch::Tensor wide = logits.to(torch::kFloat64), w = torch::tensor(weight, torch::kFloat64);
+        const torch::Tensor logP = wide.log_softmax(1);
+        const torch::Tensor own = -logP.gather(1, labels.unsqueeze(1)).squeeze(1);
+        const torch::Tensor other = -logP.gather(1, partnerLabels.unsqueeze(1)).squeeze(1);
+        const double expectedLoss = ((1.0 - w) * own + w * other).sum().item<double>();
+        const torch::Tensor target = torch::one_hot(labels, classes).to(torch::kFloat64) * (1.0 - w).unsqueeze(1)
+                                     + torch::one_hot(partnerLabels, classes).to(torch::kFloat64) * w.unsqueeze(1);
+        const torch::Tensor expectedGradient = (wide.softmax(1) - target) * double(scale);
+        const double lossError = std::abs(loss - expectedLoss) / expectedLoss;
+        const double gradientError = (work.to(torch::kFloat64) - expectedGradient).abs().max().item<double>() / scale;
+        qInfo("mixed targets: loss sum relative error %.3g, gradient error %.3g of 1/batch", lossError, gradientError);
+        QVERIFY2(lossError <= 1e-6, qPrintable(QString::number(lossError)));
+        QVERIFY2(gradientError <= 1e-6, qPrintable(QString::number(gradientError)));
     }
 
     // The loss kernel against the same cross-entropy in float64: logits far apart (some
@@ -226,8 +266,7 @@ private Q_SLOTS:
     void stepsAfterTheFirstAllocateNothing()
     {
         Fixture f(Activation::Gelu, 2, 64, 16, 48);
-        const torch::Tensor permutation = derangement(64);
-        const FusedMixing plan{0.3, MixingSite::FinalResidual, permutation.data_ptr<int64_t>()};
+        const MixingPlan plan = handPlan(MixingSite::FinalResidual, 64, MixingVariant::SwapDetachedLabels);
         const RepresentationGradient extra = [](const float* z, float* dz, int64_t rows, int64_t width) {
             for (int64_t i = 0; i < rows * width; ++i)
                 dz[i] += kExtra * z[i];
@@ -235,7 +274,7 @@ private Q_SLOTS:
         WorkerPool pool(2);
         const auto fused = createFusedMlp(*f.model, f.data, f.config, pool);
         torch::Tensor gradients = torch::empty_like(f.model->parameters().flatValues());
-        auto step = [&](const FusedMixing* mixing, const RepresentationGradient& term) {
+        auto step = [&](const MixingPlan* mixing, const RepresentationGradient& term) {
             fused->trainStep(f.values(), gradients.data_ptr<float>(), f.tokens.data_ptr<int64_t>(), f.tokens.size(1),
                              f.labels.data_ptr<int64_t>(), f.tokens.size(0), mixing, term);
         };
@@ -251,8 +290,7 @@ private Q_SLOTS:
     void embeddingMixingIsRefused()
     {
         Fixture f(Activation::Relu, 1, 16, 8, 8);
-        const torch::Tensor permutation = derangement(16);
-        FusedMixing plan{0.3, MixingSite::Embedding, permutation.data_ptr<int64_t>()};
+        const MixingPlan plan = handPlan(MixingSite::Embedding, 16, MixingVariant::Convex);
         double loss = 0.0;
         QVERIFY_THROWS_EXCEPTION(std::logic_error, fusedGradient(f, 1, &plan, false, &loss));
     }

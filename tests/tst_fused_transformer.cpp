@@ -1,18 +1,27 @@
 // The hand-written Transformer step (FusedTransformer) against autograd on the same
 // model: gradients, loss, representations and evaluation sums, with every lever it
-// supports; and the same numbers on 1 thread and on 2.
+// supports (each variant of the mixing plan at both of its sites); the same numbers on
+// 1 thread and on 2; and the trainer with the mixing lever at its defaults taking the
+// lever's original steps, loss for loss, bit for bit.
 
 #include "compute/worker_pool.h"
+#include "io/config_json.h"
 #include "model/fused_transformer.h"
 #include "model/grok_model.h"
 #include "tasks/dataset.h"
+#include "tasks/seeded_random.h"
+#include "train/adamw.h"
+#include "train/trainer.h"
 
 #include "gradient_comparison.h"
+#include "mixing_variants.h"
 
 #include <torch/torch.h>
 
 #include <QtTest>
+#include <algorithm>
 #include <cmath>
+#include <numeric>
 
 using namespace grokscope;
 
@@ -64,12 +73,13 @@ struct Fixture {
 // An extra loss term with a known gradient: c/2 · Σ z², d/dz = c · z.
 constexpr float kExtra = 0.05f;
 
-torch::Tensor autogradGradient(Fixture& f, const MixingRequest* mixing, bool extra, double* loss)
+torch::Tensor autogradGradient(Fixture& f, const MixingPlan* plan, bool extra, double* loss)
 {
     ParameterStore& store = f.model->parameters();
     store.flatGradients().zero_();
-    const ModelOutput out = f.model->forward(f.tokens, mixing);
-    torch::Tensor total = torch::nn::functional::cross_entropy(out.logits, f.labels);
+    const MixingRequest request = plan ? mixingRequest(*plan, torch::kCPU) : MixingRequest{};
+    const ModelOutput out = f.model->forward(f.tokens, plan ? &request : nullptr);
+    torch::Tensor total = referenceLoss(out.logits, f.labels, plan);
     *loss = total.item<double>();
     if (extra)
         total = total + out.representation.pow(2).sum() * (kExtra / 2.0);
@@ -77,7 +87,7 @@ torch::Tensor autogradGradient(Fixture& f, const MixingRequest* mixing, bool ext
     return store.flatGradients().clone();
 }
 
-torch::Tensor fusedGradient(Fixture& f, int threads, const FusedMixing* mixing, bool extra, double* loss)
+torch::Tensor fusedGradient(Fixture& f, int threads, const MixingPlan* mixing, bool extra, double* loss)
 {
     WorkerPool pool(threads);
     const auto fused = f.fused(pool);
@@ -123,12 +133,6 @@ torch::Tensor representationsOf(const Fixture& f, WorkerPool& pool, const torch:
     return z;
 }
 
-torch::Tensor derangement(int64_t n)
-{
-    torch::Tensor p = torch::arange(n, torch::kInt64);
-    return torch::cat({p.narrow(0, 5, n - 5), p.narrow(0, 0, 5)});  // i → i + 5 mod n
-}
-
 }  // namespace
 
 class TestFusedTransformer : public QObject {
@@ -140,13 +144,26 @@ private Q_SLOTS:
         QTest::addColumn<int>("site");  // -1: no mixing, else MixingSite
         QTest::addColumn<bool>("extra");
         QTest::addColumn<int>("batch");
-        QTest::newRow("ReLU") << false << -1 << false << 64;
-        QTest::newRow("GELU") << true << -1 << false << 64;
-        QTest::newRow("odd batch, uneven chunks") << false << -1 << false << 37;
-        QTest::newRow("mixing at the final residual") << false << int(MixingSite::FinalResidual) << false << 64;
-        QTest::newRow("mixing at the attention output") << false << int(MixingSite::AttentionOutput) << false << 64;
-        QTest::newRow("extra loss term on z") << false << -1 << true << 64;
-        QTest::newRow("extra term and final mixing") << true << int(MixingSite::FinalResidual) << true << 64;
+        QTest::addColumn<int>("variant");  // MixingVariant (mixing_variants.h)
+        const int convex = int(MixingVariant::Convex);
+        QTest::newRow("ReLU") << false << -1 << false << 64 << convex;
+        QTest::newRow("GELU") << true << -1 << false << 64 << convex;
+        QTest::newRow("odd batch, uneven chunks") << false << -1 << false << 37 << convex;
+        QTest::newRow("mixing at the final residual") << false << int(MixingSite::FinalResidual) << false << 64
+                                                       << convex;
+        QTest::newRow("mixing at the attention output") << false << int(MixingSite::AttentionOutput) << false << 64
+                                                         << convex;
+        QTest::newRow("extra loss term on z") << false << -1 << true << 64 << convex;
+        QTest::newRow("extra term and final mixing") << true << int(MixingSite::FinalResidual) << true << 64 << convex;
+        for (const auto& [variant, name] : kMixingVariantNames) {
+            if (variant == MixingVariant::Convex)
+                continue;
+            for (MixingSite site : {MixingSite::FinalResidual, MixingSite::AttentionOutput})
+                QTest::addRow("%s at the %s", name, mixingSiteName(site))
+                    << false << int(site) << false << 37 << int(variant);
+        }
+        QTest::newRow("all variants, GELU, extra term") << true << int(MixingSite::FinalResidual) << true << 64
+                                                         << int(MixingVariant::SwapDetachedLabels);
     }
 
     void gradientsEqualAutograd()
@@ -155,16 +172,152 @@ private Q_SLOTS:
         QFETCH(int, site);
         QFETCH(bool, extra);
         QFETCH(int, batch);
+        QFETCH(int, variant);
         Fixture f(gelu ? Activation::Gelu : Activation::Relu, batch);
-        const torch::Tensor permutation = derangement(batch);
-        MixingRequest request{0.3, MixingSite(site < 0 ? 0 : site), permutation};
-        FusedMixing plan{0.3, MixingSite(site < 0 ? 0 : site), permutation.data_ptr<int64_t>()};
+        const MixingPlan plan = handPlan(MixingSite(site < 0 ? 0 : site), batch, MixingVariant(variant));
         double expectedLoss = 0.0, loss = 0.0;
-        const torch::Tensor expected = autogradGradient(f, site < 0 ? nullptr : &request, extra, &expectedLoss);
+        const torch::Tensor expected = autogradGradient(f, site < 0 ? nullptr : &plan, extra, &expectedLoss);
         const torch::Tensor got = fusedGradient(f, 2, site < 0 ? nullptr : &plan, extra, &loss);
         QVERIFY2(std::abs(loss - expectedLoss) <= 1e-5 * expectedLoss,
                  qPrintable(QString("loss %1 vs %2").arg(loss).arg(expectedLoss)));
         compareGradients(f, expected, got);
+        if (site >= 0)
+            checkTrainingLoss(*f.model, f.tokens, f.labels, plan);
+    }
+
+    // A row whose tokens no other row of the batch has (row 0: operands 0 and 1) lends
+    // its representation to row B−1 (π(B−1) = 0) and takes nothing itself (w_0 = 0). With
+    // the partner detached, those tokens' embedding gradients are those of the unmixed
+    // step: its share in row B−1 sends nothing back. With it passed through, they are not.
+    void aDetachedPartnerGetsNoGradientFromItsShare_data()
+    {
+        QTest::addColumn<int>("site");
+        QTest::newRow("final residual") << int(MixingSite::FinalResidual);
+        QTest::newRow("attention output") << int(MixingSite::AttentionOutput);
+    }
+
+    void aDetachedPartnerGetsNoGradientFromItsShare()
+    {
+        QFETCH(int, site);
+        Fixture f(Activation::Relu, 16);
+        const int64_t batch = 16, p = f.data.table.numClasses;
+        const int64_t equals = f.tokens[0][f.data.sequenceLength - 1].item<int64_t>();
+        for (int64_t i = 0; i < batch; ++i) {
+            const int64_t a = i == 0 ? 0 : 2 + (i * 5) % (p - 2), b = i == 0 ? 1 : 2 + (i * 11 + 3) % (p - 2);
+            f.tokens[i][0] = a;
+            f.tokens[i][1] = b;
+            f.tokens[i][2] = equals;
+            f.labels[i] = (a + b) % p;
+        }
+        MixingPlan plan;
+        plan.site = MixingSite(site);
+        for (int64_t i = 0; i < batch; ++i) {
+            plan.partner.push_back((i + 1) % batch);
+            plan.weight.push_back(i == 0 ? 0.0 : 0.35);
+        }
+        plan.detachPartner = true;
+        const ParameterStore& store = f.model->parameters();
+        const int embed = int(std::find(store.names().begin(), store.names().end(), "embed") - store.names().begin());
+        const int64_t d = f.config.dModel;
+        const int64_t embedOffset = store.view(embed).data_ptr<float>() - store.flatValues().data_ptr<float>();
+        auto ownTokens = [&](const torch::Tensor& gradient) { return gradient.narrow(0, embedOffset, 2 * d); };
+        double loss = 0.0;
+        const torch::Tensor unmixed = ownTokens(fusedGradient(f, 2, nullptr, false, &loss));
+        const torch::Tensor detached = ownTokens(fusedGradient(f, 2, &plan, false, &loss));
+        plan.detachPartner = false;
+        const torch::Tensor through = ownTokens(fusedGradient(f, 2, &plan, false, &loss));
+        const double scale = unmixed.abs().max().item<double>();
+        const double detachedError = (detached - unmixed).abs().max().item<double>() / scale;
+        const double throughDifference = (through - unmixed).abs().max().item<double>() / scale;
+        qInfo("detached: %.3g of the unmixed gradient's scale; through: %.3g", detachedError, throughDifference);
+        QVERIFY2(detachedError <= 1e-6, qPrintable(QString::number(detachedError)));
+        QVERIFY2(throughDifference > 1e-2, qPrintable(QString::number(throughDifference)));
+    }
+
+    // With the lever at its defaults (probability 1, convex, cycle, through, one-hot
+    // labels) the trainer's first 300 z97-add losses are, bit for bit, those of the step
+    // the lever always took: the batch of each step, Sattolo's cycle from the step's
+    // mixing stream drawn as train/interventions.cpp drew it before the variants, every
+    // row at weight α, the fused step and AdamW. (The row kernels' bits at one weight
+    // against the original kernels: tst_mixing_plan.) With variants the trainer's first
+    // 150 steps are those of drawMixingPlan from the batch's labels and the same stream,
+    // the steps the probability skips unmixed.
+    void theTrainerTakesThePlannedSteps_data()
+    {
+        QTest::addColumn<bool>("variants");
+        QTest::newRow("the lever's defaults") << false;
+        QTest::newRow("same_class, detached, labels, probability 0.5, attention output") << true;
+    }
+
+    void theTrainerTakesThePlannedSteps()
+    {
+        QFETCH(bool, variants);
+        const long steps = variants ? 150 : 300;
+        TrainConfig config = loadPreset("z97-add");
+        config.run.steps = steps;
+        config.run.evalEverySteps = 1000;
+        config.run.spectrumEverySteps = 0;
+        config.run.threads = 2;
+        config.intervention.mixing = true;
+        if (variants) {
+            config.intervention.mixingPermutation = MixingPermutation::SameClass;
+            config.intervention.mixingPartnerGradient = MixingPartnerGradient::Detached;
+            config.intervention.mixingLabels = true;
+            config.intervention.mixingProbability = 0.5;
+            config.intervention.mixingSite = MixingSite::AttentionOutput;
+        }
+        Trainer trainer(config);
+        QVERIFY(trainer.fusedPath());
+
+        const Dataset& data = trainer.dataset();
+        auto model = createModel(config.model, data, config.run.modelSeed, torch::kCPU);
+        AdamW optimiser(model->parameters(), config.optim);
+        WorkerPool pool(2);
+        const auto fused = createFusedTransformer(*model, data, config.model, pool);
+        const int64_t batch = config.optim.batchSize, length = data.sequenceLength;
+        std::vector<int> t(static_cast<size_t>(length));
+        torch::Tensor tokens = torch::empty({batch, length}, torch::kInt64);
+        torch::Tensor labels = torch::empty({batch}, torch::kInt64);
+        int mixedSteps = 0;
+        for (long step = 1; step <= steps; ++step) {
+            QCOMPARE(trainer.advance(1), 1L);
+            SplitMix64 random(streamSeed(config.run.modelSeed, kBatchStream, static_cast<uint64_t>(step)));
+            for (int64_t i = 0; i < batch; ++i) {
+                const int pair = data.trainPairs[random.below(data.trainPairs.size())];
+                data.tokensOf(pair, t.data());
+                for (int64_t j = 0; j < length; ++j)
+                    tokens.data_ptr<int64_t>()[i * length + j] = t[static_cast<size_t>(j)];
+                labels.data_ptr<int64_t>()[i] = data.table.answer[pair];
+            }
+            const uint64_t mixingSeed = streamSeed(config.run.modelSeed, kMixingStream, static_cast<uint64_t>(step));
+            MixingPlan plan;
+            if (variants) {
+                plan = drawMixingPlan(config.intervention.mixingSettings(), labels.data_ptr<int64_t>(), batch,
+                                      mixingSeed);
+            } else {
+                plan.partner.resize(size_t(batch));
+                std::iota(plan.partner.begin(), plan.partner.end(), 0);
+                SplitMix64 mixing(mixingSeed);
+                for (int64_t i = batch - 1; i > 0; --i)
+                    std::swap(plan.partner[size_t(i)], plan.partner[mixing.below(static_cast<uint64_t>(i))]);
+                plan.weight.assign(size_t(batch), config.intervention.mixingAlpha);
+            }
+            mixedSteps += !plan.empty();
+            ParameterStore& store = model->parameters();
+            const double loss = fused->trainStep(store.flatValues().data_ptr<float>(),
+                                                 store.flatGradients().data_ptr<float>(), tokens.data_ptr<int64_t>(),
+                                                 labels.data_ptr<int64_t>(), batch, plan.empty() ? nullptr : &plan, {});
+            optimiser.step(config.optim.learningRate * std::min(1.0, double(step) / config.optim.warmupSteps));
+            QVERIFY2(trainer.lastTrainingLoss() == double(float(loss)),
+                     qPrintable(QString("step %1: loss %2, the planned step's %3")
+                                    .arg(step)
+                                    .arg(trainer.lastTrainingLoss(), 0, 'g', 17)
+                                    .arg(double(float(loss)), 0, 'g', 17)));
+        }
+        if (variants)  // Binomial(150, 0.5): 75 ± 6.1; the band is ±4 σ
+            QVERIFY2(mixedSteps >= 51 && mixedSteps <= 99, qPrintable(QString::number(mixedSteps)));
+        else
+            QCOMPARE(mixedSteps, 300);
     }
 
     void oneThreadAndTwoGiveIdenticalNumbers()

@@ -2,6 +2,7 @@
 
 #include "io/config_json.h"
 #include "io/run_log.h"
+#include "run_comparison.h"
 #include "train/run.h"
 
 #include <QtTest>
@@ -10,47 +11,6 @@
 #include <cmath>
 
 using namespace grokscope;
-
-namespace {
-
-TrainConfig quickConfig(long steps)
-{
-    TrainConfig config = loadPreset("z23-quick");
-    config.run.steps = steps;
-    config.run.checkpointEverySteps = 100;
-    config.run.threads = 1;
-    return config;
-}
-
-void trainToEnd(Run& run)
-{
-    while (!run.finished())
-        run.advance(1000);
-    run.close(false);
-}
-
-// Every logged number except wall-clock time.
-void compareEvaluations(const std::vector<EvalSnapshot>& a, const std::vector<EvalSnapshot>& b)
-{
-    QCOMPARE(a.size(), b.size());
-    for (size_t i = 0; i < a.size(); ++i) {
-        QCOMPARE(a[i].step, b[i].step);
-        QCOMPARE(a[i].trainLoss, b[i].trainLoss);
-        QCOMPARE(a[i].testLoss, b[i].testLoss);
-        QCOMPARE(a[i].trainAccuracy, b[i].trainAccuracy);
-        QCOMPARE(a[i].testAccuracy, b[i].testAccuracy);
-        QCOMPARE(a[i].weightNorm, b[i].weightNorm);
-        for (auto field : {&EvalSnapshot::entropy, &EvalSnapshot::logitScale, &EvalSnapshot::saturatedFraction,
-                           &EvalSnapshot::fourierAlignment, &EvalSnapshot::logAlignmentRatio,
-                           &EvalSnapshot::normDecayRate, &EvalSnapshot::normEtaStep}) {
-            QCOMPARE((a[i].*field).has_value(), (b[i].*field).has_value());
-            if ((a[i].*field).has_value())
-                QCOMPARE(*(a[i].*field), *(b[i].*field));
-        }
-    }
-}
-
-}  // namespace
 
 class TestTrainer : public QObject {
     Q_OBJECT
@@ -228,16 +188,31 @@ private Q_SLOTS:
         QVERIFY(resumed->trainer().entropyFloor().enabled);
     }
 
-    void evaluationNeverMixes()
+    void evaluationMixesOnlyWithMixingAtEvaluation()
     {
-        TrainConfig plain = quickConfig(0);
-        TrainConfig mixed = plain;
-        mixed.intervention.mixing = true;
-        mixed.intervention.mixingAlpha = 0.9;
-        auto a = Run::start(plain, ""), b = Run::start(mixed, "");
-        a->trainer().evaluate();
-        b->trainer().evaluate();
-        QCOMPARE(a->trainer().probeRepresentations().values, b->trainer().probeRepresentations().values);
+        // Trained with mixing on (α 0.9): the lever is on while the probe is measured, and
+        // the measurement must not see it, unless intervention.mixing_at_evaluation says so.
+        TrainConfig config = quickConfig(30);
+        config.run.checkpointEverySteps = 0;
+        config.intervention.mixing = true;
+        config.intervention.mixingAlpha = 0.9;
+        auto run = Run::start(config, "");
+        run->advance(30);
+        Trainer& trainer = run->trainer();
+        QVERIFY(trainer.mixing().enabled);
+        const std::vector<float> leverOn = trainer.probeRepresentations().values;
+        MixingSettings settings = trainer.mixing();
+        settings.enabled = false;
+        trainer.setMixing(settings);
+        const std::vector<float> leverOff = trainer.probeRepresentations().values;
+        QCOMPARE(leverOn, leverOff);
+        settings.enabled = true;
+        settings.atEvaluation = true;
+        trainer.setMixing(settings);
+        QVERIFY(trainer.probeRepresentations().values != leverOff);
+        settings.enabled = false;  // at_evaluation without the lever: nothing to mix
+        trainer.setMixing(settings);
+        QCOMPARE(trainer.probeRepresentations().values, leverOff);
     }
 
     void mixingScheduleChangesTrainingAndIsLogged()

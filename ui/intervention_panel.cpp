@@ -10,6 +10,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace grokscope::ui {
@@ -27,6 +28,39 @@ QDoubleSpinBox* makeSpin(QWidget* parent, double lower, double upper, double ste
     return spin;
 }
 
+// A combo box of a lever's values, shown by their config names (levers.h), e.g. "same class".
+template <typename Enum, std::size_t N>
+QComboBox* makeLeverCombo(QWidget* parent, const std::pair<Enum, const char*> (&names)[N], const QString& objectName,
+                          const QString& tip)
+{
+    auto* combo = new QComboBox(parent);
+    for (const auto& [value, name] : names)
+        combo->addItem(QString::fromLatin1(name).replace(QLatin1Char('_'), QLatin1Char(' ')), static_cast<int>(value));
+    combo->setObjectName(objectName);
+    combo->setToolTip(tip);
+    return combo;
+}
+
+template <typename Enum>
+void selectLeverValue(QComboBox* combo, Enum value)
+{
+    combo->setCurrentIndex(combo->findData(static_cast<int>(value)));
+}
+
+template <typename Enum>
+Enum selectedLeverValue(const QComboBox* combo)
+{
+    return static_cast<Enum>(combo->currentData().toInt());
+}
+
+// Whether the variant's settings are those of the mixing GrokScope had before variants.
+bool isDefaultVariant(const MixingSettings& s)
+{
+    const MixingSettings d;
+    return s.form == d.form && s.partnerGradient == d.partnerGradient && s.permutation == d.permutation
+           && s.probability == d.probability && s.mixLabels == d.mixLabels && s.atEvaluation == d.atEvaluation;
+}
+
 }  // namespace
 
 InterventionPanel::InterventionPanel(QWidget* parent) : QWidget(parent)
@@ -42,17 +76,29 @@ InterventionPanel::InterventionPanel(QWidget* parent) : QWidget(parent)
     m_mixing = new QCheckBox(tr("Block entropy collapse"), mixingBox);
     m_mixing->setObjectName(QStringLiteral("mixingToggle"));
     m_mixing->setToolTip(tr("Mix each representation with another sample's in the batch: "
-                            "z_i ← (1−α) z_i + α z_π(i), π a derangement"));
+                            "z_i ← (1−α) z_i + α z_π(i), with π and the form as the variant says"));
     m_alpha = makeSpin(mixingBox, 0.01, 1.0, 0.05, mixingDefaults.alpha, tr("Mixing strength α"));
     m_site = new QComboBox(mixingBox);
     m_site->addItem(tr("final residual"), static_cast<int>(MixingSite::FinalResidual));
     m_site->addItem(tr("attention output"), static_cast<int>(MixingSite::AttentionOutput));
     m_site->addItem(tr("embedding"), static_cast<int>(MixingSite::Embedding));
     m_site->setToolTip(tr("Where in the model the representations are mixed"));
+    m_variantToggle = new QToolButton(mixingBox);
+    m_variantToggle->setObjectName(QStringLiteral("mixingVariantToggle"));
+    m_variantToggle->setCheckable(true);
+    m_variantToggle->setAutoRaise(true);
+    m_variantToggle->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    m_variantToggle->setToolTip(tr("The readings of the paper's mixing: form, partner gradient, permutation, "
+                                   "probability per step, label mixing, mixing at evaluation"));
+    m_variant = buildMixingVariant(mixingBox);
     auto* mixingForm = new QFormLayout(mixingBox);
     mixingForm->addRow(m_mixing);
     mixingForm->addRow(tr("strength α"), m_alpha);
     mixingForm->addRow(tr("site"), m_site);
+    mixingForm->addRow(m_variantToggle);
+    mixingForm->addRow(m_variant);
+    showMixingVariant(false);
+    updateMixingVariantTitle();
 
     auto* floorBox = new QGroupBox(tr("Entropy floor"), this);
     m_floor = new QCheckBox(tr("Hold H̃ up"), floorBox);
@@ -98,14 +144,13 @@ InterventionPanel::InterventionPanel(QWidget* parent) : QWidget(parent)
     layout->addStretch(1);
 
     connect(m_mixing, &QCheckBox::toggled, this, &InterventionPanel::emitMixing);
-    connect(m_alpha, QOverload<double>::of(&QDoubleSpinBox::valueChanged), this, [this] {
-        if (m_mixing->isChecked())
-            emitMixing();
-    });
-    connect(m_site, QOverload<int>::of(&QComboBox::currentIndexChanged), this, [this] {
-        if (m_mixing->isChecked())
-            emitMixing();
-    });
+    connect(m_variantToggle, &QToolButton::toggled, this, &InterventionPanel::showMixingVariant);
+    for (QDoubleSpinBox* spin : {m_alpha, m_probability})
+        connect(spin, QOverload<double>::of(&QDoubleSpinBox::valueChanged), this, &InterventionPanel::emitMixingIfOn);
+    for (QComboBox* combo : {m_site, m_form, m_partnerGradient, m_permutation})
+        connect(combo, QOverload<int>::of(&QComboBox::currentIndexChanged), this, &InterventionPanel::emitMixingIfOn);
+    for (QCheckBox* box : {m_mixLabels, m_atEvaluation})
+        connect(box, &QCheckBox::toggled, this, &InterventionPanel::emitMixingIfOn);
     connect(m_floor, &QCheckBox::toggled, this, &InterventionPanel::emitEntropyFloor);
     for (QDoubleSpinBox* spin : {m_floorTarget, m_floorWeight})
         connect(spin, QOverload<double>::of(&QDoubleSpinBox::valueChanged), this, [this] {
@@ -128,6 +173,65 @@ InterventionPanel::InterventionPanel(QWidget* parent) : QWidget(parent)
     setRunOpen(false, 0);
 }
 
+// The variant's controls, one form row each; the two switches share a row.
+QWidget* InterventionPanel::buildMixingVariant(QWidget* parent)
+{
+    const MixingSettings defaults;
+    auto* variant = new QWidget(parent);
+    m_form = makeLeverCombo(variant, kMixingFormNames, QStringLiteral("mixingForm"),
+                            tr("convex: every row becomes (1−α) z_i + α z_π(i); swap: round(α·B) random rows "
+                               "take their partner's z_π(i)"));
+    m_partnerGradient = makeLeverCombo(variant, kMixingPartnerGradientNames, QStringLiteral("mixingPartnerGradient"),
+                                       tr("through: the loss reaches the partner row through its share; "
+                                          "detached: the partner's share is a constant in the backward pass"));
+    m_permutation = makeLeverCombo(variant, kMixingPermutationNames, QStringLiteral("mixingPermutation"),
+                                   tr("The partners π: one random cycle through the batch, a uniform derangement, "
+                                      "a partner of the same label, or of another label"));
+    m_probability = makeSpin(variant, 0.01, 1.0, 0.05, defaults.probability,
+                             tr("The chance that a training step mixes, drawn per step"));
+    m_probability->setObjectName(QStringLiteral("mixingProbability"));
+    m_mixLabels = new QCheckBox(tr("mix labels"), variant);
+    m_mixLabels->setObjectName(QStringLiteral("mixingLabels"));
+    m_mixLabels->setToolTip(tr("Mixup: each row's loss target is mixed with the same weights and partners"));
+    m_atEvaluation = new QCheckBox(tr("at evaluation too"), variant);
+    m_atEvaluation->setObjectName(QStringLiteral("mixingAtEvaluation"));
+    m_atEvaluation->setToolTip(tr("Mix the evaluation and probe passes as well: loss, accuracy and H̃ are then "
+                                  "measured on mixed representations (against the true labels)"));
+    selectLeverValue(m_form, defaults.form);
+    selectLeverValue(m_partnerGradient, defaults.partnerGradient);
+    selectLeverValue(m_permutation, defaults.permutation);
+    m_mixLabels->setChecked(defaults.mixLabels);
+    m_atEvaluation->setChecked(defaults.atEvaluation);
+    auto* switches = new QHBoxLayout;
+    switches->setContentsMargins(0, 0, 0, 0);
+    switches->addWidget(m_mixLabels);
+    switches->addWidget(m_atEvaluation);
+    switches->addStretch(1);
+    auto* form = new QFormLayout(variant);
+    form->setContentsMargins(0, 0, 0, 0);
+    form->addRow(tr("form"), m_form);
+    form->addRow(tr("partner"), m_partnerGradient);
+    form->addRow(tr("permutation"), m_permutation);
+    form->addRow(tr("per step p"), m_probability);
+    form->addRow(switches);
+    return variant;
+}
+
+void InterventionPanel::showMixingVariant(bool shown)
+{
+    QSignalBlocker block(m_variantToggle);
+    m_variantToggle->setChecked(shown);
+    m_variantToggle->setArrowType(shown ? Qt::DownArrow : Qt::RightArrow);
+    m_variant->setVisible(shown);
+}
+
+// The folded title says whether the variant differs from the default, so a changed
+// variant is never hidden silently.
+void InterventionPanel::updateMixingVariantTitle()
+{
+    m_variantToggle->setText(isDefaultVariant(mixingSettings()) ? tr("Variant") : tr("Variant (changed)"));
+}
+
 void InterventionPanel::setReferenceRun(const QString& directory)
 {
     m_referenceRun = directory;
@@ -140,7 +244,17 @@ int InterventionPanel::targetArm() const { return std::max(0, m_arm->currentInde
 
 MixingSettings InterventionPanel::mixingSettings() const
 {
-    return {m_mixing->isChecked(), m_alpha->value(), static_cast<MixingSite>(m_site->currentData().toInt())};
+    MixingSettings s;
+    s.enabled = m_mixing->isChecked();
+    s.alpha = m_alpha->value();
+    s.site = selectedLeverValue<MixingSite>(m_site);
+    s.form = selectedLeverValue<MixingForm>(m_form);
+    s.partnerGradient = selectedLeverValue<MixingPartnerGradient>(m_partnerGradient);
+    s.permutation = selectedLeverValue<MixingPermutation>(m_permutation);
+    s.probability = m_probability->value();
+    s.mixLabels = m_mixLabels->isChecked();
+    s.atEvaluation = m_atEvaluation->isChecked();
+    return s;
 }
 
 EntropyFloorSettings InterventionPanel::entropyFloorSettings() const
@@ -154,6 +268,14 @@ NormMatchSettings InterventionPanel::normMatchSettings() const
 }
 
 void InterventionPanel::emitMixing() { Q_EMIT mixingChanged(targetArm(), mixingSettings()); }
+
+// A setting beside the switch: the title follows it, the trainer only while mixing is on.
+void InterventionPanel::emitMixingIfOn()
+{
+    updateMixingVariantTitle();
+    if (m_mixing->isChecked())
+        emitMixing();
+}
 
 void InterventionPanel::emitEntropyFloor() { Q_EMIT entropyFloorChanged(targetArm(), entropyFloorSettings()); }
 
@@ -186,6 +308,12 @@ void InterventionPanel::setDefaultsFrom(const TrainConfig& config)
 {
     QSignalBlocker blockAlpha(m_alpha);
     QSignalBlocker blockSite(m_site);
+    QSignalBlocker blockForm(m_form);
+    QSignalBlocker blockPartner(m_partnerGradient);
+    QSignalBlocker blockPermutation(m_permutation);
+    QSignalBlocker blockProbability(m_probability);
+    QSignalBlocker blockLabels(m_mixLabels);
+    QSignalBlocker blockAtEvaluation(m_atEvaluation);
     QSignalBlocker blockTarget(m_floorTarget);
     QSignalBlocker blockWeight(m_floorWeight);
     const MixingSettings mixing = config.intervention.mixingSettings();
@@ -194,7 +322,16 @@ void InterventionPanel::setDefaultsFrom(const TrainConfig& config)
     m_floorTarget->setValue(floor.target);
     m_floorWeight->setValue(floor.weight);
     m_alpha->setValue(mixing.alpha);
-    m_site->setCurrentIndex(m_site->findData(static_cast<int>(mixing.site)));
+    selectLeverValue(m_site, mixing.site);
+    selectLeverValue(m_form, mixing.form);
+    selectLeverValue(m_partnerGradient, mixing.partnerGradient);
+    selectLeverValue(m_permutation, mixing.permutation);
+    m_probability->setValue(mixing.probability);
+    m_mixLabels->setChecked(mixing.mixLabels);
+    m_atEvaluation->setChecked(mixing.atEvaluation);
+    updateMixingVariantTitle();
+    if (!isDefaultVariant(mixing))
+        showMixingVariant(true);  // a config's variant is shown, not folded away
     if (normMatch.enabled)
         setReferenceRun(QString::fromStdString(normMatch.referenceRun));
 }

@@ -1,6 +1,8 @@
 #pragma once
 // The run-time levers: representation mixing ("Block entropy collapse") with its
-// strength and site, the entropy floor with its target and weight, the norm-matched
+// strength and site and, folded under "Variant", the readings of the paper's mixing
+// (form, partner gradient, permutation, probability per step, label mixing, mixing at
+// evaluation too; config/levers.h), the entropy floor with its target and weight, the norm-matched
 // control with its reference run, and "Branch from here". Each change leaves as one
 // signal carrying the lever's whole settings (config/levers.h) and becomes an event
 // in the run log.
@@ -16,6 +18,7 @@ class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
 class QPushButton;
+class QToolButton;
 
 namespace grokscope::ui {
 
@@ -25,6 +28,8 @@ public:
     explicit InterventionPanel(QWidget* parent = nullptr);
 
     QCheckBox* mixingToggle() const { return m_mixing; }
+    // Shows or hides the mixing variant's controls (hidden while they hold the defaults).
+    QToolButton* mixingVariantToggle() const { return m_variantToggle; }
     QCheckBox* normMatchToggle() const { return m_normMatch; }
     QCheckBox* entropyFloorToggle() const { return m_floor; }
     QPushButton* branchButton() const { return m_branch; }
@@ -51,12 +56,24 @@ Q_SIGNALS:
     void branchRequested();
 
 private:
+    QWidget* buildMixingVariant(QWidget* parent);
     void emitMixing();
+    void emitMixingIfOn();
+    void showMixingVariant(bool shown);
+    void updateMixingVariantTitle();
     void emitEntropyFloor();
 
     QCheckBox* m_mixing = nullptr;
     QDoubleSpinBox* m_alpha = nullptr;
     QComboBox* m_site = nullptr;
+    QToolButton* m_variantToggle = nullptr;
+    QWidget* m_variant = nullptr;
+    QComboBox* m_form = nullptr;
+    QComboBox* m_partnerGradient = nullptr;
+    QComboBox* m_permutation = nullptr;
+    QDoubleSpinBox* m_probability = nullptr;
+    QCheckBox* m_mixLabels = nullptr;
+    QCheckBox* m_atEvaluation = nullptr;
     QCheckBox* m_floor = nullptr;
     QDoubleSpinBox* m_floorTarget = nullptr;
     QDoubleSpinBox* m_floorWeight = nullptr;

@@ -21,6 +21,10 @@ enum class Centring { Centred, Uncentred };
 // Operands of the fused Transformer's training products: float32, or rounded to bfloat16
 // with float32 accumulation (compute/bf16_gemm.h). Evaluation is float32 either way.
 enum class MatmulPrecision { Float32, Bf16 };
+// How the parameters are drawn before training (model/parameter_init.h has the formulas):
+// scaled_normal, N(0, 1/d) for every matrix as Nanda et al. (the GrokScope default), or
+// pytorch, the defaults of PyTorch's nn.Embedding and nn.Linear.
+enum class InitScheme { ScaledNormal, Pytorch };
 
 struct TaskConfig {
     TaskKind kind = TaskKind::Add;
@@ -46,6 +50,8 @@ struct ModelConfig {
     // arithmetic as the plain path, fewer FLOPs. False selects the plain path.
     bool lookupTables = true;
     MatmulPrecision matmulPrecision = MatmulPrecision::Float32;
+    InitScheme init = InitScheme::ScaledNormal;
+    double initScale = 1.0;  // every initial parameter times this (Omnigrok's α·θ₀)
 };
 
 struct OptimConfig {
@@ -81,7 +87,15 @@ struct MetricsConfig {
     double memorisationAccuracy = 0.95;
     double grokAccuracy = 0.99;
     double collapseDrop = 0.05;
-    int collapseWindowEvals = 5;
+    // T_collapse: H̃ fell by more than collapseDrop over this many steps. In steps, not
+    // evaluations, so that the rule means the same at every cadence: 800 is the paper's
+    // window of 5 evaluations, first to last, at its 200-step cadence. The key
+    // metrics.collapse_window_evals of older configs reads as (evals − 1) × the spectrum
+    // cadence (io/config_json.cpp).
+    int collapseWindowSteps = 800;
+    // H̃ in the collapse rule is the mean over the evaluations of this many trailing
+    // steps (0 = the raw value), so that one noisy evaluation cannot fire it.
+    int collapseSmoothingSteps = 0;
     bool entropyEventsAfterMemorisation = true;  // see EventThresholds
     // The live forecast T_grok ≈ t + C₁ (H̃ − H̃*)^γ + C₂ (metrics/forecast.h), shown
     // between memorisation and T_grok. Defaults: the paper's pooled fit (docs/science.md,
@@ -105,6 +119,12 @@ struct InterventionConfig {
     bool mixing = false;               // representation mixing, z_i ← (1−α) z_i + α z_π(i)
     double mixingAlpha = MixingSettings{}.alpha;
     MixingSite mixingSite = MixingSettings{}.site;
+    MixingForm mixingForm = MixingSettings{}.form;
+    MixingPartnerGradient mixingPartnerGradient = MixingSettings{}.partnerGradient;
+    MixingPermutation mixingPermutation = MixingSettings{}.permutation;
+    double mixingProbability = MixingSettings{}.probability;
+    bool mixingLabels = MixingSettings{}.mixLabels;
+    bool mixingAtEvaluation = MixingSettings{}.atEvaluation;
     long mixingFromStep = 0;           // with mixing: switched on for step from+1 …
     long mixingUntilStep = -1;         // … and off after step until; -1 = to the end
     std::string normReferenceRun;      // run directory whose ‖θ‖₂ trajectory is followed; empty = off
@@ -117,7 +137,11 @@ struct InterventionConfig {
     long entropyFloorUntilStep = -1;   // … and off after step until; -1 = to the end
 
     // The levers this schedule sets, `enabled` as scheduled (inside the window or not).
-    MixingSettings mixingSettings() const { return {mixing, mixingAlpha, mixingSite}; }
+    MixingSettings mixingSettings() const
+    {
+        return {mixing,           mixingAlpha,       mixingSite,   mixingForm,        mixingPartnerGradient,
+                mixingPermutation, mixingProbability, mixingLabels, mixingAtEvaluation};
+    }
     EntropyFloorSettings entropyFloorSettings() const { return {entropyFloor, entropyFloorTarget, entropyFloorWeight}; }
     NormMatchSettings normMatchSettings() const { return {!normReferenceRun.empty(), normReferenceRun}; }
     LeverWindow mixingWindow() const { return {mixingFromStep, mixingUntilStep}; }

@@ -13,6 +13,7 @@
 #include <iterator>
 #include <limits>
 #include <map>
+#include <optional>
 #include <sstream>
 
 namespace grokscope {
@@ -53,7 +54,13 @@ const EnumNames<BatchMode> kBatchModeNames{{{BatchMode::SampledWithReplacement, 
 const EnumNames<ProbeSource> kProbeNames{{{ProbeSource::Train, "train"}, {ProbeSource::Test, "test"}}};
 const EnumNames<Centring> kCentringNames{{{Centring::Centred, "centred"}, {Centring::Uncentred, "uncentred"}}};
 const EnumNames<MatmulPrecision> kMatmulPrecisionNames{{{MatmulPrecision::Float32, "float32"}, {MatmulPrecision::Bf16, "bf16"}}};
+const EnumNames<InitScheme> kInitNames{{{InitScheme::ScaledNormal, "scaled_normal"}, {InitScheme::Pytorch, "pytorch"}}};
 const EnumNames<MixingSite> kSiteNames{{std::begin(kMixingSiteNames), std::end(kMixingSiteNames)}};
+const EnumNames<MixingForm> kFormNames{{std::begin(kMixingFormNames), std::end(kMixingFormNames)}};
+const EnumNames<MixingPartnerGradient> kPartnerGradientNames{
+    {std::begin(kMixingPartnerGradientNames), std::end(kMixingPartnerGradientNames)}};
+const EnumNames<MixingPermutation> kPermutationNames{
+    {std::begin(kMixingPermutationNames), std::end(kMixingPermutationNames)}};
 
 // One settable key: how to read it from the struct, write it into it, and what it means.
 struct Field {
@@ -192,6 +199,8 @@ const std::vector<Field>& fields()
         f.push_back(numberField("model.mlp_hidden_width", "MLP control: hidden width (= representation width)", &C::model, &ModelConfig::mlpHiddenWidth));
         f.push_back(boolField("model.lookup_tables", "compute layer-0 projections once per (token, position): same math, faster; false = plain path", &C::model, &ModelConfig::lookupTables));
         f.push_back(enumField("model.matmul_precision", "float32, or bf16: the fused Transformer's training products with bfloat16 operands and float32 sums (needs AMX-BF16); evaluation stays float32", &C::model, &ModelConfig::matmulPrecision, kMatmulPrecisionNames));
+        f.push_back(enumField("model.init", "scaled_normal (every matrix N(0, 1/d), zero biases) or pytorch (nn.Embedding N(0, 1), nn.Linear Kaiming-uniform weights and biases)", &C::model, &ModelConfig::init, kInitNames));
+        f.push_back(numberField("model.init_scale", "every initial parameter times this factor (Omnigrok's alpha), > 0", &C::model, &ModelConfig::initScale));
         f.push_back(numberField("optim.learning_rate", "AdamW peak learning rate", &C::optim, &OptimConfig::learningRate));
         f.push_back(numberField("optim.weight_decay", "AdamW decoupled weight decay", &C::optim, &OptimConfig::weightDecay));
         f.push_back(numberField("optim.beta1", "AdamW beta1", &C::optim, &OptimConfig::beta1));
@@ -234,7 +243,8 @@ const std::vector<Field>& fields()
         f.push_back(numberField("metrics.memorisation_accuracy", "train accuracy that marks memorisation", &C::metrics, &MetricsConfig::memorisationAccuracy));
         f.push_back(numberField("metrics.grok_accuracy", "test accuracy that marks T_grok", &C::metrics, &MetricsConfig::grokAccuracy));
         f.push_back(numberField("metrics.collapse_drop", "H drop over the window that marks T_collapse", &C::metrics, &MetricsConfig::collapseDrop));
-        f.push_back(numberField("metrics.collapse_window_evals", "spectrum evaluations in the T_collapse window", &C::metrics, &MetricsConfig::collapseWindowEvals));
+        f.push_back(numberField("metrics.collapse_window_steps", "T_collapse: H~ fell by more than collapse_drop over this many steps (800 = the paper's 5 evaluations at every 200 steps)", &C::metrics, &MetricsConfig::collapseWindowSteps));
+        f.push_back(numberField("metrics.collapse_smoothing_steps", "T_collapse compares H~ averaged over the evaluations of this many trailing steps (0 = raw values)", &C::metrics, &MetricsConfig::collapseSmoothingSteps));
         f.push_back(boolField("metrics.entropy_events_after_memorisation", "detect the H* crossing and T_collapse only after memorisation (phase II)", &C::metrics, &MetricsConfig::entropyEventsAfterMemorisation));
         f.push_back(numberField("metrics.forecast_c1", "live forecast: C1 of T_grok - t = C1 (H~ - H*)^gamma + C2", &C::metrics, &MetricsConfig::forecastC1));
         f.push_back(numberField("metrics.forecast_gamma", "live forecast: exponent gamma", &C::metrics, &MetricsConfig::forecastGamma));
@@ -254,6 +264,12 @@ const std::vector<Field>& fields()
         f.push_back(boolField("intervention.mixing", "representation mixing (entropy blocking) scheduled by the config", &C::intervention, &InterventionConfig::mixing));
         f.push_back(numberField("intervention.mixing_alpha", "mixing strength alpha in [0, 1]", &C::intervention, &InterventionConfig::mixingAlpha));
         f.push_back(enumField("intervention.mixing_site", "final_residual, attention_output or embedding", &C::intervention, &InterventionConfig::mixingSite, kSiteNames));
+        f.push_back(enumField("intervention.mixing_form", "convex (every row (1-alpha) z_i + alpha z_pi(i)) or swap (round(alpha*B) random rows replaced by their partner's)", &C::intervention, &InterventionConfig::mixingForm, kFormNames));
+        f.push_back(enumField("intervention.mixing_partner_gradient", "through (the loss reaches the partner row) or detached (the partner's share is a constant)", &C::intervention, &InterventionConfig::mixingPartnerGradient, kPartnerGradientNames));
+        f.push_back(enumField("intervention.mixing_permutation", "cycle (one random B-cycle), derangement (uniform), same_class or different_class (partners by label)", &C::intervention, &InterventionConfig::mixingPermutation, kPermutationNames));
+        f.push_back(numberField("intervention.mixing_probability", "chance that a training step mixes, in (0, 1]", &C::intervention, &InterventionConfig::mixingProbability));
+        f.push_back(boolField("intervention.mixing_labels", "mix the loss targets with the same weights and partners (mixup)", &C::intervention, &InterventionConfig::mixingLabels));
+        f.push_back(boolField("intervention.mixing_at_evaluation", "mix the evaluation and probe passes too, so accuracies and H~ are measured mixed", &C::intervention, &InterventionConfig::mixingAtEvaluation));
         f.push_back(numberField("intervention.mixing_from_step", "mixing starts after this step", &C::intervention, &InterventionConfig::mixingFromStep));
         f.push_back(numberField("intervention.mixing_until_step", "mixing stops after this step (-1 = never)", &C::intervention, &InterventionConfig::mixingUntilStep));
         f.push_back(boolField("intervention.entropy_floor", "entropy floor: add weight * max(0, target - H~ of the batch) to the loss", &C::intervention, &InterventionConfig::entropyFloor));
@@ -298,6 +314,26 @@ void flatten(const json& node, const std::string& prefix, std::vector<std::pair<
     }
 }
 
+// metrics.collapse_window_evals, written by releases whose collapse window counted
+// spectrum evaluations: the window from the first to the last of that many evaluations,
+// in steps, at the config's own cadence. Older run logs keep their meaning.
+constexpr const char* kLegacyCollapseWindowEvals = "metrics.collapse_window_evals";
+
+void applyLegacyCollapseWindow(TrainConfig& config, const json& value)
+{
+    const std::string key = kLegacyCollapseWindowEvals;
+    const long long evals = expectNumber<int>(key, value);
+    if (evals < 2)
+        throw ConfigError(key + ": must be at least 2 (the key is replaced by metrics.collapse_window_steps)");
+    const long long cadence =
+        config.run.spectrumEverySteps > 0 ? config.run.spectrumEverySteps : config.run.evalEverySteps;
+    const long long steps = (evals - 1) * cadence;
+    if (steps > std::numeric_limits<int>::max())
+        throw ConfigError(key + ": " + std::to_string(evals) + " evaluations of " + std::to_string(cadence)
+                          + " steps do not fit metrics.collapse_window_steps");
+    config.metrics.collapseWindowSteps = static_cast<int>(steps);
+}
+
 }  // namespace
 
 std::string taskName(TaskKind kind) { return kTaskNames.toString(kind); }
@@ -317,14 +353,23 @@ TrainConfig applyConfigJson(const TrainConfig& base, const json& document)
     TrainConfig config = base;
     std::vector<std::pair<std::string, json>> entries;
     flatten(document, "", entries);
+    std::optional<json> legacyCollapseWindow;
+    bool collapseWindowGiven = false;
     for (const auto& [key, value] : entries) {
         if (key == "grokscope_version" || key == "git_revision" || key == "created_utc" || key == "preset")
             continue;  // provenance written by the run log, not settings
+        if (key == kLegacyCollapseWindowEvals) {
+            legacyCollapseWindow = value;  // needs the cadence, which may come later
+            continue;
+        }
         const Field* field = findField(key);
         if (!field)
             throw ConfigError(key + ": unknown config key (grokscope-cli keys lists them all)");
         field->set(config, value);
+        collapseWindowGiven = collapseWindowGiven || key == "metrics.collapse_window_steps";
     }
+    if (legacyCollapseWindow && !collapseWindowGiven)  // the new key wins where both are given
+        applyLegacyCollapseWindow(config, *legacyCollapseWindow);
     return config;
 }
 
@@ -335,12 +380,16 @@ TrainConfig applyOverride(const TrainConfig& base, const std::string& assignment
         throw ConfigError("override \"" + assignment + "\": expected key=value, e.g. optim.learning_rate=0.003");
     const std::string key = assignment.substr(0, equals);
     const std::string text = assignment.substr(equals + 1);
-    const Field* field = findField(key);
-    if (!field)
-        throw ConfigError(key + ": unknown config key (grokscope-cli keys lists them all)");
     // Bare words such as add or relu are taken as strings.
     const json value = tryParseJsonText(text).value_or(json(text));
     TrainConfig config = base;
+    if (key == kLegacyCollapseWindowEvals) {
+        applyLegacyCollapseWindow(config, value);
+        return config;
+    }
+    const Field* field = findField(key);
+    if (!field)
+        throw ConfigError(key + ": unknown config key (grokscope-cli keys lists them all)");
     field->set(config, value);
     return config;
 }
@@ -419,7 +468,8 @@ void validateConfig(const TrainConfig& c)
     require(!c.metrics.entropyThreshold || (*c.metrics.entropyThreshold >= 0 && *c.metrics.entropyThreshold <= 1),
             "metrics.entropy_threshold: must lie in [0, 1] or be null");
     require(c.metrics.collapseDrop > 0, "metrics.collapse_drop: must be positive");
-    require(c.metrics.collapseWindowEvals >= 2, "metrics.collapse_window_evals: must be at least 2");
+    require(c.metrics.collapseWindowSteps >= 1, "metrics.collapse_window_steps: must be at least 1");
+    require(c.metrics.collapseSmoothingSteps >= 0, "metrics.collapse_smoothing_steps: must be >= 0 (0 = no smoothing)");
     require(c.metrics.forecastC1 > 0, "metrics.forecast_c1: must be positive");
     require(c.metrics.forecastGamma > 0, "metrics.forecast_gamma: must be positive");
     require(c.metrics.forecastResidualSdSteps >= 0, "metrics.forecast_residual_sd_steps: must be >= 0");
@@ -430,6 +480,9 @@ void validateConfig(const TrainConfig& c)
     require(c.intervention.mixingAlpha >= 0 && c.intervention.mixingAlpha <= 1,
             "intervention.mixing_alpha: must lie in [0, 1]");
     require(c.intervention.mixingFromStep >= 0, "intervention.mixing_from_step: must be >= 0");
+    require(c.intervention.mixingProbability > 0 && c.intervention.mixingProbability <= 1,
+            "intervention.mixing_probability: must lie in (0, 1]");
+    require(c.model.initScale > 0, "model.init_scale: must be positive");
     require(c.intervention.entropyFloorTarget > 0 && c.intervention.entropyFloorTarget <= 1,
             "intervention.entropy_floor_target: must lie in (0, 1]");
     require(c.intervention.entropyFloorWeight >= 0, "intervention.entropy_floor_weight: must be >= 0");

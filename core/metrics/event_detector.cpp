@@ -1,6 +1,7 @@
 #include "metrics/event_detector.h"
 
 #include <cmath>
+#include <cstddef>
 #include <sstream>
 
 namespace grokscope {
@@ -20,8 +21,7 @@ EventDetector::EventDetector(EventThresholds thresholds) : m_thresholds(threshol
 
 EventDetector::State EventDetector::state() const
 {
-    return {m_memorised, m_grokked, m_crossed, m_collapsed,
-            std::vector<double>(m_recentEntropy.begin(), m_recentEntropy.end())};
+    return {m_memorised, m_grokked, m_crossed, m_collapsed, m_entropyHistory};
 }
 
 void EventDetector::restore(const State& state)
@@ -30,7 +30,44 @@ void EventDetector::restore(const State& state)
     m_grokked = state.grokked;
     m_crossed = state.crossed;
     m_collapsed = state.collapsed;
-    m_recentEntropy.assign(state.recentEntropy.begin(), state.recentEntropy.end());
+    m_entropyHistory = state.entropyHistory;
+}
+
+std::optional<size_t> EventDetector::latestAtOrBefore(long step) const
+{
+    std::optional<size_t> latest;
+    for (size_t i = 0; i < m_entropyHistory.size() && m_entropyHistory[i].step <= step; ++i)
+        latest = i;
+    return latest;
+}
+
+double EventDetector::smoothedEntropy(size_t i) const
+{
+    const long from = m_entropyHistory[i].step - m_thresholds.collapseSmoothingSteps;  // exclusive
+    double sum = m_entropyHistory[i].entropy;
+    int count = 1;
+    for (size_t j = i; j-- > 0 && m_entropyHistory[j].step > from;) {
+        sum += m_entropyHistory[j].entropy;
+        ++count;
+    }
+    return sum / count;
+}
+
+void EventDetector::recordEntropy(long step, double entropy)
+{
+    m_entropyHistory.push_back({step, entropy});
+    // The reference of this and every later evaluation is at or after r, the latest
+    // evaluation at or before step − W, and its smoothing window starts after r − S:
+    // an evaluation before r and at or before r − S is never read again.
+    const std::optional<size_t> reference = latestAtOrBefore(step - m_thresholds.collapseWindowSteps);
+    if (!reference)
+        return;
+    const long referenceStep = m_entropyHistory[*reference].step;
+    const long smoothingFrom = referenceStep - m_thresholds.collapseSmoothingSteps;
+    size_t keepFrom = 0;
+    while (keepFrom < *reference && m_entropyHistory[keepFrom].step <= smoothingFrom)
+        ++keepFrom;
+    m_entropyHistory.erase(m_entropyHistory.begin(), m_entropyHistory.begin() + static_cast<std::ptrdiff_t>(keepFrom));
 }
 
 TrainingPhase EventDetector::phase() const
@@ -88,18 +125,17 @@ std::vector<RunEvent> EventDetector::observe(const EvalSnapshot& s)
             e.values["threshold"] = m_thresholds.entropyThreshold;
             events.push_back(e);
         }
-        m_recentEntropy.push_back(h);
-        while (static_cast<int>(m_recentEntropy.size()) > m_thresholds.collapseWindowEvals)
-            m_recentEntropy.pop_front();
-        // T_collapse: H̃ fell by more than collapseDrop from the first to the last
-        // evaluation of a window of collapseWindowEvals spectrum evaluations.
-        if (!m_collapsed && static_cast<int>(m_recentEntropy.size()) == m_thresholds.collapseWindowEvals) {
-            const double drop = m_recentEntropy.front() - m_recentEntropy.back();
+        recordEntropy(s.step, h);
+        // T_collapse: see EventThresholds::collapseWindowSteps.
+        const std::optional<size_t> reference = latestAtOrBefore(s.step - m_thresholds.collapseWindowSteps);
+        if (!m_collapsed && reference) {
+            const double drop = smoothedEntropy(*reference) - smoothedEntropy(m_entropyHistory.size() - 1);
             if (drop > m_thresholds.collapseDrop) {
                 m_collapsed = s.step;
                 RunEvent e = leadEvent("entropy_collapse", s.step, "entropy collapse (T_collapse)");
                 e.values["entropy"] = h;
                 e.values["drop"] = drop;
+                e.values["reference_step"] = static_cast<double>(m_entropyHistory[*reference].step);
                 events.push_back(e);
             }
         }

@@ -50,9 +50,11 @@ FusedTransformer::TableGradients FusedTransformer::tableGradients(float* partial
     return t;
 }
 
-// The loss starts the backward pass: the logits' array becomes their gradient.
+// The loss starts the backward pass: the logits' array becomes their gradient. With
+// mixed targets, row b's loss is (1 − w_b) CE(y_b) + w_b CE(y'_b) and its gradient
+// softmax − the soft target; without, the one-hot arithmetic as it always was.
 double FusedTransformer::crossEntropyRows(float* logits, const int64_t* labels, int64_t rows,
-                                          float gradientScale) const
+                                          float gradientScale, const fused::MixedTargets* mixed) const
 {
     const int64_t classes = m_shape.classes;
     double lossSum = 0.0;
@@ -60,14 +62,23 @@ double FusedTransformer::crossEntropyRows(float* logits, const int64_t* labels, 
         float* row = logits + b * classes;
         const float largest = *std::max_element(row, row + classes);
         const float labelLogit = row[labels[b]];
+        const float partnerLogit = mixed ? row[mixed->partnerLabels[b]] : 0.0f;
         float total = 0.0f;
         for (int64_t c = 0; c < classes; ++c)
             total += row[c] = std::exp(row[c] - largest);
-        lossSum += double(largest + std::log(total) - labelLogit);
         const float factor = gradientScale / total;
         for (int64_t c = 0; c < classes; ++c)
             row[c] *= factor;
-        row[labels[b]] -= gradientScale;
+        if (!mixed) {
+            lossSum += double(largest + std::log(total) - labelLogit);
+            row[labels[b]] -= gradientScale;
+            continue;
+        }
+        const double w = mixed->weight[b];
+        const float logNormaliser = largest + std::log(total);
+        lossSum += (1.0 - w) * double(logNormaliser - labelLogit) + w * double(logNormaliser - partnerLogit);
+        row[labels[b]] -= gradientScale * float(1.0 - w);
+        row[mixed->partnerLabels[b]] -= gradientScale * float(w);
     }
     return lossSum;
 }

@@ -38,6 +38,7 @@ struct FusedTransformer::Activations {
     std::vector<float> pre, hidden;        // MLP pre-activation (GELU only) and activation, rows × d_mlp
     std::vector<float> z, zMixed, logits;  // representation, unembedding input, logits
     std::vector<float> dzMixed, dz, dHidden, dResidual, dAttended, dMixed;
+    std::vector<int64_t> partnerLabels;  // label mixing: each row's partner's label
 
     void reserve(int64_t rows, const FusedTransformerShape& s, bool training)
     {
@@ -59,6 +60,7 @@ struct FusedTransformer::Activations {
         for (auto* v : {&attendedMixed, &zMixed, &dzMixed, &dz, &dResidual, &dAttended, &dMixed})
             v->resize(rows * d);
         dHidden.resize(rows * s.dMlp);
+        partnerLabels.resize(rows);
     }
 
     // The same arrays from row `begin` on: what one chunk works on.

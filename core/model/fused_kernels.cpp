@@ -24,24 +24,35 @@ void biasAndActivate(Activation kind, const float* bias, float* pre, float* hidd
     }
 }
 
-void mixRows(const float* x, float* out, const int64_t* permutation, int64_t rows, int64_t width, double alpha)
+void mixRows(const float* x, float* out, const int64_t* partner, const double* weight, int64_t rows, int64_t width)
 {
-    const float keep = float(1.0 - alpha), take = float(alpha);
     for (int64_t i = 0; i < rows; ++i) {
+        const float keep = float(1.0 - weight[i]), take = float(weight[i]);
         const float* own = x + i * width;
-        const float* other = x + permutation[i] * width;
+        const float* other = x + partner[i] * width;
         for (int64_t k = 0; k < width; ++k)
             out[i * width + k] = own[k] * keep + other[k] * take;
     }
 }
 
-void unmixRows(const float* dOut, float* dx, const int64_t* permutation, int64_t rows, int64_t width, double alpha)
+void unmixRows(const float* dOut, float* dx, const int64_t* partner, const double* weight, int64_t rows,
+               int64_t width, bool detachPartner)
 {
-    const float keep = float(1.0 - alpha), take = float(alpha);
-    for (int64_t i = 0; i < rows * width; ++i)
-        dx[i] = dOut[i] * keep;
+    for (int64_t i = 0; i < rows; ++i) {
+        const float keep = float(1.0 - weight[i]);
+        for (int64_t k = 0; k < width; ++k)
+            dx[i * width + k] = dOut[i * width + k] * keep;
+    }
+    if (detachPartner)
+        return;
     for (int64_t k = 0; k < rows; ++k)
-        axpy(take, dOut + k * width, dx + permutation[k] * width, width);
+        axpy(float(weight[k]), dOut + k * width, dx + partner[k] * width, width);
+}
+
+void partnerLabelsOf(const int64_t* labels, const int64_t* partner, int64_t rows, int64_t* partnerLabels)
+{
+    for (int64_t i = 0; i < rows; ++i)
+        partnerLabels[i] = labels[partner[i]];
 }
 
 }  // namespace grokscope::fused

@@ -60,10 +60,24 @@ inline std::pair<int64_t, int64_t> chunkRange(int64_t total, int chunks, int ind
     return {begin, begin + base + (index < extra ? 1 : 0)};
 }
 
-// out_i = (1 − α) x_i + α x_π(i): representation mixing (docs/science.md,
-// "Interventions"; MixingRequest in grok_model.h). In fused_kernels.cpp.
-void mixRows(const float* x, float* out, const int64_t* permutation, int64_t rows, int64_t width, double alpha);
-// Its adjoint: dx_i = (1 − α) dout_i, then dx_π(k) += α dout_k.
-void unmixRows(const float* dOut, float* dx, const int64_t* permutation, int64_t rows, int64_t width, double alpha);
+// Representation mixing (docs/science.md, "Interventions"; model/mixing_plan.h):
+// out_i = (1 − w_i) x_i + w_i x_π(i), with (1 − w_i) and w_i rounded to float (at one
+// weight α for every row these are the bits the lever always had). In fused_kernels.cpp.
+void mixRows(const float* x, float* out, const int64_t* partner, const double* weight, int64_t rows, int64_t width);
+// Its adjoint: dx_i = (1 − w_i) dout_i, then dx_π(k) += w_k dout_k in row order, unless
+// the partner is detached (its share a constant: the second part is left out).
+void unmixRows(const float* dOut, float* dx, const int64_t* partner, const double* weight, int64_t rows,
+               int64_t width, bool detachPartner);
+
+// Label mixing (mixup) in a softmax cross-entropy: the target of row b is
+// (1 − w_b) e_{y_b} + w_b e_{y'_b}, where y'_b is its partner's label. Arrays from the
+// first row the loss loop sees (`from` moves them on to a chunk's rows).
+struct MixedTargets {
+    const int64_t* partnerLabels = nullptr;
+    const double* weight = nullptr;
+    MixedTargets from(int64_t row) const { return {partnerLabels + row, weight + row}; }
+};
+// partnerLabels[i] = labels[partner[i]] for the batch's rows.
+void partnerLabelsOf(const int64_t* labels, const int64_t* partner, int64_t rows, int64_t* partnerLabels);
 
 }  // namespace grokscope::fused

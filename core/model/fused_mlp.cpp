@@ -20,7 +20,9 @@ namespace grokscope {
 
 using fused::biasAndActivate;
 using fused::chunkRange;
+using fused::MixedTargets;
 using fused::mixRows;
+using fused::partnerLabelsOf;
 using fused::unmixRows;
 using namespace fused::mlp;
 
@@ -32,6 +34,7 @@ struct FusedMlp::Activations {
     std::vector<float> dz;  // at the last hidden layer's output
     // Gradients at the outputs of the layers below the last, alternating.
     std::vector<float> dHidden[2];
+    std::vector<int64_t> partnerLabels;  // label mixing: each row's partner's label
 
     void reserve(int64_t rows, const FusedMlpShape& s)
     {
@@ -51,6 +54,7 @@ struct FusedMlp::Activations {
         for (auto* v : {&zMixed, &dzMixed, &dz, &dHidden[0], &dHidden[1]})
             v->resize(rows * width);
         logits.resize(rows * s.classes);
+        partnerLabels.resize(rows);
     }
 
     float* preOf(int l, Activation kind) { return kind == Activation::Relu ? hidden[l].data() : pre[l].data(); }
@@ -63,7 +67,8 @@ struct FusedMlp::Chunk {
     const int64_t* labels;
     int64_t begin, rows;
     float* partial;
-    float gradientScale;  // 1 / batch
+    float gradientScale;       // 1 / batch
+    const MixedTargets* mixed;  // label mixing: the whole batch's soft targets, or null
 };
 
 FusedMlp::FusedMlp(const FusedMlpShape& shape, const FusedMlpOffsets& offsets, WorkerPool& pool)
@@ -148,7 +153,9 @@ double FusedMlp::unembedRows(const float* parameters, const Chunk& c, bool mixed
     float* dz = (mixed ? a.dzMixed.data() : a.dz.data()) + c.begin * width;
     float* logits = a.logits.data() + c.begin * classes;
     sgemm(Op::None, Op::None, c.rows, classes, width, 1.0f, z, width, unembed, classes, 0.0f, logits, classes);
-    const double lossSum = crossEntropyRows(logits, c.labels + c.begin, c.rows, classes, c.gradientScale);
+    const MixedTargets chunkTargets = c.mixed ? c.mixed->from(c.begin) : MixedTargets{};
+    const double lossSum = crossEntropyRows(logits, c.labels + c.begin, c.rows, classes, c.gradientScale,
+                                            c.mixed ? &chunkTargets : nullptr);
     sgemm(Op::Transpose, Op::None, width, classes, c.rows, 1.0f, z, width, logits, classes, 0.0f,
           c.partial + m_offsets.unembed, classes);
     sgemm(Op::None, Op::Transpose, c.rows, width, classes, 1.0f, logits, classes, unembed, classes, 0.0f, dz, width);
@@ -225,11 +232,13 @@ void FusedMlp::reduceOperandShare(const float* parameters, float* gradients, int
 }
 
 double FusedMlp::trainStep(const float* parameters, float* gradients, const int64_t* tokens, int64_t tokenStride,
-                           const int64_t* labels, int64_t batch, const FusedMixing* mixing,
+                           const int64_t* labels, int64_t batch, const MixingPlan* mixing,
                            const RepresentationGradient& extra)
 {
     if (mixing && mixing->site == MixingSite::Embedding)
         throw std::logic_error("FusedMlp: embedding mixing runs on the autograd path");
+    if (mixing && mixing->rows() != batch)
+        throw std::logic_error("FusedMlp: the mixing plan is not of this batch");
     if (tokenStride < 2 || batch < kChunks)
         throw std::invalid_argument("FusedMlp: a batch needs two operand tokens per row and a row per chunk");
     Activations& a = *m_batch;
@@ -237,6 +246,11 @@ double FusedMlp::trainStep(const float* parameters, float* gradients, const int6
     buildInputTables(parameters);
     const int64_t width = m_shape.hiddenWidth;
     const bool mixed = mixing != nullptr;
+    // Label mixing: each row's partner's label, for the soft targets of the loss.
+    const bool mixLabels = mixed && mixing->mixLabels;
+    if (mixLabels)
+        partnerLabelsOf(labels, mixing->partner.data(), batch, a.partnerLabels.data());
+    const MixedTargets targets{a.partnerLabels.data(), mixLabels ? mixing->weight.data() : nullptr};
     // A region runs the chosen stages on every chunk in parallel; between regions,
     // steps that read across chunks (mixing, the extra loss terms) run on the whole
     // batch. Without either, one region does the whole step.
@@ -248,13 +262,14 @@ double FusedMlp::trainStep(const float* parameters, float* gradients, const int6
         const int64_t *tokens, *labels;
         int64_t tokenStride, batch;
         bool mixed;
+        const MixedTargets* targets;
         unsigned stages;
         double chunkLoss[kChunks];
         void runChunk(int index)
         {
             const auto [begin, end] = chunkRange(batch, kChunks, index);
             const Chunk c{tokens, tokenStride, labels, begin, end - begin, self.m_partials[size_t(index)].data(),
-                          1.0f / float(batch)};
+                          1.0f / float(batch), targets};
             if (stages & Forward)
                 self.forwardRows(parameters, c);
             if (stages & Unembed)
@@ -262,7 +277,7 @@ double FusedMlp::trainStep(const float* parameters, float* gradients, const int6
             if (stages & Backward)
                 self.backwardRows(parameters, c);
         }
-    } plan{*this, parameters, tokens, labels, tokenStride, batch, mixed, 0, {}};
+    } plan{*this, parameters, tokens, labels, tokenStride, batch, mixed, mixLabels ? &targets : nullptr, 0, {}};
     auto region = [this, &plan](unsigned stages) {
         plan.stages = stages;
         m_pool.run(kChunks, [&plan](int index) { plan.runChunk(index); });
@@ -271,11 +286,12 @@ double FusedMlp::trainStep(const float* parameters, float* gradients, const int6
     float* dz = a.dz.data();
     if (mixed) {
         region(Forward);
-        mixRows(z, a.zMixed.data(), mixing->permutation, batch, width, mixing->alpha);
+        mixRows(z, a.zMixed.data(), mixing->partner.data(), mixing->weight.data(), batch, width);
         region(Unembed);
         if (extra)
             extra(a.zMixed.data(), a.dzMixed.data(), batch, width);
-        unmixRows(a.dzMixed.data(), dz, mixing->permutation, batch, width, mixing->alpha);
+        unmixRows(a.dzMixed.data(), dz, mixing->partner.data(), mixing->weight.data(), batch, width,
+                  mixing->detachPartner);
         region(Backward);
     } else if (extra) {
         region(Forward | Unembed);

@@ -56,9 +56,11 @@ public:
     // Mean cross-entropy of the batch; writes the gradient of (that + extra terms) into
     // `gradients` (all `offsets.total` entries overwritten). tokens: batch rows of
     // `tokenStride` tokens, of which the first two (the operands) are read. `mixing`:
-    // at the last hidden layer (any site but Embedding, which throws), or null.
+    // a plan of `batch` rows at the last hidden layer (any site but Embedding, which
+    // throws), or null; with its mixLabels the loss is the mixup loss, as in
+    // FusedTransformer::trainStep.
     double trainStep(const float* parameters, float* gradients, const int64_t* tokens, int64_t tokenStride,
-                     const int64_t* labels, int64_t batch, const FusedMixing* mixing,
+                     const int64_t* labels, int64_t batch, const MixingPlan* mixing,
                      const RepresentationGradient& extra);
 
 private:

@@ -125,9 +125,10 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void scatterOperand
 // Softmax cross-entropy of rows of logits: returns the rows' loss sum (float64) and
 // replaces the logits by the gradient of the batch mean (gradientScale = 1 / batch).
 // The exponentials run as one loop over all rows, which vectorises without a tail per
-// row.
+// row. Without mixed targets the arithmetic is the one-hot loss's as it always was.
 __attribute__((target_clones("avx512f", "avx2", "default"))) double crossEntropyRows(
-    float* logits, const int64_t* labels, int64_t rows, int64_t classes, float gradientScale)
+    float* logits, const int64_t* labels, int64_t rows, int64_t classes, float gradientScale,
+    const MixedTargets* mixed)
 {
     auto larger = [](float a, float b) { return b > a ? b : a; };
     auto plus = [](float a, float b) { return a + b; };
@@ -135,7 +136,13 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) double crossEntropy
     for (int64_t b = 0; b < rows; ++b) {
         float* row = logits + b * classes;
         const float largest = reduceInLanes(row, classes, -INFINITY, larger);
-        lossSum += double(largest - row[labels[b]]);
+        if (mixed) {
+            const double w = mixed->weight[b];
+            lossSum += (1.0 - w) * double(largest - row[labels[b]])
+                       + w * double(largest - row[mixed->partnerLabels[b]]);
+        } else {
+            lossSum += double(largest - row[labels[b]]);
+        }
         for (int64_t c = 0; c < classes; ++c)
             row[c] -= largest;
     }
@@ -148,7 +155,13 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) double crossEntropy
         const float factor = gradientScale / total;
         for (int64_t c = 0; c < classes; ++c)
             row[c] *= factor;
-        row[labels[b]] -= gradientScale;
+        if (mixed) {
+            const double w = mixed->weight[b];
+            row[labels[b]] -= gradientScale * float(1.0 - w);
+            row[mixed->partnerLabels[b]] -= gradientScale * float(w);
+        } else {
+            row[labels[b]] -= gradientScale;
+        }
     }
     return lossSum;
 }

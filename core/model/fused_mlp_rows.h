@@ -8,6 +8,10 @@
 
 #include <cstdint>
 
+namespace grokscope::fused {
+struct MixedTargets;  // fused_kernels.h
+}
+
 namespace grokscope::fused::mlp {
 
 // dPre *= act'(pre), then dBias = Σ_rows dPre in row order.
@@ -24,6 +28,9 @@ void scatterOperandRows(const float* gradient, const int64_t* tokens, int64_t st
 
 // Softmax cross-entropy of rows of logits: returns the rows' loss sum (float64) and
 // replaces the logits by the gradient of the batch mean (gradientScale = 1 / batch).
-double crossEntropyRows(float* logits, const int64_t* labels, int64_t rows, int64_t classes, float gradientScale);
+// `mixed`: the rows' soft targets (label mixing; the loss of row b is then
+// (1 − w_b) CE(y_b) + w_b CE(y'_b)), or null for one-hot labels.
+double crossEntropyRows(float* logits, const int64_t* labels, int64_t rows, int64_t classes, float gradientScale,
+                        const MixedTargets* mixed = nullptr);
 
 }  // namespace grokscope::fused::mlp

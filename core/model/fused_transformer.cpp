@@ -16,7 +16,9 @@
 namespace grokscope {
 
 using fused::chunkRange;
+using fused::MixedTargets;
 using fused::mixRows;
+using fused::partnerLabelsOf;
 using fused::unmixRows;
 
 namespace {
@@ -85,7 +87,7 @@ void FusedTransformer::roundWeights(const Parameters& p)
 }
 
 double FusedTransformer::trainStep(const float* parameters, float* gradients, const int64_t* tokens,
-                                   const int64_t* labels, int64_t batch, const FusedMixing* mixing,
+                                   const int64_t* labels, int64_t batch, const MixingPlan* mixing,
                                    const RepresentationGradient& extra)
 {
     // The products below run at the training precision; the loss, the softmax and every
@@ -100,14 +102,21 @@ double FusedTransformer::trainStep(const float* parameters, float* gradients, co
     const bool mixFinal = mixing && mixing->site == MixingSite::FinalResidual;
     if (mixing && !mixAttention && !mixFinal)
         throw std::logic_error("FusedTransformer: embedding mixing runs on the autograd path");
+    if (mixing && mixing->rows() != batch)
+        throw std::logic_error("FusedTransformer: the mixing plan is not of this batch");
     Activations& a = *m_batch;
     a.reserve(batch, m_shape, true);
+    // Label mixing: each row's partner's label, for the soft targets of the loss.
+    const bool mixLabels = mixing && mixing->mixLabels;
+    if (mixLabels)
+        partnerLabelsOf(labels, mixing->partner.data(), batch, a.partnerLabels.data());
+    const MixedTargets targets{a.partnerLabels.data(), mixLabels ? mixing->weight.data() : nullptr};
     // Each region below runs the chunks in parallel; between regions, steps that read
     // across chunks (mixing, the extra loss terms) run on the whole batch.
     struct Chunk {
         const int64_t* tokens;
         const int64_t* labels;
-        int64_t rows;
+        int64_t begin, rows;
         RowView r;
         float* partial;
         int index;
@@ -115,7 +124,7 @@ double FusedTransformer::trainStep(const float* parameters, float* gradients, co
     auto forEachChunk = [&](const std::function<void(const Chunk&)>& body) {
         m_pool.run(kChunks, [&](int chunk) {
             const auto [begin, end] = chunkRange(batch, kChunks, chunk);
-            body(Chunk{tokens + begin * length, labels + begin, end - begin, a.view(begin, m_shape),
+            body(Chunk{tokens + begin * length, labels + begin, begin, end - begin, a.view(begin, m_shape),
                        m_partials[chunk].data(), chunk});
         });
     };
@@ -138,7 +147,9 @@ double FusedTransformer::trainStep(const float* parameters, float* gradients, co
         float* logits = c.r.logits;
         gemm(p.productPrecision, Op::None, Op::None, c.rows, classes, d, 1.0f, zIn, d, p.unembed, classes, 0.0f, logits,
              classes);
-        chunkLoss[c.index] = crossEntropyRows(logits, c.labels, c.rows, gradientScale);
+        const MixedTargets chunkTargets = mixLabels ? targets.from(c.begin) : MixedTargets{};
+        chunkLoss[c.index] =
+            crossEntropyRows(logits, c.labels, c.rows, gradientScale, mixLabels ? &chunkTargets : nullptr);
         gemm(p.productPrecision, Op::Transpose, Op::None, d, classes, c.rows, 1.0f, zIn, d, logits, classes, 0.0f,
              c.partial + (m_offsets.unembed - tail), classes);
         gemm(p.productPrecision, Op::None, Op::Transpose, c.rows, d, classes, 1.0f, logits, classes, p.unembed, classes,
@@ -165,25 +176,26 @@ double FusedTransformer::trainStep(const float* parameters, float* gradients, co
         pending.clear();
         step();
     };
-    const double alpha = mixing ? mixing->alpha : 0.0;
-    const int64_t* permutation = mixing ? mixing->permutation : nullptr;
+    const int64_t* partner = mixing ? mixing->partner.data() : nullptr;
+    const double* weight = mixing ? mixing->weight.data() : nullptr;
+    const bool detach = mixing && mixing->detachPartner;
     pending.push_back(attend);
     if (mixAttention)
-        wholeBatch([&] { mixRows(a.attended.data(), a.attendedMixed.data(), permutation, batch, d, alpha); });
+        wholeBatch([&] { mixRows(a.attended.data(), a.attendedMixed.data(), partner, weight, batch, d); });
     pending.push_back(mlp);
     if (mixFinal)
-        wholeBatch([&] { mixRows(a.z.data(), a.zMixed.data(), permutation, batch, d, alpha); });
+        wholeBatch([&] { mixRows(a.z.data(), a.zMixed.data(), partner, weight, batch, d); });
     pending.push_back(unembed);
     if (mixFinal || extra)
         wholeBatch([&] {
             if (extra)
                 extra(mixFinal ? a.zMixed.data() : a.z.data(), mixFinal ? a.dzMixed.data() : a.dz.data(), batch, d);
             if (mixFinal)
-                unmixRows(a.dzMixed.data(), a.dz.data(), permutation, batch, d, alpha);
+                unmixRows(a.dzMixed.data(), a.dz.data(), partner, weight, batch, d, detach);
         });
     pending.push_back(mlpBackward);
     if (mixAttention)
-        wholeBatch([&] { unmixRows(a.dResidual.data(), a.dAttended.data(), permutation, batch, d, alpha); });
+        wholeBatch([&] { unmixRows(a.dResidual.data(), a.dAttended.data(), partner, weight, batch, d, detach); });
     pending.push_back(attentionBackward);
     region(pending);
     double lossSum = 0.0;

@@ -32,6 +32,9 @@ namespace grokscope {
 
 class WorkerPool;
 class Bf16Operands;
+namespace fused {
+struct MixedTargets;
+}
 
 struct FusedTransformerShape {
     int vocabulary = 0, length = 0, dModel = 0, heads = 0, dMlp = 0, classes = 0;
@@ -84,8 +87,11 @@ public:
 
     // Mean cross-entropy of the batch; writes the gradient of (that + extra terms) into
     // `gradients` (all `offsets.total` entries overwritten). tokens: batch × length.
+    // `mixing`: a plan of `batch` rows at the final residual or the attention output
+    // (Embedding throws), or null. With its mixLabels the loss (returned and
+    // differentiated) is the mixup loss, Σ_b (1 − w_b) CE(y_b) + w_b CE(y_π(b)) / batch.
     double trainStep(const float* parameters, float* gradients, const int64_t* tokens, const int64_t* labels,
-                     int64_t batch, const FusedMixing* mixing, const RepresentationGradient& extra);
+                     int64_t batch, const MixingPlan* mixing, const RepresentationGradient& extra);
     // Final-position representations (count × dModel) without mixing. The MLP's input
     // product comes from the evaluation tables, built here for these rows, as the probe
     // forward alongside evaluate() does. Blocks of kEvalBlockRows rows from the first,
@@ -121,7 +127,9 @@ private:
                  const RowView& r, bool preFromTables = false) const;
     // Softmax cross-entropy of rows of logits: returns the rows' loss sum and replaces
     // the logits by the gradient of the loss sum times `gradientScale` (1 / batch).
-    double crossEntropyRows(float* logits, const int64_t* labels, int64_t rows, float gradientScale) const;
+    // `mixed`: the rows' soft targets (label mixing), or null for one-hot labels.
+    double crossEntropyRows(float* logits, const int64_t* labels, int64_t rows, float gradientScale,
+                            const fused::MixedTargets* mixed) const;
     void mlpBackwardRows(const Parameters& p, const int64_t* tokens, int64_t rows, const RowView& r,
                          float* partial) const;
     void attentionBackwardRows(const Parameters& p, const int64_t* tokens, int64_t rows, const float* dAttended,

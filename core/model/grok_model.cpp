@@ -8,12 +8,53 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <vector>
 
 namespace grokscope {
 
+MixingRequest mixingRequest(const MixingPlan& plan, torch::Device device)
+{
+    const int64_t rows = plan.rows();
+    torch::Tensor partner = torch::empty({rows}, torch::kInt64);
+    torch::Tensor keep = torch::empty({rows}, torch::kFloat32), take = torch::empty({rows}, torch::kFloat32);
+    for (int64_t i = 0; i < rows; ++i) {
+        partner.data_ptr<int64_t>()[i] = plan.partner[size_t(i)];
+        // As the fused steps round them (model/fused_kernels.h, mixRows).
+        keep.data_ptr<float>()[i] = float(1.0 - plan.weight[size_t(i)]);
+        take.data_ptr<float>()[i] = float(plan.weight[size_t(i)]);
+    }
+    MixingRequest request;
+    request.site = plan.site;
+    request.partner = partner.to(device);
+    request.keep = keep.to(device);
+    request.take = take.to(device);
+    request.uniform = !plan.empty() && plan.uniformWeight();
+    request.alpha = plan.empty() ? 0.0 : plan.weight.front();
+    request.detachPartner = plan.detachPartner;
+    request.mixLabels = plan.mixLabels;
+    return request;
+}
+
 torch::Tensor applyMixing(const torch::Tensor& values, const MixingRequest& mixing)
 {
-    return values * (1.0 - mixing.alpha) + values.index_select(0, mixing.permutation) * mixing.alpha;
+    const torch::Tensor partners = (mixing.detachPartner ? values.detach() : values).index_select(0, mixing.partner);
+    if (mixing.uniform)  // the lever's original expression, so that its runs keep their bits
+        return values * (1.0 - mixing.alpha) + partners * mixing.alpha;
+    std::vector<int64_t> perRow(size_t(values.dim()), 1);  // B × 1 × … broadcasts over a row
+    perRow[0] = values.size(0);
+    return values * mixing.keep.view(perRow) + partners * mixing.take.view(perRow);
+}
+
+torch::Tensor trainingLoss(const torch::Tensor& logits, const torch::Tensor& labels, const MixingRequest* mixing)
+{
+    if (!mixing || !mixing->mixLabels)
+        return torch::nn::functional::cross_entropy(logits, labels);
+    const torch::Tensor logProbabilities = logits.log_softmax(1);
+    auto crossEntropyOf = [&](const torch::Tensor& targets) {
+        return -logProbabilities.gather(1, targets.unsqueeze(1)).squeeze(1);
+    };
+    const torch::Tensor own = crossEntropyOf(labels), other = crossEntropyOf(labels.index_select(0, mixing->partner));
+    return (own * mixing->keep + other * mixing->take).mean();
 }
 
 const torch::Tensor& GrokModel::unembedding() const
@@ -114,7 +155,7 @@ std::unique_ptr<GrokModel> createModel(const ModelConfig& config, const Dataset&
                                                    data.table.numClasses);
     else
         model = std::make_unique<MlpModel>(config, data.vocabularySize, data.table.numClasses);
-    model->parameters().materialise(seed, device);
+    model->parameters().materialise(seed, device, config.initScale);
     return model;
 }
 

@@ -8,16 +8,20 @@ namespace grokscope {
 MlpModel::MlpModel(const ModelConfig& config, int vocabularySize, int classes) : m_config(config)
 {
     const int64_t d = config.dModel, width = config.mlpHiddenWidth;
-    m_embed = m_parameters.declare("embed", {vocabularySize, d}, 1.0 / std::sqrt(static_cast<double>(d)));
+    // model.init (model/parameter_init.h): scaled_normal draws N(0, 1/fan_in).
+    const ParameterInit init(config.init);
+    m_embed = m_parameters.declare("embed", {vocabularySize, d}, init.embedding(1.0 / std::sqrt(static_cast<double>(d))));
     int64_t fanIn = 2 * d;
     for (int l = 0; l < config.mlpHiddenLayers; ++l) {
         const std::string prefix = "hidden" + std::to_string(l) + ".";
-        const int weight = m_parameters.declare(prefix + "W", {fanIn, width}, 1.0 / std::sqrt(static_cast<double>(fanIn)));
-        const int bias = m_parameters.declare(prefix + "b", {width}, 0.0);
+        const int weight =
+            m_parameters.declare(prefix + "W", {fanIn, width}, init.weight(fanIn, 1.0 / std::sqrt(static_cast<double>(fanIn))));
+        const int bias = m_parameters.declare(prefix + "b", {width}, init.bias(fanIn));
         m_hidden.emplace_back(weight, bias);
         fanIn = width;
     }
-    m_unembed = m_parameters.declare("unembed", {width, classes}, 1.0 / std::sqrt(static_cast<double>(classes)));
+    m_unembed = m_parameters.declare("unembed", {width, classes},
+                                     init.weight(width, 1.0 / std::sqrt(static_cast<double>(classes))));
 }
 
 ModelOutput MlpModel::forward(const torch::Tensor& tokens, const MixingRequest* mixing)

@@ -4,7 +4,7 @@
 
 namespace grokscope {
 
-int ParameterStore::declare(const std::string& name, std::vector<int64_t> shape, double initStd)
+int ParameterStore::declare(const std::string& name, std::vector<int64_t> shape, InitRule init)
 {
     if (m_values.defined())
         throw std::logic_error("ParameterStore: declare after materialise");
@@ -12,13 +12,13 @@ int ParameterStore::declare(const std::string& name, std::vector<int64_t> shape,
     for (int64_t s : shape)
         numel *= s;
     m_names.push_back(name);
-    m_specs.push_back({std::move(shape), initStd, m_total, numel});
+    m_specs.push_back({std::move(shape), init, m_total, numel});
     m_total += numel;
     m_views.emplace_back();
     return static_cast<int>(m_views.size()) - 1;
 }
 
-void ParameterStore::materialise(uint64_t seed, torch::Device device)
+void ParameterStore::materialise(uint64_t seed, torch::Device device, double scale)
 {
     // Initialise on the CPU with a private generator so the same seed gives the same
     // weights on every device and in the PyTorch peer (torch.Generator().manual_seed).
@@ -26,13 +26,15 @@ void ParameterStore::materialise(uint64_t seed, torch::Device device)
     torch::Tensor cpu = torch::empty({m_total}, torch::kFloat32);
     for (const Spec& spec : m_specs) {
         torch::Tensor slice = cpu.narrow(0, spec.offset, spec.numel);
-        if (spec.initStd > 0)
-            slice.normal_(0.0, spec.initStd, generator);
-        else if (spec.initStd == 0)
-            slice.zero_();
-        else
-            slice.fill_(1.0);
+        switch (spec.init.kind) {
+        case InitRule::Kind::Normal: slice.normal_(0.0, spec.init.scale, generator); break;
+        case InitRule::Kind::Uniform: slice.uniform_(-spec.init.scale, spec.init.scale, generator); break;
+        case InitRule::Kind::Zeros: slice.zero_(); break;
+        case InitRule::Kind::Ones: slice.fill_(1.0); break;
+        }
     }
+    if (scale != 1.0)  // skipped at 1 so that the default stays bit for bit what it was
+        cpu.mul_(scale);
     m_values = cpu.to(device);
     m_gradients = torch::zeros_like(m_values);
     for (size_t i = 0; i < m_specs.size(); ++i) {

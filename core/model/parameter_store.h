@@ -4,6 +4,8 @@
 // rescale then each cost one tensor operation instead of one per parameter.
 // Internal to core: includes torch.
 
+#include "model/parameter_init.h"
+
 #include <torch/torch.h>
 
 #include <string>
@@ -13,11 +15,12 @@ namespace grokscope {
 
 class ParameterStore {
 public:
-    // Declare a parameter; initialised N(0, initStd²) (0 gives zeros, a negative std ones).
-    // Returns the index to pass to view().
-    int declare(const std::string& name, std::vector<int64_t> shape, double initStd);
-    // Allocate the flat storage on `device` and fill it in declaration order from `generator`.
-    void materialise(uint64_t seed, torch::Device device);
+    // Declare a parameter drawn by `init` (model/parameter_init.h). Returns the index
+    // to pass to view().
+    int declare(const std::string& name, std::vector<int64_t> shape, InitRule init);
+    // Allocate the flat storage on `device`, fill it in declaration order from one
+    // generator seeded with `seed`, then multiply every value by `scale`.
+    void materialise(uint64_t seed, torch::Device device, double scale = 1.0);
 
     torch::Tensor& flatValues() { return m_values; }
     torch::Tensor& flatGradients() { return m_gradients; }
@@ -33,7 +36,7 @@ public:
 private:
     struct Spec {
         std::vector<int64_t> shape;
-        double initStd;
+        InitRule init;
         int64_t offset;
         int64_t numel;
     };

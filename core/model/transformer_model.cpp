@@ -9,35 +9,37 @@ TransformerModel::TransformerModel(const ModelConfig& config, int vocabularySize
     : m_config(config), m_sequenceLength(sequenceLength)
 {
     const int64_t d = config.dModel;
-    // Nanda et al.'s initialisation: N(0, 1/d_model) everywhere, N(0, 1/classes) for
-    // the unembedding, zero biases, LayerNorm gains one.
+    // model.init (model/parameter_init.h): scaled_normal is Nanda et al.'s N(0, 1/d_model)
+    // for every matrix, N(0, 1/classes) for the unembedding.
+    const ParameterInit init(config.init);
     const double std = 1.0 / std::sqrt(static_cast<double>(d));
-    m_embed = m_parameters.declare("embed", {vocabularySize, d}, std);
-    m_position = m_parameters.declare("position", {sequenceLength, d}, std);
+    m_embed = m_parameters.declare("embed", {vocabularySize, d}, init.embedding(std));
+    m_position = m_parameters.declare("position", {sequenceLength, d}, init.embedding(std));
     for (int l = 0; l < config.layers; ++l) {
         const std::string prefix = "layer" + std::to_string(l) + ".";
         Layer layer;
-        layer.wQ = m_parameters.declare(prefix + "attn.W_Q", {d, d}, std);
-        layer.wK = m_parameters.declare(prefix + "attn.W_K", {d, d}, std);
-        layer.wV = m_parameters.declare(prefix + "attn.W_V", {d, d}, std);
-        layer.wO = m_parameters.declare(prefix + "attn.W_O", {d, d}, std);
-        layer.wIn = m_parameters.declare(prefix + "mlp.W_in", {d, config.dMlp}, std);
-        layer.bIn = m_parameters.declare(prefix + "mlp.b_in", {config.dMlp}, 0.0);
-        layer.wOut = m_parameters.declare(prefix + "mlp.W_out", {config.dMlp, d}, std);
-        layer.bOut = m_parameters.declare(prefix + "mlp.b_out", {d}, 0.0);
+        layer.wQ = m_parameters.declare(prefix + "attn.W_Q", {d, d}, init.weight(d, std));
+        layer.wK = m_parameters.declare(prefix + "attn.W_K", {d, d}, init.weight(d, std));
+        layer.wV = m_parameters.declare(prefix + "attn.W_V", {d, d}, init.weight(d, std));
+        layer.wO = m_parameters.declare(prefix + "attn.W_O", {d, d}, init.weight(d, std));
+        layer.wIn = m_parameters.declare(prefix + "mlp.W_in", {d, config.dMlp}, init.weight(d, std));
+        layer.bIn = m_parameters.declare(prefix + "mlp.b_in", {config.dMlp}, init.bias(d));
+        layer.wOut = m_parameters.declare(prefix + "mlp.W_out", {config.dMlp, d}, init.weight(config.dMlp, std));
+        layer.bOut = m_parameters.declare(prefix + "mlp.b_out", {d}, init.bias(config.dMlp));
         if (config.layerNorm != LayerNormPlacement::None) {
-            layer.ln1Weight = m_parameters.declare(prefix + "ln1.weight", {d}, -1.0);
-            layer.ln1Bias = m_parameters.declare(prefix + "ln1.bias", {d}, 0.0);
-            layer.ln2Weight = m_parameters.declare(prefix + "ln2.weight", {d}, -1.0);
-            layer.ln2Bias = m_parameters.declare(prefix + "ln2.bias", {d}, 0.0);
+            layer.ln1Weight = m_parameters.declare(prefix + "ln1.weight", {d}, ParameterInit::gain());
+            layer.ln1Bias = m_parameters.declare(prefix + "ln1.bias", {d}, ParameterInit::zeros());
+            layer.ln2Weight = m_parameters.declare(prefix + "ln2.weight", {d}, ParameterInit::gain());
+            layer.ln2Bias = m_parameters.declare(prefix + "ln2.bias", {d}, ParameterInit::zeros());
         }
         m_layers.push_back(layer);
     }
     if (config.finalLayerNorm) {
-        m_finalLnWeight = m_parameters.declare("final_ln.weight", {d}, -1.0);
-        m_finalLnBias = m_parameters.declare("final_ln.bias", {d}, 0.0);
+        m_finalLnWeight = m_parameters.declare("final_ln.weight", {d}, ParameterInit::gain());
+        m_finalLnBias = m_parameters.declare("final_ln.bias", {d}, ParameterInit::zeros());
     }
-    m_unembed = m_parameters.declare("unembed", {d, classes}, 1.0 / std::sqrt(static_cast<double>(classes)));
+    m_unembed = m_parameters.declare("unembed", {d, classes},
+                                     init.weight(d, 1.0 / std::sqrt(static_cast<double>(classes))));
 }
 
 torch::Tensor TransformerModel::layerNorm(const torch::Tensor& x, int weight, int bias) const

@@ -36,7 +36,15 @@ inline uint64_t streamSeed(uint64_t seed, uint64_t purpose, uint64_t index)
     return indexed.next();
 }
 
-enum StreamPurpose : uint64_t { kSplitStream = 1, kProbeStream = 2, kBatchStream = 3, kMixingStream = 4 };
+// kEvaluationMixingStream: the mixing plans of the evaluation and probe passes under
+// intervention.mixing_at_evaluation (train/evaluation_mixing.h), apart from training's.
+enum StreamPurpose : uint64_t {
+    kSplitStream = 1,
+    kProbeStream = 2,
+    kBatchStream = 3,
+    kMixingStream = 4,
+    kEvaluationMixingStream = 5
+};
 
 // Fisher–Yates, from the last element down.
 template <typename T>

@@ -1,8 +1,11 @@
 #include "train/checkpoint_io.h"
 
+#include "config/levers.h"
 #include "io/run_log.h"
 #include "train/trainer_state.h"
 
+#include <cmath>
+#include <cstddef>
 #include <sstream>
 
 namespace grokscope {
@@ -109,6 +112,53 @@ std::vector<double> valuesOf(const torch::Tensor& tensor)
     return std::vector<double>(flat.data_ptr<double>(), flat.data_ptr<double>() + flat.numel());
 }
 
+// Formats 1 and 2 kept the collapse rule's last H̃ values without their steps: the rule
+// then counted spectrum evaluations, and the values came from consecutive ones. The
+// newest is the latest spectrum step at or before the checkpoint's last evaluation, L,
+// and value i of n is at L − (n − 1 − i) × C, C = run.spectrum_every_steps. Exact unless
+// an evaluation in that span had a non-finite H̃, which the old rule skipped (the values
+// before it are then C steps older than assigned).
+std::vector<EntropyPoint> historyAtCadence(const std::vector<double>& values, const TrainerState& s)
+{
+    const long cadence = s.config.run.spectrumEverySteps;
+    std::vector<EntropyPoint> history;
+    if (cadence <= 0 || s.lastEvaluatedStep < 0)
+        return history;  // no spectrum evaluation, so no value to place
+    const long newest = s.lastEvaluatedStep / cadence * cadence;
+    const long n = static_cast<long>(values.size());
+    for (long i = 0; i < n; ++i) {
+        const long step = newest - (n - 1 - i) * cadence;
+        if (step >= 0)
+            history.push_back({step, values[static_cast<size_t>(i)]});
+    }
+    return history;
+}
+
+// Format 3's N × 2 (step, H̃) rows, steps increasing.
+std::vector<EntropyPoint> historyOf(const torch::Tensor& tensor, const std::string& key)
+{
+    std::vector<EntropyPoint> history;
+    for (const auto& [step, entropy] : pairsOf(tensor)) {
+        if (!(step >= 0 && step <= 1e15 && step == std::floor(step)))
+            throw FieldError{"field " + key + " holds a step that is not one"};
+        if (!history.empty() && !(step > static_cast<double>(history.back().step)))
+            throw FieldError{"field " + key + " has steps that do not increase"};
+        history.push_back({static_cast<long>(step), entropy});
+    }
+    return history;
+}
+
+template <typename Enum, std::size_t N>
+Enum readLeverValue(torch::serialize::InputArchive& archive, const std::string& key,
+                    const std::pair<Enum, const char*> (&names)[N])
+{
+    const std::string name = readString(archive, key);
+    Enum value{};
+    if (!leverValueFromName(names, name, value))
+        throw FieldError{"field " + key + " names no known value: \"" + name + "\""};
+    return value;
+}
+
 void restoreFormat1(TrainerState& s, torch::serialize::InputArchive& archive)
 {
     const torch::Tensor mixing = readTensor(archive, "mixing");
@@ -135,11 +185,13 @@ void restoreFormat1(TrainerState& s, torch::serialize::InputArchive& archive)
     state.grokked = optionalStep(1);
     state.crossed = optionalStep(2);
     state.collapsed = optionalStep(3);
-    state.recentEntropy = valuesOf(readTensor(archive, "recent_entropy"));
+    state.entropyHistory = historyAtCadence(valuesOf(readTensor(archive, "recent_entropy")), s);
     s.detector.restore(state);
 }
 
-void restoreFormat2(TrainerState& s, torch::serialize::InputArchive& archive)
+// Formats 2 and 3: format 2 lacks the mixing variants (its runs mixed as their defaults
+// do) and kept the collapse rule's H̃ values without their steps.
+void restoreNamedFields(TrainerState& s, torch::serialize::InputArchive& archive, int64_t format)
 {
     MixingSettings mixing;
     mixing.enabled = readBool(archive, "mixing/enabled");
@@ -147,6 +199,14 @@ void restoreFormat2(TrainerState& s, torch::serialize::InputArchive& archive)
     const std::string site = readString(archive, "mixing/site");
     if (!mixingSiteFromName(site, mixing.site))
         throw FieldError{"field mixing/site names no site: \"" + site + "\""};
+    if (format >= 3) {
+        mixing.form = readLeverValue(archive, "mixing/form", kMixingFormNames);
+        mixing.partnerGradient = readLeverValue(archive, "mixing/partner_gradient", kMixingPartnerGradientNames);
+        mixing.permutation = readLeverValue(archive, "mixing/permutation", kMixingPermutationNames);
+        mixing.probability = readDouble(archive, "mixing/probability");
+        mixing.mixLabels = readBool(archive, "mixing/labels");
+        mixing.atEvaluation = readBool(archive, "mixing/at_evaluation");
+    }
     EntropyFloorSettings floor;
     floor.enabled = readBool(archive, "entropy_floor/enabled");
     floor.target = readDouble(archive, "entropy_floor/target");
@@ -160,7 +220,10 @@ void restoreFormat2(TrainerState& s, torch::serialize::InputArchive& archive)
     state.grokked = readOptionalStep(archive, "events/grokked");
     state.crossed = readOptionalStep(archive, "events/threshold_crossing");
     state.collapsed = readOptionalStep(archive, "events/collapsed");
-    state.recentEntropy = valuesOf(readTensor(archive, "events/recent_entropy"));
+    if (format >= 3)
+        state.entropyHistory = historyOf(readTensor(archive, "events/entropy_history"), "events/entropy_history");
+    else
+        state.entropyHistory = historyAtCadence(valuesOf(readTensor(archive, "events/recent_entropy")), s);
     s.detector.restore(state);
 }
 
@@ -179,6 +242,14 @@ std::string checkpointArchive(const TrainerState& s)
     archive.write("mixing/enabled", c10::IValue(mixing.enabled));
     archive.write("mixing/alpha", c10::IValue(mixing.alpha));
     archive.write("mixing/site", c10::IValue(std::string(mixingSiteName(mixing.site))));
+    archive.write("mixing/form", c10::IValue(std::string(leverValueName(kMixingFormNames, mixing.form))));
+    archive.write("mixing/partner_gradient",
+                  c10::IValue(std::string(leverValueName(kMixingPartnerGradientNames, mixing.partnerGradient))));
+    archive.write("mixing/permutation",
+                  c10::IValue(std::string(leverValueName(kMixingPermutationNames, mixing.permutation))));
+    archive.write("mixing/probability", c10::IValue(mixing.probability));
+    archive.write("mixing/labels", c10::IValue(mixing.mixLabels));
+    archive.write("mixing/at_evaluation", c10::IValue(mixing.atEvaluation));
     const EntropyFloorSettings& floor = s.levers.entropyFloor();
     archive.write("entropy_floor/enabled", c10::IValue(floor.enabled));
     archive.write("entropy_floor/target", c10::IValue(floor.target));
@@ -197,7 +268,10 @@ std::string checkpointArchive(const TrainerState& s)
     for (const auto& [key, step] : steps)
         if (step)
             archive.write(key, c10::IValue(static_cast<int64_t>(*step)));
-    archive.write("events/recent_entropy", torch::tensor(events.recentEntropy, torch::kFloat64));
+    std::vector<std::pair<double, double>> entropyHistory;
+    for (const EntropyPoint& point : events.entropyHistory)
+        entropyHistory.emplace_back(static_cast<double>(point.step), point.entropy);
+    archive.write("events/entropy_history", pairTensor(entropyHistory));
     archive.write("norm_decay/squared_norms", pairTensor(s.normDecay.points()));
     // Serialised in memory, then written by checkpoint_file with its checksum: LibTorch's
     // own file writer aborts the process when the disk fills (it throws from a destructor).
@@ -226,7 +300,7 @@ void restoreCheckpointArchive(TrainerState& s, const std::string& payload, const
         if (format == 1)
             restoreFormat1(s, archive);
         else
-            restoreFormat2(s, archive);
+            restoreNamedFields(s, archive, format);
     } catch (const FieldError& error) {
         throw RunLogError(path + ": checkpoint is unreadable: " + error.message);
     } catch (const c10::Error& error) {

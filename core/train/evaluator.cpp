@@ -2,6 +2,7 @@
 
 #include "metrics/forecast.h"
 #include "metrics/spectrum.h"
+#include "train/evaluation_mixing.h"
 #include "train/trainer.h"
 #include "train/trainer_state.h"
 
@@ -50,18 +51,52 @@ void accumulateLogitStatistics(const TrainerState& s, const torch::Tensor& logit
     statistics.examples += logits.size(0);
 }
 
-// Mean loss (float64 accumulation) and accuracy over a whole split, in chunks
-// (the autograd path).
-std::pair<double, double> lossAndAccuracy(TrainerState& s, const torch::Tensor& tokens, const torch::Tensor& labels,
-                                          LogitStatistics* statistics = nullptr)
+// An evaluation that mixes (train/evaluation_mixing.h): the lever's settings now and
+// the step whose streams the plans are drawn from. Passed as null where it does not mix.
+struct EvaluationMixing {
+    MixingSettings lever;
+    long step = 0;
+};
+
+std::optional<EvaluationMixing> evaluationMixingNow(const TrainerState& s)
 {
-    constexpr int64_t chunk = 4096;
+    if (!mixesAtEvaluation(s.levers.mixing()))
+        return std::nullopt;
+    return EvaluationMixing{s.levers.mixing(), s.step};
+}
+
+// The request that mixes batch `batchIndex` of `pass` (rows with these CPU labels), or
+// nothing where its plan is empty (a one-row batch).
+std::optional<MixingRequest> evaluationRequest(const TrainerState& s, const EvaluationMixing& mixing,
+                                               EvaluationPass pass, int64_t batchIndex, const int64_t* labels,
+                                               int64_t rows)
+{
+    const MixingPlan plan =
+        evaluationMixingPlan(mixing.lever, labels, rows, s.config.run.modelSeed, mixing.step, pass, batchIndex);
+    if (plan.empty())
+        return std::nullopt;
+    return mixingRequest(plan, s.device);
+}
+
+// Mean loss (float64 accumulation) and accuracy over a whole split, in chunks (the
+// autograd path). Mixing at evaluation: chunks of the training batch size, each mixed.
+std::pair<double, double> lossAndAccuracy(TrainerState& s, const torch::Tensor& tokens, const torch::Tensor& labels,
+                                          LogitStatistics* statistics = nullptr,
+                                          const EvaluationMixing* mixing = nullptr,
+                                          EvaluationPass pass = EvaluationPass::Train)
+{
+    const int64_t chunk = mixing ? evaluationBatchRows(s.config, s.tensors.trainTokens.size(0)) : 4096;
+    const torch::Tensor cpuLabels = mixing ? labels.to(torch::kCPU).contiguous() : torch::Tensor();
     double lossSum = 0.0;
     int64_t correct = 0;
     const int64_t total = tokens.size(0);
-    for (int64_t start = 0; start < total; start += chunk) {
+    for (int64_t start = 0, batchIndex = 0; start < total; start += chunk, ++batchIndex) {
         const int64_t count = std::min(chunk, total - start);
-        const torch::Tensor logits = s.model->forward(tokens.narrow(0, start, count), nullptr).logits;
+        std::optional<MixingRequest> request;
+        if (mixing)
+            request = evaluationRequest(s, *mixing, pass, batchIndex, cpuLabels.data_ptr<int64_t>() + start, count);
+        const torch::Tensor logits =
+            s.model->forward(tokens.narrow(0, start, count), request ? &*request : nullptr).logits;
         const torch::Tensor chunkLabels = labels.narrow(0, start, count);
         const torch::Tensor logSoftmax = logits.log_softmax(-1);
         lossSum -= logSoftmax.gather(1, chunkLabels.unsqueeze(1)).to(torch::kFloat64).sum().item<double>();
@@ -75,11 +110,14 @@ std::pair<double, double> lossAndAccuracy(TrainerState& s, const torch::Tensor& 
 // Train and test loss and accuracy, and the train split's logit statistics. The fused
 // path runs `alongside` (probe forward, then `then`) on one of its threads meanwhile;
 // otherwise only `then` runs, after the splits (the caller ran the probe forward).
-void measureSplits(TrainerState& s, EvalSnapshot& snapshot, const EvaluationAlongside& alongside)
+// Mixing at evaluation takes the torch forward, which applies a mixing plan; the fused
+// evaluation has none.
+void measureSplits(TrainerState& s, EvalSnapshot& snapshot, const EvaluationAlongside& alongside,
+                   const EvaluationMixing* mixing)
 {
     const SplitTensors& t = s.tensors;
     LogitStatistics logitStatistics;
-    if (s.fused) {
+    if (s.fused && !mixing) {
         const std::vector<SplitSums> sums = s.fused->evaluate(
             s.model->parameters().flatValues().data_ptr<float>(),
             {{t.trainTokens.data_ptr<int64_t>(), t.trainLabels.data_ptr<int64_t>(), t.trainTokens.size(0)},
@@ -96,8 +134,9 @@ void measureSplits(TrainerState& s, EvalSnapshot& snapshot, const EvaluationAlon
         logitStatistics.examples = train.examples;
     } else {
         std::tie(snapshot.trainLoss, snapshot.trainAccuracy) =
-            lossAndAccuracy(s, t.trainTokens, t.trainLabels, &logitStatistics);
-        std::tie(snapshot.testLoss, snapshot.testAccuracy) = lossAndAccuracy(s, t.testTokens, t.testLabels);
+            lossAndAccuracy(s, t.trainTokens, t.trainLabels, &logitStatistics, mixing, EvaluationPass::Train);
+        std::tie(snapshot.testLoss, snapshot.testAccuracy) =
+            lossAndAccuracy(s, t.testTokens, t.testLabels, nullptr, mixing, EvaluationPass::Test);
         if (alongside.then)
             alongside.then();
     }
@@ -162,11 +201,20 @@ void stopIfEvaluationDiverged(TrainerState& s, const EvalSnapshot& snapshot)
         s.stopDiverged("train loss", snapshot.trainLoss, snapshot.step);
 }
 
-// Final-position representations of the probe set, N × d, float32 on the CPU.
-torch::Tensor probeRepresentationFloat(TrainerState& s)
+// Final-position representations of the probe set, N × d, float32 on the CPU. Mixing at
+// evaluation: the probe set is one batch, mixed by its plan (labels: the probe's answers).
+torch::Tensor probeRepresentationFloat(TrainerState& s, const EvaluationMixing* mixing,
+                                       const std::vector<int64_t>& probeLabels)
 {
     torch::NoGradGuard noGrad;
     const torch::Tensor& probe = s.tensors.probeTokens;
+    if (mixing) {
+        const std::optional<MixingRequest> request =
+            evaluationRequest(s, *mixing, EvaluationPass::Probe, 0, probeLabels.data(), probe.size(0));
+        return s.model->forward(probe, request ? &*request : nullptr)
+            .representation.to(torch::kCPU, torch::kFloat32)
+            .contiguous();
+    }
     if (s.fused) {
         torch::Tensor z = torch::empty({probe.size(0), s.model->representationWidth()}, torch::kFloat32);
         s.fused->representations(s.model->parameters().flatValues().data_ptr<float>(), probe.data_ptr<int64_t>(),
@@ -224,6 +272,8 @@ RepresentationAnalysis analyseRepresentations(const MetricsConfig& metrics,
 
 Evaluator::Evaluator(TrainerState& state) : m_state(state), m_cycle(answerCycle(state.data.table))
 {
+    for (int pair : state.data.probePairs)
+        m_probeLabels.push_back(state.data.table.answer[static_cast<size_t>(pair)]);
     if (m_cycle) {
         std::vector<int> probePhases;  // each probe example's answer on the cycle
         for (int pair : state.data.probePairs)
@@ -243,26 +293,29 @@ void Evaluator::evaluate()
     snapshot.step = s.step;
     const int spectrumEvery = s.config.run.spectrumEverySteps;
     const bool spectrumDue = spectrumEvery > 0 && s.step % spectrumEvery == 0;
+    const std::optional<EvaluationMixing> mixing = evaluationMixingNow(s);
+    const EvaluationMixing* mixingNow = mixing ? &*mixing : nullptr;
     // The unembedding copy runs here (torch). On the fused path the probe forward
     // and the analysis run on one thread alongside the splits, from the same tables;
-    // otherwise the probe forward runs here and the analysis after the splits.
+    // otherwise (and when mixing at evaluation) the probe forward runs here and the
+    // analysis after the splits.
     torch::Tensor z, unembed;
     RepresentationAnalysis analysis;
     EvaluationAlongside alongside;
     if (spectrumDue) {
         unembed = s.model->unembedding().to(torch::kCPU, torch::kFloat64).contiguous();
-        if (s.fused) {
+        if (s.fused && !mixingNow) {
             const torch::Tensor& probe = s.tensors.probeTokens;
             z = torch::empty({probe.size(0), s.model->representationWidth()}, torch::kFloat32);
             alongside.probeTokens = probe.data_ptr<int64_t>();
             alongside.probeCount = probe.size(0);
             alongside.probeOut = z.data_ptr<float>();
         } else {
-            z = probeRepresentationFloat(s);
+            z = probeRepresentationFloat(s, mixingNow, m_probeLabels);
         }
         alongside.then = [&] { analysis = analyseRepresentations(s.config.metrics, m_fourierBasis, z, unembed); };
     }
-    measureSplits(s, snapshot, alongside);
+    measureSplits(s, snapshot, alongside, mixingNow);
     const std::vector<double> squaredNorms = squaredNormPerTensor(s);
     snapshot.weightNorm = std::sqrt(std::accumulate(squaredNorms.begin(), squaredNorms.end(), 0.0));
     snapshot.learningRate = s.learningRateAt(std::max<long>(s.step, 1));
@@ -307,7 +360,8 @@ void Evaluator::evaluate()
 
 RepresentationSample Evaluator::representationSample()
 {
-    const torch::Tensor z = probeRepresentationFloat(m_state);
+    const std::optional<EvaluationMixing> mixing = evaluationMixingNow(m_state);
+    const torch::Tensor z = probeRepresentationFloat(m_state, mixing ? &*mixing : nullptr, m_probeLabels);
     RepresentationSample sample;
     sample.step = m_state.step;
     sample.rows = static_cast<int>(z.size(0));

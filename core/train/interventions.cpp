@@ -14,17 +14,6 @@ namespace grokscope {
 
 namespace {
 
-// Sattolo's algorithm: a uniformly random cyclic permutation, which has no fixed point.
-torch::Tensor randomDerangement(int64_t size, uint64_t seed)
-{
-    torch::Tensor permutation = torch::arange(size, torch::kInt64);
-    auto* p = permutation.data_ptr<int64_t>();
-    SplitMix64 random(seed);
-    for (int64_t i = size - 1; i > 0; --i)
-        std::swap(p[i], p[random.below(static_cast<uint64_t>(i))]);
-    return permutation;
-}
-
 RunEvent interventionEvent(const std::string& kind, bool enabled, long step)
 {
     RunEvent event;
@@ -83,7 +72,28 @@ std::optional<RunEvent> Interventions::setMixing(const MixingSettings& settings,
     event.labels["site"] = mixingSiteName(settings.site);
     std::ostringstream message;
     message << "representation mixing " << (settings.enabled ? "on" : "off") << " (alpha " << settings.alpha << ", "
-            << mixingSiteName(settings.site) << ") at step " << step;
+            << mixingSiteName(settings.site);
+    // The variants only where they differ from the defaults, so that the lever's
+    // default events read as they always did.
+    const MixingSettings defaults;
+    auto variant = [&](const char* key, const char* value, bool differs) {
+        if (!differs)
+            return;
+        event.labels[key] = value;
+        message << ", " << key << " " << value;
+    };
+    variant("form", leverValueName(kMixingFormNames, settings.form), settings.form != defaults.form);
+    variant("partner_gradient", leverValueName(kMixingPartnerGradientNames, settings.partnerGradient),
+            settings.partnerGradient != defaults.partnerGradient);
+    variant("permutation", leverValueName(kMixingPermutationNames, settings.permutation),
+            settings.permutation != defaults.permutation);
+    if (settings.probability != defaults.probability) {
+        event.values["probability"] = settings.probability;
+        message << ", probability " << settings.probability;
+    }
+    variant("labels", settings.mixLabels ? "mixed" : "unmixed", settings.mixLabels != defaults.mixLabels);
+    variant("at_evaluation", settings.atEvaluation ? "on" : "off", settings.atEvaluation != defaults.atEvaluation);
+    message << ") at step " << step;
     event.message = message.str();
     return event;
 }
@@ -143,11 +153,12 @@ void Interventions::restore(const MixingSettings& mixing, const EntropyFloorSett
     m_norm = std::move(norm);
 }
 
-at::Tensor Interventions::mixingPermutation(int64_t batch, unsigned long long modelSeed, long stepNumber) const
+MixingPlan Interventions::mixingPlan(const int64_t* labels, int64_t rows, unsigned long long modelSeed,
+                                     long stepNumber) const
 {
-    if (!m_mixing.enabled || m_mixing.alpha <= 0.0 || batch <= 1)
+    if (!m_mixing.enabled)
         return {};
-    return randomDerangement(batch, streamSeed(modelSeed, kMixingStream, stepNumber));
+    return drawMixingPlan(m_mixing, labels, rows, streamSeed(modelSeed, kMixingStream, uint64_t(stepNumber)));
 }
 
 bool Interventions::entropyFloorApplies(int64_t batch) const

@@ -1,7 +1,7 @@
 #pragma once
 // The levers of one Trainer: their settings, the config's schedule windows, the events
-// a change produces, and how each acts on a step (the mixing derangement, the entropy
-// floor's penalty, the norm-matching rescale). Internal to core/train; tensors appear
+// a change produces, and how each acts on a step (the mixing plan, the entropy floor's
+// penalty, the norm-matching rescale). Internal to core/train; tensors appear
 // only as forward-declared at::Tensor, so this header stays torch-free.
 // docs/science.md, "Interventions".
 
@@ -9,6 +9,7 @@
 #include "config/train_config.h"
 #include "metrics/entropy_gradient.h"
 #include "metrics/run_observer.h"
+#include "model/mixing_plan.h"
 
 #include <cstdint>
 #include <optional>
@@ -58,9 +59,11 @@ public:
     // Restores a checkpoint's state without events.
     void restore(const MixingSettings& mixing, const EntropyFloorSettings& floor, NormTrajectory norm);
 
-    // Mixing acts on a step of `batch` examples: its derangement (CPU, int64), drawn from
-    // the step's own stream; an undefined tensor when mixing does not apply.
-    at::Tensor mixingPermutation(int64_t batch, unsigned long long modelSeed, long stepNumber) const;
+    // Mixing acts on a step of `rows` examples with these labels (null where the
+    // permutation reads none: mixingPermutationReadsLabels): its plan, drawn from the
+    // step's own stream streamSeed(modelSeed, kMixingStream, stepNumber); empty when
+    // mixing does not apply to this step (model/mixing_plan.h).
+    MixingPlan mixingPlan(const int64_t* labels, int64_t rows, unsigned long long modelSeed, long stepNumber) const;
     bool entropyFloorApplies(int64_t batch) const;
     // Adds the gradient of the floor's penalty β·max(0, H̃_floor − H̃_batch) with respect
     // to the representation z (rows × width, row-major: the batch's rows) to dz, in

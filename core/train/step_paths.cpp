@@ -34,7 +34,10 @@ bool acceptLoss(TrainerState& s, double lossValue, long stepNumber)
         s.stopDiverged("training loss", lossValue, stepNumber);
         return false;
     }
-    s.lastLoss = lossValue;  // the cross-entropy alone, comparable across arms
+    // The cross-entropy alone, comparable across arms; with label mixing
+    // (intervention.mixing_labels) the mixup loss the step trained on, (1 − w_i) CE(y_i) +
+    // w_i CE(y_π(i)) averaged over the batch, on its mixing steps.
+    s.lastLoss = lossValue;
     return true;
 }
 
@@ -59,19 +62,13 @@ RepresentationGradient entropyFloorGradient(TrainerState& s, int64_t batch)
 namespace {
 
 bool autogradStep(TrainerState& s, long stepNumber, const torch::Tensor& tokens, const torch::Tensor& labels,
-                  const torch::Tensor& permutation)
+                  const MixingPlan& plan)
 {
-    MixingRequest request;
-    const MixingRequest* mixingRequest = nullptr;
-    if (permutation.defined()) {
-        request.alpha = s.levers.mixing().alpha;
-        request.site = s.levers.mixing().site;
-        request.permutation = permutation.to(s.device);
-        mixingRequest = &request;
-    }
+    const MixingRequest request = plan.empty() ? MixingRequest{} : mixingRequest(plan, s.device);
+    const MixingRequest* mixing = plan.empty() ? nullptr : &request;
     s.model->parameters().flatGradients().zero_();
-    const ModelOutput output = s.model->forward(tokens, mixingRequest);
-    const torch::Tensor loss = torch::nn::functional::cross_entropy(output.logits, labels);
+    const ModelOutput output = s.model->forward(tokens, mixing);
+    const torch::Tensor loss = trainingLoss(output.logits, labels, mixing);
     if (!acceptLoss(s, loss.item<double>(), stepNumber))
         return false;
     const RepresentationGradient floor = entropyFloorGradient(s, output.representation.size(0));
@@ -90,24 +87,22 @@ bool autogradStep(TrainerState& s, long stepNumber, const torch::Tensor& tokens,
 }
 
 // The same step as autogradStep, by the run's hand-written step (FusedTransformer or
-// FusedMlp). `permutation`: the step's derangement, undefined without mixing.
+// FusedMlp). `plan`: the step's mixing, empty without.
 bool fusedStep(TrainerState& s, long stepNumber, const torch::Tensor& tokens, const torch::Tensor& labels,
-               const torch::Tensor& permutation)
+               const MixingPlan& plan)
 {
     const int64_t batch = tokens.size(0);
-    const bool mixingOn = permutation.defined();
-    const FusedMixing mixingPlan{s.levers.mixing().alpha, s.levers.mixing().site,
-                                 mixingOn ? permutation.data_ptr<int64_t>() : nullptr};
+    const MixingPlan* mixing = plan.empty() ? nullptr : &plan;
     const RepresentationGradient floorGradient = entropyFloorGradient(s, batch);
     ParameterStore& store = s.model->parameters();
     const torch::Tensor tokenRows = tokens.contiguous(), labelRows = labels.contiguous();
     const double lossValue =
         s.fused ? s.fused->trainStep(store.flatValues().data_ptr<float>(), store.flatGradients().data_ptr<float>(),
                                      tokenRows.data_ptr<int64_t>(), labelRows.data_ptr<int64_t>(), batch,
-                                     mixingOn ? &mixingPlan : nullptr, floorGradient)
+                                     mixing, floorGradient)
                 : s.fusedMlp->trainStep(store.flatValues().data_ptr<float>(), store.flatGradients().data_ptr<float>(),
                                         tokenRows.data_ptr<int64_t>(), tokenRows.size(1), labelRows.data_ptr<int64_t>(),
-                                        batch, mixingOn ? &mixingPlan : nullptr, floorGradient);
+                                        batch, mixing, floorGradient);
     // torch's cross-entropy is a float: round the same way before comparing or logging.
     if (!acceptLoss(s, double(float(lossValue)), stepNumber))
         return false;
@@ -123,10 +118,16 @@ bool trainOneStep(TrainerState& s)
     for (const RunEvent& event : s.levers.applySchedule(stepNumber, s.step))
         s.emit(event);
     const auto [tokens, labels] = batchFor(s, stepNumber);
-    const torch::Tensor permutation = s.levers.mixingPermutation(tokens.size(0), s.config.run.modelSeed, stepNumber);
+    // The class-based permutations pair rows by label: only they read the labels (on the
+    // CPU), so that the other steps never copy them from the device.
+    torch::Tensor planLabels;
+    if (s.levers.mixing().enabled && mixingPermutationReadsLabels(s.levers.mixing().permutation))
+        planLabels = labels.to(torch::kCPU).contiguous();
+    const MixingPlan plan = s.levers.mixingPlan(planLabels.defined() ? planLabels.data_ptr<int64_t>() : nullptr,
+                                                tokens.size(0), s.config.run.modelSeed, stepNumber);
     // The fused steps mix at the attention output and the final residual (the MLP: both
     // at its last hidden layer); mixing at the embedding takes the autograd path.
-    const bool embeddingMixing = permutation.defined() && s.levers.mixing().site == MixingSite::Embedding;
+    const bool embeddingMixing = !plan.empty() && plan.site == MixingSite::Embedding;
     if (embeddingMixing && s.config.model.matmulPrecision == MatmulPrecision::Bf16) {
         // Switched on mid-run (the config refuses it at the start): the autograd step
         // would train in float32 under a bf16 label.
@@ -136,8 +137,8 @@ bool trainOneStep(TrainerState& s)
         return false;
     }
     if ((s.fused || s.fusedMlp) && !embeddingMixing)
-        return fusedStep(s, stepNumber, tokens, labels, permutation);
-    return autogradStep(s, stepNumber, tokens, labels, permutation);
+        return fusedStep(s, stepNumber, tokens, labels, plan);
+    return autogradStep(s, stepNumber, tokens, labels, plan);
 }
 
 }  // namespace grokscope

@@ -2,7 +2,7 @@
 // One optimiser step, by either path: a hand-written forward and backward
 // (FusedTransformer for a 1-layer Transformer, FusedMlp for the MLP control, on the
 // CPU), or the model's autograd forward. Both draw the same batch and the same mixing
-// derangement, so they train the same run.
+// plan (model/mixing_plan.h), so they train the same run.
 // Internal to core/train.
 
 #include "model/fused_step.h"

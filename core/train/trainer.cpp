@@ -59,8 +59,8 @@ TrainerState::TrainerState(const TrainConfig& c)
       data(buildDataset(c.task, c.metrics)),
       device(resolveDevice(c.run.device)),
       detector(EventThresholds{c.metrics.memorisationAccuracy, c.metrics.grokAccuracy, effectiveEntropyThreshold(c),
-                               c.metrics.collapseDrop, c.metrics.collapseWindowEvals,
-                               c.metrics.entropyEventsAfterMemorisation}),
+                               c.metrics.collapseDrop, c.metrics.collapseWindowSteps,
+                               c.metrics.collapseSmoothingSteps, c.metrics.entropyEventsAfterMemorisation}),
       levers(c.intervention),
       normDecay(NormDecayTracker::forConfig(c)),
       lastLoss(std::nan(""))

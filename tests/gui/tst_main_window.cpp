@@ -14,7 +14,9 @@
 #include <QAction>
 #include <QApplication>
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDir>
+#include <QDoubleSpinBox>
 #include <QFile>
 #include <QImage>
 #include <QListWidget>
@@ -22,11 +24,14 @@
 #include <QMimeData>
 #include <QUrl>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QSvgRenderer>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolButton>
 
 using namespace grokscope::ui;
 
@@ -185,6 +190,80 @@ private Q_SLOTS:
         QVERIFY(replay.openRun(runDir));
         QVERIFY(replay.board()->markerCount() >= 1);
         QVERIFY(replay.board()->chartPanels().front()->pointCount(0) > 3);
+    }
+
+    void mixingVariantReachesTheTrainer()
+    {
+        // A variant chosen in the panel's folded "Variant" rows travels whole to the
+        // trainer: the intervention event in the run log names each of its settings.
+        MainWindow window;
+        prepare(window, QStringLiteral("100000"));
+        StepTracker tracker(window);
+        QVERIFY(window.startRun());
+        QTRY_VERIFY_WITH_TIMEOUT(tracker.step >= 50, 60000);
+        InterventionPanel* panel = window.interventions();
+        auto* form = panel->findChild<QComboBox*>(QStringLiteral("mixingForm"));
+        auto* partner = panel->findChild<QComboBox*>(QStringLiteral("mixingPartnerGradient"));
+        auto* permutation = panel->findChild<QComboBox*>(QStringLiteral("mixingPermutation"));
+        auto* probability = panel->findChild<QDoubleSpinBox*>(QStringLiteral("mixingProbability"));
+        auto* labels = panel->findChild<QCheckBox*>(QStringLiteral("mixingLabels"));
+        auto* atEvaluation = panel->findChild<QCheckBox*>(QStringLiteral("mixingAtEvaluation"));
+        QVERIFY(form && partner && permutation && probability && labels && atEvaluation);
+        QVERIFY2(!form->isVisibleTo(panel), "the variant is folded while it holds the defaults");
+        QCOMPARE(panel->mixingSettings(), grokscope::MixingSettings{});
+        QSignalSpy sent(panel, &InterventionPanel::mixingChanged);
+        panel->mixingVariantToggle()->click();
+        QVERIFY(form->isVisibleTo(panel));
+        form->setCurrentIndex(form->findData(int(grokscope::MixingForm::Swap)));
+        partner->setCurrentIndex(partner->findData(int(grokscope::MixingPartnerGradient::Detached)));
+        permutation->setCurrentIndex(permutation->findData(int(grokscope::MixingPermutation::SameClass)));
+        probability->setValue(0.5);
+        labels->setChecked(true);
+        atEvaluation->setChecked(true);
+        QCOMPARE(panel->mixingVariantToggle()->text(), QStringLiteral("Variant (changed)"));
+        panel->mixingToggle()->click();
+        QCOMPARE(sent.count(), 1);  // the variant's edits while off sent nothing
+        const QString runDir = window.currentRunDirectory();
+        QTRY_VERIFY_WITH_TIMEOUT(readAll(QDir(runDir).filePath(QStringLiteral("events.jsonl"))).contains("\"mixing\""),
+                                 10000);
+        const grokscope::RunLog log = grokscope::readRunLog(runDir.toStdString());
+        const grokscope::RunEvent* on = log.firstEvent("intervention");
+        QVERIFY(on && on->labels.at("kind") == "mixing" && on->labels.at("state") == "on");
+        QCOMPARE(on->labels.at("form"), std::string("swap"));
+        QCOMPARE(on->labels.at("partner_gradient"), std::string("detached"));
+        QCOMPARE(on->labels.at("permutation"), std::string("same_class"));
+        QCOMPARE(on->values.at("probability"), 0.5);
+        QCOMPARE(on->labels.at("labels"), std::string("mixed"));
+        QCOMPARE(on->labels.at("at_evaluation"), std::string("on"));
+        // Changing a variant setting while on sends the whole settings again.
+        permutation->setCurrentIndex(permutation->findData(int(grokscope::MixingPermutation::Derangement)));
+        QCOMPARE(sent.count(), 2);
+        QCOMPARE(sent.last().at(1).value<grokscope::MixingSettings>().permutation,
+                 grokscope::MixingPermutation::Derangement);
+        QVERIFY(sent.last().at(1).value<grokscope::MixingSettings>().atEvaluation);
+        window.close();
+    }
+
+    void leverPanelFitsA1280By800Window()
+    {
+        // The unfolded variant must not grow the window: the lever panel scrolls inside
+        // its dock, so the window's minimum size is the same folded and unfolded, and at
+        // 1280 wide the panel fits its scroll area's width (it may scroll vertically).
+        MainWindow window;
+        window.resize(1280, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        const QSize folded = window.minimumSizeHint();
+        window.interventions()->mixingVariantToggle()->click();
+        QCoreApplication::processEvents();
+        QCOMPARE(window.minimumSizeHint(), folded);
+        QVERIFY2(folded.width() <= 1280, qPrintable(QString("minimum width %1").arg(folded.width())));
+        QCOMPARE(window.width(), 1280);
+        QScrollArea* scroll = nullptr;
+        for (QWidget* w = window.interventions(); w && !scroll; w = w->parentWidget())
+            scroll = qobject_cast<QScrollArea*>(w);
+        QVERIFY(scroll);
+        QTRY_COMPARE(scroll->horizontalScrollBar()->maximum(), 0);
     }
 
     void branchAndNormMatch()
