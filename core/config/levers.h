@@ -18,7 +18,8 @@ enum class MixingSite { FinalResidual, AttentionOutput, Embedding };
 // variants below; the first value of each is what GrokScope did before they existed.
 
 // How a row meets its partner: convex, z_i ← (1−α) z_i + α z_π(i) for every row; or
-// swap, z_i ← z_π(i) for round(α·B) rows drawn at random (the others unchanged).
+// swap, z_i ← z_π(i) for round(α·P) of the P rows with a partner, drawn at random
+// (the others unchanged).
 enum class MixingForm { Convex, Swap };
 // Whether the loss reaches the partner row through its mixed-in share (through), or the
 // partner's share is a constant in the backward pass (detached).

@@ -264,7 +264,7 @@ const std::vector<Field>& fields()
         f.push_back(boolField("intervention.mixing", "representation mixing (entropy blocking) scheduled by the config", &C::intervention, &InterventionConfig::mixing));
         f.push_back(numberField("intervention.mixing_alpha", "mixing strength alpha in [0, 1]", &C::intervention, &InterventionConfig::mixingAlpha));
         f.push_back(enumField("intervention.mixing_site", "final_residual, attention_output or embedding", &C::intervention, &InterventionConfig::mixingSite, kSiteNames));
-        f.push_back(enumField("intervention.mixing_form", "convex (every row (1-alpha) z_i + alpha z_pi(i)) or swap (round(alpha*B) random rows replaced by their partner's)", &C::intervention, &InterventionConfig::mixingForm, kFormNames));
+        f.push_back(enumField("intervention.mixing_form", "convex (every row (1-alpha) z_i + alpha z_pi(i)) or swap (round(alpha*P) random rows of the P with a partner replaced by their partner's)", &C::intervention, &InterventionConfig::mixingForm, kFormNames));
         f.push_back(enumField("intervention.mixing_partner_gradient", "through (the loss reaches the partner row) or detached (the partner's share is a constant)", &C::intervention, &InterventionConfig::mixingPartnerGradient, kPartnerGradientNames));
         f.push_back(enumField("intervention.mixing_permutation", "cycle (one random B-cycle), derangement (uniform), same_class or different_class (partners by label)", &C::intervention, &InterventionConfig::mixingPermutation, kPermutationNames));
         f.push_back(numberField("intervention.mixing_probability", "chance that a training step mixes, in (0, 1]", &C::intervention, &InterventionConfig::mixingProbability));
