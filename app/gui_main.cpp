@@ -2,7 +2,7 @@
 // and its panels live in ui/.
 //
 //   grokscope [--preset NAME] [--set key=value]... [--steps N] [--autostart]
-//             [--open RUN_DIR] [--overlay RUN_DIR]... [--open-experiment DIR]
+//             [--open RUN_DIR] [--overlay RUN_DIR]... [--open-experiment DIR] [DIR]...
 //             [--runs-dir DIR] [--dark]
 //             [--log-step] [--smooth] [--stall-report] [--size WxH]
 //             [--screenshot FILE.png] [--export-charts FILE.{png,svg,pdf}] [--quit]
@@ -19,21 +19,46 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QFileInfo>
 #include <QIcon>
 #include <QTimer>
 
 #include <cstdio>
+#include <cstring>
+#include <memory>
 
 using namespace grokscope::ui;
 
+namespace {
+
+void nameApplication()
+{
+    QCoreApplication::setApplicationName(QStringLiteral("grokscope"));
+    QCoreApplication::setOrganizationName(QStringLiteral("GrokScope"));
+    QCoreApplication::setApplicationVersion(QString::fromLatin1(grokscope::grokscopeVersion()));
+}
+
+// --help and --version print and exit; they must work without a display (a terminal
+// over ssh, a packaging check), where a QApplication cannot start.
+bool onlyPrints(int argc, char* argv[])
+{
+    for (int i = 1; i < argc; ++i)
+        for (const char* flag : {"--help", "-h", "--help-all", "--version", "-v"})
+            if (std::strcmp(argv[i], flag) == 0)
+                return true;
+    return false;
+}
+
+}  // namespace
+
 int main(int argc, char* argv[])
 {
-    QApplication app(argc, argv);
-    QApplication::setApplicationName(QStringLiteral("grokscope"));
-    QApplication::setOrganizationName(QStringLiteral("GrokScope"));
-    QApplication::setApplicationDisplayName(QStringLiteral("GrokScope"));
-    QApplication::setApplicationVersion(QString::fromLatin1(grokscope::grokscopeVersion()));
-    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/grokscope.svg")));
+    std::unique_ptr<QCoreApplication> application;
+    if (onlyPrints(argc, argv))
+        application = std::make_unique<QCoreApplication>(argc, argv);
+    else
+        application = std::make_unique<QApplication>(argc, argv);
+    nameApplication();
 
     QCommandLineParser parser;
     parser.setApplicationDescription(
@@ -75,7 +100,27 @@ int main(int argc, char* argv[])
                                    QApplication::translate("main", "Print the longest event-loop stall on exit."));
     parser.addOptions({preset, set, steps, autostart, open, overlay, openExperiment, runsDir, dark, light, screenshot,
                        exportCharts, quit, size, stall, logStep, smooth});
-    parser.process(app);
+    parser.addPositionalArgument(
+        QStringLiteral("dir"),
+        QApplication::translate("main", "Run or experiment folders to open (a file manager passes them): the first run "
+                                        "is opened, further runs are overlaid, an experiment folder is followed."),
+        QStringLiteral("[dir...]"));
+    parser.process(*application);  // --help and --version exit here
+
+    QApplication::setApplicationDisplayName(QStringLiteral("GrokScope"));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/grokscope.svg")));
+    // Folders named without an option: an experiment (it has a spec.json) is followed,
+    // the first run opened (unless --open names one) and the others overlaid.
+    QString openedRun = parser.value(open), followedExperiment = parser.value(openExperiment);
+    QStringList overlaidRuns = parser.values(overlay);
+    for (const QString& folder : parser.positionalArguments()) {
+        if (QFileInfo::exists(QDir(folder).filePath(QStringLiteral("spec.json"))) && followedExperiment.isEmpty())
+            followedExperiment = folder;
+        else if (openedRun.isEmpty())
+            openedRun = folder;
+        else
+            overlaidRuns << folder;
+    }
 
     MainWindow window;
     if (parser.isSet(runsDir))
@@ -121,18 +166,18 @@ int main(int argc, char* argv[])
         std::fprintf(stderr, "error: %s\n", qPrintable(error));
         return 3;
     };
-    if (parser.isSet(open)) {  // first: showing a run clears the charts, overlays too
-        const QString error = window.loadRun(parser.value(open));
+    if (!openedRun.isEmpty()) {  // first: showing a run clears the charts, overlays too
+        const QString error = window.loadRun(openedRun);
         if (!error.isEmpty())
             return refuseRun(error);
     }
-    for (const QString& dir : parser.values(overlay)) {
+    for (const QString& dir : overlaidRuns) {
         const QString error = window.loadOverlay(dir);
         if (!error.isEmpty())
             return refuseRun(error);
     }
-    if (parser.isSet(openExperiment)) {  // not an experiment directory: bad input, exit 2
-        const QString error = window.openExperiment(parser.value(openExperiment));
+    if (!followedExperiment.isEmpty()) {  // not an experiment directory: bad input, exit 2
+        const QString error = window.openExperiment(followedExperiment);
         if (!error.isEmpty()) {
             std::fprintf(stderr, "error: %s\n", qPrintable(error));
             return 2;
@@ -184,7 +229,7 @@ int main(int argc, char* argv[])
                 window.close();
             }
         });
-    } else if (parser.isSet(openExperiment) && (parser.isSet(screenshot) || parser.isSet(exportCharts))) {
+    } else if (!followedExperiment.isEmpty() && (parser.isSet(screenshot) || parser.isSet(exportCharts))) {
         // The experiment's rows come from a worker thread: wait for the first reading.
         QObject::connect(window.experimentMonitor(), &ExperimentMonitor::refreshed, &window,
                          [&] { QTimer::singleShot(200, &window, finish); }, Qt::SingleShotConnection);

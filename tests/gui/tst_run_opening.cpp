@@ -210,6 +210,43 @@ private Q_SLOTS:
         QCOMPARE(good.exitCode, 0);
         QVERIFY(QFile::exists(png));
     }
+
+    void helpAndVersionNeedNoDisplay()
+    {
+        // As over ssh without X: the xcb platform and no display, where a QApplication
+        // aborts. --help and --version only print.
+        for (const QString& flag : {QStringLiteral("--help"), QStringLiteral("--version")}) {
+            QProcess process;
+            QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+            environment.remove(QStringLiteral("DISPLAY"));
+            environment.remove(QStringLiteral("WAYLAND_DISPLAY"));
+            environment.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("xcb"));
+            process.setProcessEnvironment(environment);
+            process.start(QString::fromUtf8(GROKSCOPE_GUI_PATH), {flag});
+            QVERIFY(process.waitForFinished(20000));
+            const QString output = QString::fromUtf8(process.readAllStandardOutput());
+            QVERIFY2(process.exitStatus() == QProcess::NormalExit && process.exitCode() == 0,
+                     qPrintable(flag + QStringLiteral(": ") + QString::fromUtf8(process.readAllStandardError())));
+            QVERIFY2(output.contains(flag == QStringLiteral("--help") ? QStringLiteral("--open-experiment")
+                                                                       : QStringLiteral("grokscope 0.")),
+                     qPrintable(output));
+        }
+    }
+
+    void aFolderArgumentOpensTheRun()
+    {
+        // The desktop file's `Exec=grokscope %F`: a folder named without an option opens.
+        const QString png = m_tmp.filePath(QStringLiteral("folder.png"));
+        const GuiResult good = runGui({QString::fromStdString(m_base), QStringLiteral("--screenshot"), png,
+                                       QStringLiteral("--quit")},
+                                      60000);
+        QVERIFY2(good.exitCode == 0, qPrintable(good.standardError));
+        QVERIFY(QFile::exists(png));
+        const QString missing = m_tmp.filePath(QStringLiteral("no-such-folder"));
+        const GuiResult bad = runGui({missing, QStringLiteral("--quit")}, 20000);
+        QCOMPARE(bad.exitCode, 3);
+        QVERIFY2(ownLines(bad.standardError).value(0).contains(missing), qPrintable(bad.standardError));
+    }
 };
 
 QTEST_MAIN(TestRunOpening)
