@@ -1,9 +1,11 @@
 #pragma once
 // Mixing plans written by hand for the fused steps' tests against autograd
 // (tst_fused_transformer, tst_fused_mlp): one per variant of the lever
-// (model/mixing_plan.h), and the mixup loss written out independently of
-// trainingLoss() in model/grok_model.cpp, which it also checks.
+// (model/mixing_plan.h), the mixup loss written out independently of
+// trainingLoss() in model/grok_model.cpp, which it also checks, and autograd's
+// gradient of a step with an extra loss term on the representation.
 
+#include "model/fused_step.h"
 #include "model/grok_model.h"
 #include "model/mixing_plan.h"
 
@@ -72,4 +74,35 @@ inline void checkTrainingLoss(grokscope::GrokModel& model, const torch::Tensor& 
     const double expected = referenceLoss(logits, labels, &plan).item<double>();
     QVERIFY2(std::abs(got - expected) <= 1e-6 * expected,
              qPrintable(QString("trainingLoss %1, reference %2").arg(got, 0, 'g', 9).arg(expected, 0, 'g', 9)));
+}
+
+// An extra loss term with a known gradient: c/2 · Σ z², d/dz = c · z.
+inline constexpr float kExtra = 0.05f;
+
+// That term's gradient as the fused steps take it.
+inline grokscope::RepresentationGradient extraLossGradient()
+{
+    return [](const float* z, float* dz, int64_t rows, int64_t width) {
+        for (int64_t i = 0; i < rows * width; ++i)
+            dz[i] += kExtra * z[i];
+    };
+}
+
+// Autograd's gradients (a copy of the flat gradient buffer) and loss of one step of the
+// fixture's model on its batch: referenceLoss with `plan`, plus the extra term when
+// `extra`. The fixture has `model`, `tokens` and `labels`.
+template <typename Fixture>
+torch::Tensor autogradGradient(Fixture& f, const grokscope::MixingPlan* plan, bool extra, double* loss)
+{
+    grokscope::ParameterStore& store = f.model->parameters();
+    store.flatGradients().zero_();
+    const grokscope::MixingRequest request =
+        plan ? grokscope::mixingRequest(*plan, torch::kCPU) : grokscope::MixingRequest{};
+    const grokscope::ModelOutput out = f.model->forward(f.tokens, plan ? &request : nullptr);
+    torch::Tensor total = referenceLoss(out.logits, f.labels, plan);
+    *loss = total.item<double>();
+    if (extra)
+        total = total + out.representation.pow(2).sum() * (kExtra / 2.0);
+    total.backward();
+    return store.flatGradients().clone();
 }

@@ -70,34 +70,12 @@ struct Fixture {
     float* values() const { return model->parameters().flatValues().data_ptr<float>(); }
 };
 
-// An extra loss term with a known gradient: c/2 · Σ z², d/dz = c · z.
-constexpr float kExtra = 0.05f;
-
-torch::Tensor autogradGradient(Fixture& f, const MixingPlan* plan, bool extra, double* loss)
-{
-    ParameterStore& store = f.model->parameters();
-    store.flatGradients().zero_();
-    const MixingRequest request = plan ? mixingRequest(*plan, torch::kCPU) : MixingRequest{};
-    const ModelOutput out = f.model->forward(f.tokens, plan ? &request : nullptr);
-    torch::Tensor total = referenceLoss(out.logits, f.labels, plan);
-    *loss = total.item<double>();
-    if (extra)
-        total = total + out.representation.pow(2).sum() * (kExtra / 2.0);
-    total.backward();
-    return store.flatGradients().clone();
-}
-
 torch::Tensor fusedGradient(Fixture& f, int threads, const MixingPlan* mixing, bool extra, double* loss)
 {
     WorkerPool pool(threads);
     const auto fused = f.fused(pool);
     torch::Tensor gradients = torch::full_like(f.model->parameters().flatValues(), std::nanf(""));
-    RepresentationGradient addExtra;
-    if (extra)
-        addExtra = [](const float* z, float* dz, int64_t rows, int64_t width) {
-            for (int64_t i = 0; i < rows * width; ++i)
-                dz[i] += kExtra * z[i];
-        };
+    const RepresentationGradient addExtra = extra ? extraLossGradient() : RepresentationGradient{};
     *loss = fused->trainStep(f.values(), gradients.data_ptr<float>(), f.tokens.data_ptr<int64_t>(),
                              f.labels.data_ptr<int64_t>(), f.tokens.size(0), mixing, addExtra);
     return gradients;
