@@ -288,6 +288,28 @@ private Q_SLOTS:
         QCOMPARE(eager.thresholdCrossingStep().value(), 0L);
     }
 
+    void aChangedThresholdFindsTheDetectorsCrossing()
+    {
+        // H̃ 0.8 before memorisation (step 200), then 0.7, 0.65, 0.6, 0.55, 0.5.
+        const std::vector<EvalSnapshot> stream = {
+            snapshot(0, 0.1, 0.0, 0.5),    snapshot(100, 0.2, 0.0, 0.8),  snapshot(200, 1.0, 0.0, 0.7),
+            snapshot(300, 1.0, 0.0, 0.65), snapshot(400, 1.0, 0.0, std::nullopt), snapshot(500, 1.0, 0.0, 0.6),
+            snapshot(600, 1.0, 0.0, 0.55), snapshot(700, 1.0, 0.0, 0.5)};
+        for (double threshold : {0.45, 0.5, 0.58, 0.609, 0.65, 0.75}) {
+            EventThresholds thresholds;
+            thresholds.entropyThreshold = threshold;
+            EventDetector detector(thresholds);
+            feed(detector, stream);
+            QCOMPARE(entropyThresholdCrossing(stream, threshold, 200L), detector.thresholdCrossingStep());
+        }
+        QCOMPARE(entropyThresholdCrossing(stream, 0.609, 200L).value(), 500L);  // 0.6 ≤ 0.609
+        QCOMPARE(entropyThresholdCrossing(stream, 0.65, 200L).value(), 300L);  // ≤, not <
+        QCOMPARE(entropyThresholdCrossing(stream, 0.58, 200L).value(), 600L);
+        QVERIFY(!entropyThresholdCrossing(stream, 0.45, 200L));
+        QVERIFY(!entropyThresholdCrossing(stream, 0.75, std::nullopt));  // never memorised
+        QCOMPARE(entropyThresholdCrossing(stream, 0.609, std::nullopt, false).value(), 0L);
+    }
+
     void phasesFollowTheEvents()
     {
         EventDetector detector(EventThresholds{});

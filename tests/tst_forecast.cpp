@@ -226,6 +226,16 @@ private Q_SLOTS:
         QCOMPARE(strictResult.runs.back().warningSteps, 1900.0);
         QVERIFY(strictResult.meanLastErrorPercent > 0.0);
     }
+
+    void aForecastWiderThanHalfItsStepIsWithheld()
+    {
+        QVERIFY(!isInformative(550.0, 5880.0));  // z23-quick's early forecast
+        QVERIFY(isInformative(6000.0, 3000.0));  // exactly ±50 %
+        QVERIFY(!isInformative(6000.0, 3000.5));
+        QVERIFY(isInformative(6000.0, 0.0));
+        QVERIFY(!isInformative(6000.0, std::numeric_limits<double>::quiet_NaN()));
+        QVERIFY(!isInformative(-10.0, 1.0));
+    }
 };
 
 QTEST_APPLESS_MAIN(TestForecast)

@@ -1,5 +1,6 @@
 #pragma once
-// Light and dark palettes (Fusion style) that keep charts and tables readable.
+// Light and dark palettes (Fusion style) that keep charts and tables readable, with
+// disabled colours of their own so that controls locked during a run look locked.
 
 #include <QPalette>
 

@@ -1,16 +1,18 @@
+// ChartBoard's layout and the charts' shared step axis, smoothing, crosshair and
+// margins; the runs on them are in chart_board_runs.cpp.
 #include "chart_board.h"
 
 #include "chart_panel.h"
-#include "event_style.h"
+#include "run_list.h"
 #include "spectrum_panel.h"
 
-#include "io/run_log.h"
 #include "metrics/metric_columns.h"
 #include "qcustomplot_include.h"
 
-#include <QFileInfo>
 #include <QGridLayout>
+#include <QLabel>
 
+#include <algorithm>
 #include <cmath>
 
 namespace grokscope::ui {
@@ -19,28 +21,9 @@ namespace {
 
 constexpr int kRefreshIntervalMs = 40;  // at most 25 repaints per second
 
-// Tableau-like colours that stay readable on white and on dark grey.
-const QColor kTrainColours[] = {QColor(31, 119, 180), QColor(148, 103, 189), QColor(127, 127, 127),
-                                QColor(188, 189, 34)};
-const QColor kTestColours[] = {QColor(255, 127, 14), QColor(214, 39, 40), QColor(140, 86, 75),
-                               QColor(23, 190, 207)};
-
-QColor seriesColour(SeriesColour colour, int colourShift)
-{
-    switch (colour) {
-    case SeriesColour::Primary:
-        return kTrainColours[colourShift % 4];
-    case SeriesColour::Secondary:
-        return kTestColours[colourShift % 4];
-    case SeriesColour::Tertiary:
-        break;
-    }
-    return kTrainColours[(colourShift + 2) % 4];
-}
-
 }  // namespace
 
-ChartBoard::ChartBoard(QWidget* parent) : QWidget(parent)
+ChartBoard::ChartBoard(QWidget* parent) : QWidget(parent), m_runs(new RunList(this))
 {
     m_loss = new ChartPanel(tr("Loss"), tr("cross-entropy (log)"), this);
     m_loss->setValueAxisLog(true);
@@ -50,24 +33,33 @@ ChartBoard::ChartBoard(QWidget* parent) : QWidget(parent)
     m_entropy = new ChartPanel(tr("Normalised spectral entropy H̃"), tr("H̃"), this);
     m_entropy->enableThreshold(tr("H̃*"), 0.609);
     // Diagnostics beyond the paper (README, "Diagnostics"): the unit-interval ones share a chart.
-    m_alignment = new ChartPanel(tr("Fourier alignment A, log-alignment ratio, saturated share"), tr("value"), this);
+    m_alignment = new ChartPanel(tr("Fourier A, log-alignment ratio, saturated share"), tr("value"), this);
     m_alignment->setFixedValueRange(-0.02, 1.05);
     m_logits = new ChartPanel(tr("Effective logit scale"), tr("RMS centred logit"), this);
     m_spectrum = new SpectrumPanel(this);
     m_panels = {m_loss, m_accuracy, m_norm, m_entropy, m_alignment, m_logits};
+    const char* names[] = {"lossChart", "accuracyChart", "normChart", "entropyChart", "alignmentChart", "logitChart"};
+    for (int i = 0; i < m_panels.size(); ++i) {
+        m_panels[i]->setObjectName(QLatin1String(names[i]));
+        m_panels[i]->setProperty("chartTitle", m_panels[i]->title());
+    }
+    m_spectrum->setProperty("chartTitle", m_spectrum->title());
 
     auto* grid = new QGridLayout(this);
     grid->setContentsMargins(2, 2, 2, 2);
-    grid->setSpacing(4);
+    grid->setSpacing(kColumnSpacing);
     grid->addWidget(m_loss, 0, 0);
     grid->addWidget(m_accuracy, 0, 1);
     grid->addWidget(m_norm, 1, 0);
     grid->addWidget(m_entropy, 1, 1);
     grid->addWidget(m_alignment, 2, 0);
     grid->addWidget(m_logits, 2, 1);
+    // Spans both columns: its spectrogram lies under the right-hand charts, step for step.
     grid->addWidget(m_spectrum, 3, 0, 1, 2);
     for (int row = 0; row < 4; ++row)
         grid->setRowStretch(row, 1);
+    grid->setColumnStretch(0, 1);
+    grid->setColumnStretch(1, 1);
 
     m_refreshTimer.setSingleShot(true);
     m_refreshTimer.setInterval(kRefreshIntervalMs);
@@ -79,6 +71,9 @@ ChartBoard::ChartBoard(QWidget* parent) : QWidget(parent)
                 [this, panel](double lower, double upper) { syncStepRange(panel, lower, upper); });
         connect(panel, &ChartPanel::stepAxisLogToggled, this, &ChartBoard::syncStepLog);
         connect(panel, &ChartPanel::autoRangeToggled, this, &ChartBoard::syncAutoRange);
+        connect(panel, &ChartPanel::smoothingWeightChanged, this, &ChartBoard::setSmoothingWeight);
+        connect(panel, &ChartPanel::crosshairMoved, this, [this, panel](double step) { syncCrosshair(panel, step); });
+        connect(panel, &ChartPanel::crosshairLeft, this, [this, panel] { hideCrosshairs(panel); });
         connect(panel, &ChartPanel::exportRequested, this,
                 [this, panel] { Q_EMIT exportRequested(panel->title(), panel->plot()); });
     }
@@ -89,7 +84,28 @@ ChartBoard::ChartBoard(QWidget* parent) : QWidget(parent)
     connect(m_spectrum, &SpectrumPanel::autoRangeToggled, this, &ChartBoard::syncAutoRange);
     connect(m_spectrum, &SpectrumPanel::exportRequested, this,
             [this] { Q_EMIT exportRequested(m_spectrum->title(), m_spectrum->plot()); });
-    connect(m_entropy, &ChartPanel::thresholdChanged, this, &ChartBoard::entropyThresholdChanged);
+    connect(m_entropy, &ChartPanel::thresholdChanged, this, [this](double value) {
+        recomputeCrossings();
+        Q_EMIT entropyThresholdChanged(value);
+    });
+
+    // The first screen says what to do instead of showing empty 0–1 axes.
+    m_emptyHint = new QLabel(tr("<b>No run on the charts yet.</b><br>Press <b>Start</b> (F5) to train the preset on "
+                                "the left, or open a saved run (Ctrl+O) or an experiment (File → Open experiment)."),
+                             this);
+    m_emptyHint->setObjectName(QStringLiteral("emptyHint"));
+    m_emptyHint->setAlignment(Qt::AlignCenter);
+    m_emptyHint->setWordWrap(true);
+    m_emptyHint->setAutoFillBackground(true);
+    m_emptyHint->setFrameShape(QFrame::StyledPanel);
+    m_emptyHint->setMargin(14);
+    connect(m_runs, &RunList::runAdded, this, &ChartBoard::updateEmptyHint);
+    connect(m_runs, &RunList::runRemoved, this, &ChartBoard::updateEmptyHint);
+    updateEmptyHint();
+
+    connect(m_runs, &RunList::runAdded, this, &ChartBoard::onRunAdded);
+    connect(m_runs, &RunList::runAboutToBeRemoved, this, &ChartBoard::onRunRemoved);
+    connect(m_runs, &RunList::runChanged, this, &ChartBoard::onRunChanged);
 }
 
 ChartPanel* ChartBoard::panelFor(MetricChart chart) const
@@ -113,174 +129,43 @@ ChartPanel* ChartBoard::panelFor(MetricChart chart) const
     return nullptr;
 }
 
-ChartBoard::SeriesIds ChartBoard::createSeries(const QString& prefix, Qt::PenStyle style, int colourShift)
+void ChartBoard::updateEmptyHint()
 {
-    const std::vector<MetricColumn>& columns = metricColumns();
-    SeriesIds ids(columns.size(), -1);
-    // A chart lists its series in colour order (train before test), whatever their order in metrics.csv.
-    for (SeriesColour colour : {SeriesColour::Primary, SeriesColour::Secondary, SeriesColour::Tertiary})
-        for (size_t i = 0; i < columns.size(); ++i)
-            if (ChartPanel* panel = panelFor(columns[i].chart); panel && columns[i].colour == colour)
-                ids[i] = panel->addSeries(prefix + tr(columns[i].label), seriesColour(colour, colourShift), style);
-    return ids;
+    m_emptyHint->setVisible(m_runs->count() == 0);
+    m_emptyHint->raise();
 }
 
-void ChartBoard::beginArm(int arm, const QString& label)
+void ChartBoard::resizeEvent(QResizeEvent* event)
 {
-    if (m_arms.contains(arm))
-        return;
-    const QString prefix = arm == 0 ? QString() : label + QStringLiteral(" ");
-    m_arms.insert(arm, createSeries(prefix, arm == 0 ? Qt::SolidLine : Qt::DashLine, arm));
+    QWidget::resizeEvent(event);
+    const int width = std::min(520, this->width() - 40);
+    const int height = m_emptyHint->heightForWidth(width);
+    // Over the loss and accuracy charts' plot area, where the user looks first.
+    m_emptyHint->setGeometry((this->width() - width) / 2, std::max(10, this->height() / 8), width, height);
 }
 
-void ChartBoard::clearAll()
-{
-    for (ChartPanel* panel : m_panels) {
-        panel->removeAllSeries();
-        panel->clearMarkers();
-        panel->setAutoRange(true);
-    }
-    m_spectrum->clear();
-    m_spectrum->setAutoRange(true);
-    m_entropy->clearForecast();
-    m_norm->clearForecast();
-    m_entropyForecastText.clear();
-    m_normEtaText.clear();
-    setForecastText(QString());
-    m_arms.clear();
-    m_overlays.clear();
-    m_overlayCount = 0;
-}
+// ----- the charts together -----------------------------------------------------------
 
-void ChartBoard::appendEvaluation(const SeriesIds& ids, const EvalSnapshot& s)
-{
-    const std::vector<MetricColumn>& columns = metricColumns();
-    for (size_t i = 0; i < columns.size(); ++i) {
-        if (ids[i] < 0)
-            continue;
-        if (const std::optional<double> value = metricValue(columns[i], s))  // unset (H̃ between spectra): no point
-            panelFor(columns[i].chart)->appendPoint(ids[i], static_cast<double>(s.step), *value);
-    }
-}
+void ChartBoard::setSmoothing(bool enabled) { setSmoothingWeight(enabled ? ChartSeriesSet::kSmoothingWeight : 0.0); }
 
-void ChartBoard::addEvaluation(int arm, const EvalSnapshot& snapshot)
-{
-    if (!m_arms.contains(arm))
-        beginArm(arm, tr("arm %1").arg(arm + 1));
-    appendEvaluation(m_arms.value(arm), snapshot);
-    if (arm == 0)
-        showForecast(snapshot);
-}
-
-// The last forecast stays up after T_grok, so the band can be compared with the
-// T_grok marker; evaluations without one (before memorisation) change nothing.
-void ChartBoard::showForecast(const EvalSnapshot& snapshot)
-{
-    if (snapshot.normEtaStep) {
-        m_normEtaText = tr("norm-decay ETA step %L1").arg(*snapshot.normEtaStep, 0, 'f', 0);
-        m_norm->setForecast(*snapshot.normEtaStep, 0.0,
-                            tr("norm-decay ETA at step %L1: ‖θ‖ reaches the target ≈ step %L2")
-                                .arg(snapshot.step)
-                                .arg(*snapshot.normEtaStep, 0, 'f', 0));
-    }
-    if (snapshot.forecastGrokStep) {
-        const double step = *snapshot.forecastGrokStep;
-        const double halfWidth = snapshot.forecastHalfWidthSteps.value_or(0.0);
-        m_entropyForecastText =
-            tr("grokking expected at step %L1 (± %L2)").arg(step, 0, 'f', 0).arg(halfWidth, 0, 'f', 0);
-        m_entropy->setForecast(step, halfWidth, tr("forecast at step %L1: T_grok ≈ %L2 ± %L3")
-                                                     .arg(snapshot.step)
-                                                     .arg(step, 0, 'f', 0)
-                                                     .arg(halfWidth, 0, 'f', 0));
-    }
-    QStringList parts;
-    for (const QString& part : {m_entropyForecastText, m_normEtaText})
-        if (!part.isEmpty())
-            parts << part;
-    setForecastText(parts.join(QStringLiteral(" · ")));
-}
-
-void ChartBoard::setForecastText(const QString& text)
-{
-    if (text == m_forecastText)
-        return;
-    m_forecastText = text;
-    Q_EMIT forecastChanged(text);
-}
-
-void ChartBoard::addSpectrum(int arm, const SpectrumSnapshot& snapshot)
-{
-    m_spectrum->appendSpectrum(arm, snapshot.step, QVector<double>(snapshot.eigenvalues.begin(), snapshot.eigenvalues.end()));
-}
-
-void ChartBoard::addEvent(int arm, const RunEvent& event)
-{
-    const EventStyle style = eventStyle(event);
-    if (!style.marker)
-        return;
-    const QString label = arm == 0 ? style.label : tr("arm %1: %2").arg(arm + 1).arg(style.label);
-    for (ChartPanel* panel : m_panels)
-        panel->addMarker(static_cast<double>(event.step), label, style.colour);
-}
-
-void ChartBoard::showRun(const RunLog& log)
-{
-    clearAll();
-    beginArm(0, QString());
-    for (const EvalSnapshot& s : log.evaluations) {
-        appendEvaluation(m_arms.value(0), s);
-        showForecast(s);
-    }
-    for (const SpectrumSnapshot& s : log.spectra)
-        addSpectrum(0, s);
-    // Phase and failure markers first, so that a log with more interventions than a
-    // chart draws (ChartPanel::kMaxMarkers) still shows T_grok and its neighbours.
-    for (const RunEvent& e : log.events)
-        if (e.type != "intervention")
-            addEvent(0, e);
-    for (const RunEvent& e : log.events)
-        if (e.type == "intervention")
-            addEvent(0, e);
-    setEntropyThreshold(effectiveEntropyThreshold(log.config));
-}
-
-void ChartBoard::addOverlay(const RunLog& log)
-{
-    const QString name = QFileInfo(QString::fromStdString(log.directory)).fileName();
-    ++m_overlayCount;
-    const SeriesIds ids = createSeries(name + QStringLiteral(" "), Qt::DotLine, 1 + m_overlayCount);
-    m_overlays.append(ids);
-    for (const EvalSnapshot& s : log.evaluations)
-        appendEvaluation(ids, s);
-    for (const RunEvent& e : log.events) {
-        if (e.type == "intervention")
-            continue;
-        const EventStyle style = eventStyle(e);
-        if (style.marker)
-            for (ChartPanel* panel : m_panels)
-                panel->addMarker(static_cast<double>(e.step), name + QStringLiteral(": ") + style.label,
-                                 style.colour.lighter(120));
-    }
-}
-
-void ChartBoard::clearOverlays()
-{
-    const std::vector<MetricColumn>& columns = metricColumns();
-    for (const SeriesIds& ids : m_overlays)
-        for (size_t i = 0; i < columns.size(); ++i)
-            if (ids[i] >= 0)
-                panelFor(columns[i].chart)->removeSeries(ids[i]);
-    m_overlays.clear();
-    m_overlayCount = 0;
-}
-
-void ChartBoard::setSmoothing(bool enabled)
+void ChartBoard::setSmoothingWeight(double weight)
 {
     for (ChartPanel* panel : m_panels)
-        panel->setSmoothing(enabled);
+        if (panel->smoothingWeight() != weight)
+            panel->setSmoothingWeight(weight);
 }
 
-void ChartBoard::setEntropyThreshold(double value) { m_entropy->setThreshold(value); }
+void ChartBoard::setEntropyThreshold(double value)
+{
+    m_entropy->setThreshold(value);
+    recomputeCrossings();
+}
+
+void ChartBoard::recomputeCrossings()
+{
+    for (int id : m_series.keys())
+        updateCrossing(id);
+}
 
 double ChartBoard::entropyThreshold() const { return m_entropy->threshold(); }
 
@@ -291,6 +176,15 @@ QList<QPair<QString, QCustomPlot*>> ChartBoard::figures() const
         list.append({panel->title(), panel->plot()});
     list.append({m_spectrum->title(), m_spectrum->plot()});
     return list;
+}
+
+QList<QWidget*> ChartBoard::chartWidgets() const
+{
+    QList<QWidget*> widgets;
+    for (ChartPanel* panel : m_panels)
+        widgets << panel;
+    widgets << m_spectrum;
+    return widgets;
 }
 
 int ChartBoard::markerCount() const { return m_loss->markerCount(); }
@@ -317,12 +211,42 @@ void ChartBoard::refreshNow()
         m_maxReplotMs = std::max(m_maxReplotMs, figure.second->replotTime());
     QElapsedTimer clock;
     clock.start();
+    alignColumns();
     for (ChartPanel* panel : m_panels)
         panel->refresh();
     m_spectrum->refresh();
+    const QCPRange steps = m_accuracy->plot()->xAxis->range();
+    m_spectrum->followStepRange(steps.lower, steps.upper);
     m_lastRefreshMs = clock.nsecsElapsed() / 1e6;
     m_maxRefreshMs = std::max(m_maxRefreshMs, m_lastRefreshMs);
     ++m_refreshCount;
+}
+
+// The charts of a column (and the spectrum's half under it) share their left and right
+// margins, so their step axes start and end at the same pixel: the widest margin any
+// of them needed so far wins (read from the last layout, so a change settles on the
+// next repaint). clearAll lets them shrink again.
+void ChartBoard::alignColumns()
+{
+    for (int column = 0; column < 2; ++column) {
+        const QList<QCPAxisRect*> rects = columnRects(column);
+        int left = 0, right = 0;
+        for (QCPAxisRect* rect : rects) {
+            left = std::max(left, rect->margins().left());
+            right = std::max(right, rect->margins().right());
+        }
+        for (QCPAxisRect* rect : rects)
+            rect->setMinimumMargins(QMargins(left, 0, right, 0));
+    }
+}
+
+QList<QCPAxisRect*> ChartBoard::columnRects(int column) const
+{
+    QList<QCPAxisRect*> rects;
+    for (int row = 0; row < 3; ++row)
+        rects << m_panels[row * 2 + column]->plot()->axisRect();
+    rects << m_spectrum->columnRect(column);
+    return rects;
 }
 
 void ChartBoard::syncStepRange(QObject* source, double lower, double upper)
@@ -346,6 +270,20 @@ void ChartBoard::syncAutoRange(bool follow)
     for (ChartPanel* panel : m_panels)
         panel->setAutoRange(follow);
     m_spectrum->setAutoRange(follow);
+}
+
+void ChartBoard::syncCrosshair(QObject* source, double step)
+{
+    for (ChartPanel* panel : m_panels)
+        if (panel != source)
+            panel->showCrosshairAt(step);
+}
+
+void ChartBoard::hideCrosshairs(QObject* source)
+{
+    for (ChartPanel* panel : m_panels)
+        if (panel != source)
+            panel->hideCrosshair();
 }
 
 }  // namespace grokscope::ui

@@ -1,12 +1,16 @@
 #include "chart_panel.h"
 
+#include "chart_bands.h"
 #include "chart_crosshair.h"
+#include "chart_legend.h"
 #include "chart_series.h"
 #include "chart_toolbar.h"
+#include "wheel_guard.h"
 
 #include "qcustomplot_include.h"
 
 #include <QDoubleSpinBox>
+#include <QResizeEvent>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -49,7 +53,9 @@ ChartPanel::ChartPanel(const QString& title, const QString& valueAxisTitle, QWid
     m_plot->xAxis->setRange(0, 100);
 
     m_series = std::make_unique<ChartSeriesSet>(m_plot);
+    m_bands = std::make_unique<ChartBandSet>(m_plot);
     m_overlays = new ChartOverlays(m_plot, font().family());
+    m_overlays->setOccupiedTest([this](const QRectF& pixels) { return coversData(pixels); });
     m_crosshair = new ChartCrosshair(m_plot, font().family());
 
     m_toolbar = new ChartToolbar(ChartToolbar::Smoothing::Offered, this);
@@ -71,7 +77,10 @@ ChartPanel::ChartPanel(const QString& title, const QString& valueAxisTitle, QWid
         setStepAxisLog(on);
         Q_EMIT stepAxisLogToggled(on);
     });
-    connect(m_toolbar, &ChartToolbar::smoothingToggled, this, &ChartPanel::setSmoothing);
+    connect(m_toolbar, &ChartToolbar::smoothingWeightChanged, this, [this](double weight) {
+        setSmoothingWeight(weight);
+        Q_EMIT smoothingWeightChanged(weight);
+    });
     connect(m_toolbar, &ChartToolbar::followToggled, this, [this](bool on) {
         Q_EMIT autoRangeToggled(on);
         markDirty();
@@ -86,20 +95,86 @@ ChartPanel::ChartPanel(const QString& title, const QString& valueAxisTitle, QWid
         Q_EMIT thresholdChanged(value);
     });
     connect(m_plot, &QCustomPlot::mouseMove, this, &ChartPanel::onMouseMove);
-    // Label sides depend on where the markers fall in pixels, which changes with
-    // every zoom, pan and follow step.
-    connect(m_plot, &QCustomPlot::beforeReplot, m_overlays, &ChartOverlays::layoutMarkerLabels);
+    connect(m_crosshair, &ChartCrosshair::moved, this, &ChartPanel::crosshairMoved);
+    connect(m_crosshair, &ChartCrosshair::left, this, &ChartPanel::crosshairLeft);
+    // Label places depend on where markers, curves and the legend fall in pixels, which
+    // changes with every zoom, pan, resize and follow step.
+    connect(m_plot, &QCustomPlot::beforeReplot, this, &ChartPanel::layoutDecorations);
+    installWheelGuard(this);  // the H̃* box: scrolling past a chart must not edit the threshold
     connect(m_plot, &QCustomPlot::legendClick, this,
             [this](QCPLegend* legend, QCPAbstractLegendItem* item, QMouseEvent*) { onLegendClick(legend, item); });
 }
 
 ChartPanel::~ChartPanel() = default;
 
-int ChartPanel::addSeries(const QString& name, const QColor& color, Qt::PenStyle style)
+int ChartPanel::addSeries(const QString& name, const QColor& color, Qt::PenStyle style, const SeriesLook& look)
 {
-    const int id = m_series->add(name, color, style);
+    const int id = m_series->add(name, color, style, look);
     markDirty();
     return id;
+}
+
+void ChartPanel::setSeriesVisible(int id, bool visible)
+{
+    if (m_series->setVisible(id, visible))
+        markDirty();
+}
+
+bool ChartPanel::isSeriesVisible(int id) const { return m_series->isVisible(id); }
+
+void ChartPanel::setSeriesName(int id, const QString& name)
+{
+    if (m_series->setName(id, name))
+        markDirty();
+}
+
+void ChartPanel::setSeriesInLegend(int id, bool inLegend)
+{
+    if (m_series->setInLegend(id, inLegend))
+        markDirty();
+}
+
+void ChartPanel::setSeriesColor(int id, const QColor& color)
+{
+    if (m_series->setColor(id, color))
+        markDirty();
+}
+
+int ChartPanel::addBand(const QColor& color)
+{
+    const int id = m_bands->add(color);
+    markDirty();
+    return id;
+}
+
+void ChartPanel::setBandData(int id, const QVector<double>& steps, const QVector<double>& lower, const QVector<double>& upper)
+{
+    if (m_bands->setData(id, steps, lower, upper))
+        markDirty();
+}
+
+void ChartPanel::setBandVisible(int id, bool visible)
+{
+    if (m_bands->setVisible(id, visible))
+        markDirty();
+}
+
+void ChartPanel::setBandColor(int id, const QColor& color)
+{
+    if (m_bands->setColor(id, color))
+        markDirty();
+}
+
+void ChartPanel::removeBand(int id)
+{
+    if (m_bands->remove(id))
+        markDirty();
+}
+
+void ChartPanel::removeAllBands()
+{
+    m_bands->clear();
+    markDirty();
 }
 
 void ChartPanel::removeSeries(int id)
@@ -126,6 +201,14 @@ void ChartPanel::setSeriesData(int id, const QVector<double>& steps, const QVect
         markDirty();
 }
 
+QString ChartPanel::seriesName(int id) const { return m_series->name(id); }
+
+QColor ChartPanel::seriesColor(int id) const { return m_series->color(id); }
+
+QVector<double> ChartPanel::seriesSteps(int id) const { return m_series->steps(id); }
+
+QVector<double> ChartPanel::seriesValues(int id) const { return m_series->values(id); }
+
 int ChartPanel::seriesCount() const { return m_series->count(); }
 
 int ChartPanel::pointCount(int id) const { return m_series->pointCount(id); }
@@ -135,6 +218,9 @@ int ChartPanel::displayedPointCount(int id) const { return m_series->displayedPo
 void ChartPanel::setValueAxisLog(bool logarithmic)
 {
     m_valueLog = logarithmic;
+    // A log scale moves a range that reaches 0 (the default 0 to 5) to positive values:
+    // the chart's own change, which must not untick "follow" (issue 19, defect 5).
+    ChartToolbar::ProgrammaticRange own(*m_toolbar);
     m_plot->yAxis->setScaleType(logarithmic ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
     if (logarithmic) {
         auto ticker = QSharedPointer<QCPAxisTickerLog>::create();
@@ -158,10 +244,22 @@ void ChartPanel::setFixedValueRange(double lower, double upper)
     m_plot->yAxis->setRange(lower, upper);
 }
 
-void ChartPanel::addMarker(double step, const QString& label, const QColor& color)
+void ChartPanel::addMarker(double step, const QString& label, const QColor& color, int owner)
 {
-    m_overlays->addMarker(step, label, color);
+    m_overlays->addMarker(step, label, color, owner);
     markDirty();  // a hidden one changes the note, laid out once per replot
+}
+
+void ChartPanel::setMarkersVisible(int owner, bool visible)
+{
+    m_overlays->setMarkersVisible(owner, visible);
+    markDirty();
+}
+
+void ChartPanel::removeMarkers(int owner)
+{
+    m_overlays->removeMarkers(owner);
+    markDirty();
 }
 
 void ChartPanel::clearMarkers()
@@ -184,6 +282,10 @@ void ChartPanel::enableThreshold(const QString& name, double value)
         m_thresholdSpin->setVisible(true);
         m_thresholdSpin->setPrefix(name + QStringLiteral(" = "));
         m_thresholdSpin->setToolTip(tr("Edit the threshold %1").arg(name));
+        // Its size hint undercounts the prefix's combining tilde, and a narrow toolbar then
+        // cut the value off ("H̃* = 0"): the whole text plus the arrows always fit.
+        const int textWidth = m_thresholdSpin->fontMetrics().horizontalAdvance(m_thresholdSpin->prefix() + QStringLiteral("0.0000"));
+        m_thresholdSpin->setMinimumWidth(std::max(m_thresholdSpin->sizeHint().width(), textWidth + 26));
     }
     m_overlays->enableThreshold(name);
     setThreshold(value);
@@ -225,11 +327,12 @@ QString ChartPanel::forecastText() const { return m_overlays->forecastText(); }
 double ChartPanel::overlayHeadroomFraction() const
 {
     // An export keeps the on-screen margins (titles, tick labels) at another plot height.
-    const int axisHeight = m_plot->axisRect()->height() + (m_exportHeight > 0 ? m_exportHeight - m_plot->height() : 0);
+    const int axisHeight = m_plot->axisRect()->height() +
+                           (m_exportHeight > 0 && !m_exportLaidOut ? m_exportHeight - m_plot->height() : 0);
     if (axisHeight <= 0)
         return 0.0;
     double overlay = 0.0;
-    if (m_plot->legend->visible() && m_plot->legend->itemCount() > 0) {
+    if (m_plot->legend->visible() && m_plot->legend->itemCount() > 0 && ChartLegend::place(m_plot) == LegendPlace::Inside) {
         // Where the last layout put it (inset margins included); its size hint before that.
         const QRect placed = m_plot->legend->outerRect();
         overlay = placed.isValid() ? placed.bottom() - m_plot->axisRect()->top()
@@ -274,10 +377,31 @@ bool ChartPanel::smoothing() const { return m_series->smoothing(); }
 
 void ChartPanel::setSmoothing(bool enabled)
 {
-    m_toolbar->setSmoothingChecked(enabled);
-    m_series->setSmoothing(enabled);
+    setSmoothingWeight(enabled ? ChartSeriesSet::kSmoothingWeight : 0.0);
+}
+
+double ChartPanel::smoothingWeight() const { return m_series->smoothingWeight(); }
+
+void ChartPanel::setSmoothingWeight(double weight)
+{
+    m_toolbar->setSmoothingWeight(weight);
+    m_series->setSmoothingWeight(weight);
     markDirty();
 }
+
+void ChartPanel::showCrosshairAt(double step)
+{
+    if (!m_exporting)
+        m_crosshair->showAt(step, *m_series);
+}
+
+void ChartPanel::hideCrosshair()
+{
+    if (m_crosshair->isVisible())
+        m_crosshair->hide();
+}
+
+bool ChartPanel::crosshairVisible() const { return m_crosshair->isVisible(); }
 
 void ChartPanel::onLegendClick(QCPLegend*, QCPAbstractLegendItem* item)
 {
@@ -336,6 +460,29 @@ void ChartPanel::setExportMode(bool exporting, int height)
         m_plot->xAxis->setRange(m_rangesBeforeExport[0], m_rangesBeforeExport[1]);
         m_plot->yAxis->setRange(m_rangesBeforeExport[2], m_rangesBeforeExport[3]);
     }
+    if (leaving && m_exportLaidOut) {
+        m_exportLaidOut = false;
+        m_plot->setViewport(m_plot->rect());
+        m_legendLaidOutFor = QSize();  // the next replot lays the legend out for the screen
+    }
+}
+
+void ChartPanel::setExportMode(bool exporting, const QSize& size)
+{
+    if (!exporting) {
+        setExportMode(false, 0);
+        return;
+    }
+    // The viewport that QCustomPlot::toPainter will set, so that what is measured below
+    // (axes, legend, label levels) is what the export draws.
+    m_exportLaidOut = true;
+    m_plot->setViewport(QRect(QPoint(0, 0), size));
+    m_legendLaidOutFor = QSize();
+    layoutLegend();
+    setExportMode(true, size.height());
+    ChartLegend::relayout(m_plot);  // for the export's ranges and tick labels
+    m_overlays->layoutLabels();
+    m_overlays->layoutMarkerLabels();
 }
 
 void ChartPanel::markDirty()
@@ -350,7 +497,10 @@ void ChartPanel::applyRanges()
 {
     ChartToolbar::ProgrammaticRange own(*m_toolbar);
     const bool stepLog = stepAxisLog();
-    if (auto steps = m_series->stepExtent(stepLog)) {
+    auto steps = m_series->stepExtent(stepLog);
+    if (const auto band = m_bands->stepExtent(stepLog))
+        steps = steps ? std::make_pair(std::min(steps->first, band->first), std::max(steps->second, band->second)) : *band;
+    if (steps) {
         auto [keyLow, keyHigh] = *steps;
         if (keyHigh <= keyLow)
             keyHigh = keyLow + 1.0;
@@ -358,6 +508,10 @@ void ChartPanel::applyRanges()
             m_plot->xAxis->setRange(std::max(1.0, keyLow), keyHigh * std::pow(keyHigh / std::max(1.0, keyLow), kStepPadding));
         else
             m_plot->xAxis->setRange(keyLow, keyHigh + (keyHigh - keyLow) * kStepPadding);
+    } else {
+        // Nothing shown (a Reset, every run hidden): the first screen's step axis, not
+        // the last run's range.
+        m_plot->xAxis->setRange(stepLog ? 1.0 : 0.0, stepLog ? 1000.0 : 100.0);
     }
     const double headroom = overlayHeadroomFraction();
     // Stretches [lower, upper] upwards so that it fills the axis below the head room.
@@ -373,6 +527,9 @@ void ChartPanel::applyRanges()
     }
     const QCPRange keys = m_plot->xAxis->range();
     auto values = m_series->valueExtent(keys.lower, keys.upper, m_valueLog);
+    if (const auto band = m_bands->valueExtent(keys.lower, keys.upper, m_valueLog))
+        values = values ? std::make_pair(std::min(values->first, band->first), std::max(values->second, band->second))
+                        : *band;
     if (m_overlays->hasThreshold()) {
         const double t = threshold();
         values = values ? std::make_pair(std::min(values->first, t), std::max(values->second, t)) : std::make_pair(t, t);
@@ -393,12 +550,68 @@ void ChartPanel::refresh()
     if (!m_dirty)
         return;
     m_dirty = false;
+    // The legend first: whether it sits inside the axes sets the head room.
+    layoutLegend();
+    m_overlays->layoutLabels();
     if (autoRange())
         applyRanges();
     const QCPRange keys = m_plot->xAxis->range();
     m_series->pushToGraphs(keys.lower, keys.upper, std::max(100, m_plot->axisRect()->width()));
-    m_overlays->layoutMarkerLabels();  // now too, for an export drawn before the queued replot
+    // Now too, for an export drawn before the queued replot.
+    m_overlays->layoutLabels();
+    m_overlays->layoutMarkerLabels();
     m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ChartPanel::layoutDecorations()
+{
+    if (m_exporting)
+        return;  // the export keeps the screen's places, re-fitted for its height already
+    layoutLegend();
+    m_overlays->layoutLabels();
+    m_overlays->layoutMarkerLabels();
+}
+
+void ChartPanel::layoutLegend()
+{
+    const QSize size = m_plot->viewport().size();
+    // In steps of 40 pixels: the read-out's text changes with every evaluation.
+    const int reserve = m_overlays->hasForecast() ? (m_overlays->forecastLabelWidth() / 40 + 1) * 40 + 8 : 0;
+    if (size == m_legendLaidOutFor && m_series->legendRevision() == m_legendLaidOutRevision &&
+        reserve == m_legendLaidOutReserve)
+        return;
+    ChartLegend::layout(m_plot, *m_series, reserve);
+    m_legendLaidOutFor = size;
+    m_legendLaidOutRevision = m_series->legendRevision();
+    m_legendLaidOutReserve = reserve;
+}
+
+bool ChartPanel::coversData(const QRectF& pixels) const
+{
+    const QRectF box = pixels.adjusted(-1, -1, 1, 1);  // the pen's width
+    const double stepA = m_plot->xAxis->pixelToCoord(box.left()), stepB = m_plot->xAxis->pixelToCoord(box.right());
+    const double valueA = m_plot->yAxis->pixelToCoord(box.top()), valueB = m_plot->yAxis->pixelToCoord(box.bottom());
+    const QLineF edges[] = {{box.topLeft(), box.topRight()}, {box.topRight(), box.bottomRight()},
+                            {box.bottomRight(), box.bottomLeft()}, {box.bottomLeft(), box.topLeft()}};
+    // In pixels, where a segment is straight whatever the axes' scales.
+    auto crossesEdge = [&](double step0, double value0, double step1, double value1) {
+        const QPointF a(m_plot->xAxis->coordToPixel(step0), m_plot->yAxis->coordToPixel(value0));
+        const QPointF b(m_plot->xAxis->coordToPixel(step1), m_plot->yAxis->coordToPixel(value1));
+        if (box.contains(a) || box.contains(b))
+            return true;
+        const QLineF segment(a, b);
+        return std::any_of(std::begin(edges), std::end(edges), [&](const QLineF& edge) {
+            return segment.intersects(edge, nullptr) == QLineF::BoundedIntersection;
+        });
+    };
+    return m_series->curvesCross(std::min(stepA, stepB), std::max(stepA, stepB), std::min(valueA, valueB),
+                                 std::max(valueA, valueB), crossesEdge);
+}
+
+void ChartPanel::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    markDirty();  // the legend may wrap or move, and the head room changes
 }
 
 void ChartPanel::onMouseMove(QMouseEvent* event)

@@ -2,9 +2,16 @@
 
 #include "qcustomplot_include.h"
 
+#include "smoothing.h"
+
 #include <QCheckBox>
+#include <QFontMetrics>
 #include <QHBoxLayout>
+#include <QLabel>
+#include <QSlider>
 #include <QToolButton>
+
+#include <cmath>
 
 namespace grokscope::ui {
 
@@ -16,9 +23,24 @@ ChartToolbar::ChartToolbar(Smoothing smoothing, QWidget* parent) : QWidget(paren
     m_logStepBox->setObjectName(QStringLiteral("logStep"));
     m_logStepBox->setToolTip(tr("Logarithmic step axis (all charts)"));
     if (smoothing == Smoothing::Offered) {
-        m_smoothBox = new QCheckBox(tr("smooth"), this);
-        m_smoothBox->setObjectName(QStringLiteral("smooth"));
-        m_smoothBox->setToolTip(tr("Overlay an exponential moving average; the raw curve stays visible"));
+        m_smoothSlider = new QSlider(Qt::Horizontal, this);
+        m_smoothSlider->setObjectName(QStringLiteral("smooth"));
+        m_smoothSlider->setRange(0, kSmoothingSliderSteps);
+        m_smoothSlider->setPageStep(10);
+        m_smoothSlider->setMaximumWidth(90);
+        m_smoothSlider->setMinimumWidth(24);  // it gives way first in a narrow chart
+        m_smoothSlider->setFocusPolicy(Qt::StrongFocus);
+        m_smoothSlider->installEventFilter(this);
+        const QString tip = tr("Smoothing: the weight of an exponential moving average drawn over the "
+                               "raw curve, which stays visible (0 = off; all charts)");
+        m_smoothSlider->setToolTip(tip);
+        // One label, "smooth 0.60" or "smooth off", before the slider: narrow charts need the room.
+        m_smoothValue = new QLabel(this);
+        m_smoothValue->setObjectName(QStringLiteral("smoothValue"));
+        m_smoothValue->setToolTip(tip);
+        m_smoothValue->setBuddy(m_smoothSlider);
+        m_smoothValue->setMinimumWidth(QFontMetrics(m_smoothValue->font()).horizontalAdvance(tr("smooth 0.00") + QStringLiteral(" ")));
+        showSmoothingWeight();
     }
     m_followBox = new QCheckBox(tr("follow"), this);
     m_followBox->setObjectName(QStringLiteral("follow"));
@@ -29,21 +51,30 @@ ChartToolbar::ChartToolbar(Smoothing smoothing, QWidget* parent) : QWidget(paren
     m_exportButton->setObjectName(QStringLiteral("export"));
     m_exportButton->setText(tr("Export…"));
     m_exportButton->setToolTip(tr("Export this chart as PNG, SVG or PDF"));
+    m_exportButton->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Fixed);  // never cut to "Exp…"
 
     m_layout = new QHBoxLayout(this);
     m_layout->setContentsMargins(4, 0, 4, 0);
     // The row used to be a layout nested in the chart's, whose spacing of 0 it inherited.
     m_layout->setSpacing(0);
     m_layout->addWidget(m_logStepBox);
-    if (m_smoothBox)
-        m_layout->addWidget(m_smoothBox);
+    if (m_smoothSlider) {
+        m_layout->addSpacing(4);
+        m_layout->addWidget(m_smoothValue);
+        m_layout->addWidget(m_smoothSlider);
+        m_layout->addSpacing(4);
+    }
     m_layout->addWidget(m_followBox);
     m_layout->addStretch(1);
     m_layout->addWidget(m_exportButton);
 
     connect(m_logStepBox, &QCheckBox::toggled, this, &ChartToolbar::stepAxisLogToggled);
-    if (m_smoothBox)
-        connect(m_smoothBox, &QCheckBox::toggled, this, &ChartToolbar::smoothingToggled);
+    if (m_smoothSlider) {
+        connect(m_smoothSlider, &QSlider::valueChanged, this, [this] {
+            showSmoothingWeight();
+            Q_EMIT smoothingWeightChanged(smoothingWeight());
+        });
+    }
     connect(m_followBox, &QCheckBox::toggled, this, [this](bool on) {
         if (on == m_follow)
             return;
@@ -51,6 +82,16 @@ ChartToolbar::ChartToolbar(Smoothing smoothing, QWidget* parent) : QWidget(paren
         Q_EMIT followToggled(on);
     });
     connect(m_exportButton, &QToolButton::clicked, this, &ChartToolbar::exportRequested);
+}
+
+bool ChartToolbar::eventFilter(QObject* watched, QEvent* event)
+{
+    if (watched == m_smoothSlider && event->type() == QEvent::Wheel && !m_smoothSlider->hasFocus()) {
+        // Consumed but not accepted: Qt offers the wheel to the parents, as wheel_guard.cpp does.
+        event->ignore();
+        return true;
+    }
+    return QWidget::eventFilter(watched, event);
 }
 
 void ChartToolbar::watchStepAxis(QCPAxis* stepAxis, QCustomPlot* plot)
@@ -113,12 +154,26 @@ void ChartToolbar::setStepAxisLog(bool logarithmic)
         m_stepAxis->setTicker(QSharedPointer<QCPAxisTicker>::create());
 }
 
-void ChartToolbar::setSmoothingChecked(bool enabled)
+double ChartToolbar::smoothingWeight() const
 {
-    if (!m_smoothBox)
+    return m_smoothSlider ? m_smoothSlider->value() / 100.0 : 0.0;
+}
+
+void ChartToolbar::setSmoothingWeight(double weight)
+{
+    if (!m_smoothSlider)
         return;
-    QSignalBlocker block(m_smoothBox);
-    m_smoothBox->setChecked(enabled);
+    {
+        QSignalBlocker block(m_smoothSlider);
+        m_smoothSlider->setValue(static_cast<int>(std::lround(EmaSmoother::clampWeight(weight) * 100.0)));
+    }
+    showSmoothingWeight();
+}
+
+void ChartToolbar::showSmoothingWeight()
+{
+    const int value = m_smoothSlider->value();
+    m_smoothValue->setText(value == 0 ? tr("smooth off") : tr("smooth %1").arg(value / 100.0, 0, 'f', 2));
 }
 
 }  // namespace grokscope::ui

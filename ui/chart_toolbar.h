@@ -1,6 +1,7 @@
 #pragma once
 // The row above every chart (ChartPanel and SpectrumPanel): "log step", an optional
-// "smooth", "follow", any extra widget the chart adds (the H̃* spin box), and "Export…".
+// "smooth" slider (the EMA weight, 0 = off, as TensorBoard's), "follow", any extra widget
+// the chart adds (the H̃* spin box), and "Export…".
 //
 // It also keeps the step axis' follow state in step with the user: dragging or zooming
 // the step (or value) axis turns "follow" off, a double-click on the plot turns it back
@@ -14,6 +15,8 @@ class QCheckBox;
 class QCPAxis;
 class QCustomPlot;
 class QHBoxLayout;
+class QLabel;
+class QSlider;
 class QToolButton;
 
 namespace grokscope::ui {
@@ -38,10 +41,14 @@ public:
     bool stepAxisLog() const { return m_stepLog; }
     // Also sets the watched step axis' scale and ticker.
     void setStepAxisLog(bool logarithmic);
-    void setSmoothingChecked(bool enabled);
+    // The slider moves in steps of 0.01 from 0 to EmaSmoother::kMaxWeight.
+    static constexpr int kSmoothingSliderSteps = 99;
+    double smoothingWeight() const;
+    void setSmoothingWeight(double weight);
 
     QCheckBox* stepLogBox() const { return m_logStepBox; }
-    QCheckBox* smoothBox() const { return m_smoothBox; }  // null when not offered
+    QSlider* smoothingSlider() const { return m_smoothSlider; }  // null when not offered
+    QLabel* smoothingLabel() const { return m_smoothValue; }     // "smooth 0.60", or "smooth off"
     QCheckBox* followBox() const { return m_followBox; }
     QToolButton* exportButton() const { return m_exportButton; }
 
@@ -65,17 +72,23 @@ Q_SIGNALS:
     // The user's actions. followToggled also comes from a drag or zoom (false) and a
     // double-click (true); stepRangeChangedByUser comes after it for a drag or zoom.
     void stepAxisLogToggled(bool logarithmic);
-    void smoothingToggled(bool enabled);
+    void smoothingWeightChanged(double weight);
     void followToggled(bool follow);
     void stepRangeChangedByUser(double lower, double upper);
     void exportRequested();
 
+protected:
+    // The wheel over the unfocused slider scrolls the charts' area instead (wheel_guard.h).
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
     void userMovedAnAxis();
+    void showSmoothingWeight();
 
     QHBoxLayout* m_layout = nullptr;
     QCheckBox* m_logStepBox = nullptr;
-    QCheckBox* m_smoothBox = nullptr;
+    QSlider* m_smoothSlider = nullptr;
+    QLabel* m_smoothValue = nullptr;
     QCheckBox* m_followBox = nullptr;
     QToolButton* m_exportButton = nullptr;
     QCPAxis* m_stepAxis = nullptr;

@@ -1,5 +1,7 @@
 #include "config_editor.h"
 
+#include "wheel_guard.h"
+
 #include "io/config_json.h"
 
 #include <nlohmann/json.hpp>
@@ -93,6 +95,7 @@ ConfigEditor::ConfigEditor(QWidget* parent) : QWidget(parent)
     });
     if (m_presets->count() > 0)
         loadConfig(loadPreset(m_presets->currentText().toStdString()));
+    installWheelGuard(this);  // scrolling the dock must not switch presets
 }
 
 QString ConfigEditor::presetName() const { return m_presets->currentText(); }
@@ -136,11 +139,16 @@ QString ConfigEditor::value(const QString& key) const
     return edit ? edit->text() : QString();
 }
 
+// The rows are disabled rather than read-only, so that they take the palette's
+// disabled colours and look locked while a run goes; the table itself stays enabled
+// so that it still scrolls and shows each key's help.
 void ConfigEditor::setEditable(bool editable)
 {
     m_presets->setEnabled(editable);
     for (QLineEdit* edit : m_edits)
-        edit->setReadOnly(!editable);
+        edit->setEnabled(editable);
+    for (int row = 0; row < m_table->rowCount(); ++row)
+        m_table->item(row, 0)->setFlags(editable ? Qt::ItemIsEnabled : Qt::NoItemFlags);
 }
 
 void ConfigEditor::loadConfig(const TrainConfig& config)

@@ -105,8 +105,34 @@ void ExperimentStatusReader::read()
         snapshot.runs.clear();
         snapshot.error = oneLine(std::string(error.what()));
     }
+    readChangedLogs(snapshot);
     snapshot.readMs = double(clock.nsecsElapsed()) / 1e6;
     Q_EMIT statusRead(snapshot);
+}
+
+// A log is reread whole when it grew: at 50,000 steps every 100 it is 500 rows, so a
+// 60-run experiment costs a few milliseconds per changed run on this worker thread.
+void ExperimentStatusReader::readChangedLogs(ExperimentSnapshot& snapshot)
+{
+    m_logSizes.resize(m_runs.size(), 0);
+    for (std::size_t i = 0; i < m_runs.size(); ++i) {
+        const fs::path& directory = m_runs[i].directory;
+        std::error_code error;
+        std::uintmax_t size = 0;
+        for (const char* file : {runlog::kMetrics, runlog::kEvents}) {
+            const std::uintmax_t bytes = fs::file_size(directory / file, error);
+            size += error ? 0 : bytes;
+        }
+        if (size == 0 || size == m_logSizes[i])
+            continue;
+        try {
+            const RunLog log = readRunLog(directory.string());
+            snapshot.changedLogs.push_back({i, log.evaluations, log.events});
+            m_logSizes[i] = size;
+        } catch (const std::exception&) {
+            // Being written (config.json not yet there): the next reading tries again.
+        }
+    }
 }
 
 ExperimentMonitor::ExperimentMonitor(QWidget* parent) : QWidget(parent)
@@ -185,6 +211,9 @@ QString ExperimentMonitor::open(const QString& directory)
     ++m_generation;
     m_directory = QString::fromStdString(root.string());
     m_runs = runs;
+    m_armNames.clear();
+    for (const auto& arm : spec.arms)
+        m_armNames << QString::fromStdString(arm.name);
     m_snapshot = ExperimentSnapshot();
     const bool slurm = fs::exists(experiment::SlurmLayout(root).submissions);
     m_title->setText(tr("<b>%1</b> — %2 (%n run(s), %3)", nullptr, int(runs.size()))

@@ -5,10 +5,14 @@
 // experiment-status` prints (experiment/experiment_status.h). The directory is reread
 // on a worker thread, so a slow shared filesystem or squeue never stalls the window,
 // every 2 s until every run has ended. Double-clicking a run asks for it to be opened.
+// The same reading rereads the run logs that grew since the last one (metrics.csv and
+// events.jsonl, by size), so the charts can follow every run of the experiment live.
 
 #include "experiment_plan.h"
 #include "experiment_spec.h"
 #include "experiment_status.h"
+
+#include "metrics/eval_snapshot.h"
 
 #include <QMetaType>
 #include <QObject>
@@ -25,6 +29,13 @@ class QTimer;
 
 namespace grokscope::ui {
 
+// A run's log as read now: its evaluations and events.
+struct ExperimentRunLog {
+    std::size_t run = 0;  // index into the planned runs
+    std::vector<grokscope::EvalSnapshot> evaluations;
+    std::vector<grokscope::RunEvent> events;
+};
+
 // One reading of the directory: a plain value that crosses from the worker thread.
 struct ExperimentSnapshot {
     int generation = 0;  // which open() it belongs to: a reading of a previous directory is dropped
@@ -32,6 +43,7 @@ struct ExperimentSnapshot {
     QStringList armCounts;  // "baseline: 3 runs: 2 finished, 1 running", in the spec's arm order
     QString warning;        // Slurm could not be asked, so queued or running tasks look cancelled
     QString error;          // the directory could not be read (a corrupt submissions.jsonl)
+    std::vector<ExperimentRunLog> changedLogs;  // the logs that grew since the previous reading
     double readMs = 0.0;
 };
 
@@ -49,6 +61,9 @@ Q_SIGNALS:
     void statusRead(const grokscope::ui::ExperimentSnapshot& snapshot);
 
 private:
+    void readChangedLogs(ExperimentSnapshot& snapshot);
+
+    std::vector<std::uintmax_t> m_logSizes;  // per planned run: metrics.csv + events.jsonl bytes last read
     int m_generation;
     experiment::ExperimentSpec m_spec;
     std::vector<experiment::PlannedRun> m_runs;
@@ -71,6 +86,10 @@ public:
     QTableWidget* table() const { return m_table; }
     QStringList armCounts() const { return m_snapshot.armCounts; }
     const std::vector<experiment::ExperimentRunStatus>& statuses() const { return m_snapshot.runs; }
+    // The logs that grew with the last reading shown (all that exist, on the first).
+    const std::vector<ExperimentRunLog>& changedLogs() const { return m_snapshot.changedLogs; }
+    const std::vector<experiment::PlannedRun>& plannedRuns() const { return m_runs; }
+    QStringList armNames() const { return m_armNames; }
     // Whether it rereads the directory (some run has not ended).
     bool isFollowing() const;
     int readings() const { return m_readings; }
@@ -102,6 +121,7 @@ private:
     ExperimentStatusReader* m_reader = nullptr;
     QString m_directory;
     std::vector<experiment::PlannedRun> m_runs;
+    QStringList m_armNames;
     ExperimentSnapshot m_snapshot;
     int m_generation = 0;
     int m_readings = 0;

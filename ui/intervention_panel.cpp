@@ -1,5 +1,7 @@
 #include "intervention_panel.h"
 
+#include "wheel_guard.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
@@ -8,10 +10,13 @@
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QPushButton>
 #include <QToolButton>
 #include <QVBoxLayout>
+
+#include <initializer_list>
 
 namespace grokscope::ui {
 
@@ -26,6 +31,25 @@ QDoubleSpinBox* makeSpin(QWidget* parent, double lower, double upper, double ste
     spin->setValue(value);
     spin->setToolTip(tip);
     return spin;
+}
+
+QPushButton* makeApplyButton(QWidget* parent, const QString& objectName, const QString& lever)
+{
+    auto* button = new QPushButton(InterventionPanel::tr("Apply"), parent);
+    button->setObjectName(objectName);
+    button->setToolTip(InterventionPanel::tr("Send the changed %1 settings to the running lever "
+                                             "(Enter in a number field does the same)")
+                           .arg(lever));
+    button->setEnabled(false);
+    return button;
+}
+
+bool isEnterKey(const QEvent* event)
+{
+    if (event->type() != QEvent::KeyPress)
+        return false;
+    const int key = static_cast<const QKeyEvent*>(event)->key();
+    return key == Qt::Key_Return || key == Qt::Key_Enter;
 }
 
 // A combo box of a lever's values, shown by their config names (levers.h), e.g. "same class".
@@ -69,6 +93,7 @@ InterventionPanel::InterventionPanel(QWidget* parent) : QWidget(parent)
     const MixingSettings mixingDefaults;  // the settings types hold the defaults; the panel shows them
     const EntropyFloorSettings floorDefaults;
     m_arm = new QComboBox(this);
+    m_arm->setObjectName(QStringLiteral("leverArm"));
     m_arm->addItem(tr("main run"));
     m_arm->setToolTip(tr("Which arm the levers act on"));
 
@@ -78,7 +103,9 @@ InterventionPanel::InterventionPanel(QWidget* parent) : QWidget(parent)
     m_mixing->setToolTip(tr("Mix each representation with another sample's in the batch: "
                             "z_i ← (1−α) z_i + α z_π(i), with π and the form as the variant says"));
     m_alpha = makeSpin(mixingBox, 0.01, 1.0, 0.05, mixingDefaults.alpha, tr("Mixing strength α"));
+    m_alpha->setObjectName(QStringLiteral("mixingAlpha"));
     m_site = new QComboBox(mixingBox);
+    m_site->setObjectName(QStringLiteral("mixingSite"));
     m_site->addItem(tr("final residual"), static_cast<int>(MixingSite::FinalResidual));
     m_site->addItem(tr("attention output"), static_cast<int>(MixingSite::AttentionOutput));
     m_site->addItem(tr("embedding"), static_cast<int>(MixingSite::Embedding));
@@ -91,12 +118,14 @@ InterventionPanel::InterventionPanel(QWidget* parent) : QWidget(parent)
     m_variantToggle->setToolTip(tr("The readings of the paper's mixing: form, partner gradient, permutation, "
                                    "probability per step, label mixing, mixing at evaluation"));
     m_variant = buildMixingVariant(mixingBox);
+    m_applyMixing = makeApplyButton(mixingBox, QStringLiteral("mixingApply"), tr("mixing"));
     auto* mixingForm = new QFormLayout(mixingBox);
     mixingForm->addRow(m_mixing);
     mixingForm->addRow(tr("strength α"), m_alpha);
     mixingForm->addRow(tr("site"), m_site);
     mixingForm->addRow(m_variantToggle);
     mixingForm->addRow(m_variant);
+    mixingForm->addRow(m_applyMixing);
     showMixingVariant(false);
     updateMixingVariantTitle();
 
@@ -107,11 +136,15 @@ InterventionPanel::InterventionPanel(QWidget* parent) : QWidget(parent)
                            "the collapse, on the batch's own representation covariance"));
     m_floorTarget = makeSpin(floorBox, 0.05, 1.0, 0.01, floorDefaults.target,
                              tr("H̃_floor: the entropy the batch representation is held above"));
+    m_floorTarget->setObjectName(QStringLiteral("entropyFloorTarget"));
     m_floorWeight = makeSpin(floorBox, 0.0, 1000.0, 1.0, floorDefaults.weight, tr("Penalty weight β"));
+    m_floorWeight->setObjectName(QStringLiteral("entropyFloorWeight"));
+    m_applyFloor = makeApplyButton(floorBox, QStringLiteral("entropyFloorApply"), tr("entropy floor"));
     auto* floorForm = new QFormLayout(floorBox);
     floorForm->addRow(m_floor);
     floorForm->addRow(tr("floor H̃"), m_floorTarget);
     floorForm->addRow(tr("weight β"), m_floorWeight);
+    floorForm->addRow(m_applyFloor);
 
     auto* normBox = new QGroupBox(tr("Control"), this);
     m_normMatch = new QCheckBox(tr("Norm-matched control"), normBox);
@@ -144,19 +177,9 @@ InterventionPanel::InterventionPanel(QWidget* parent) : QWidget(parent)
     layout->addStretch(1);
 
     connect(m_mixing, &QCheckBox::toggled, this, &InterventionPanel::emitMixing);
-    connect(m_variantToggle, &QToolButton::toggled, this, &InterventionPanel::showMixingVariant);
-    for (QDoubleSpinBox* spin : {m_alpha, m_probability})
-        connect(spin, QOverload<double>::of(&QDoubleSpinBox::valueChanged), this, &InterventionPanel::emitMixingIfOn);
-    for (QComboBox* combo : {m_site, m_form, m_partnerGradient, m_permutation})
-        connect(combo, QOverload<int>::of(&QComboBox::currentIndexChanged), this, &InterventionPanel::emitMixingIfOn);
-    for (QCheckBox* box : {m_mixLabels, m_atEvaluation})
-        connect(box, &QCheckBox::toggled, this, &InterventionPanel::emitMixingIfOn);
     connect(m_floor, &QCheckBox::toggled, this, &InterventionPanel::emitEntropyFloor);
-    for (QDoubleSpinBox* spin : {m_floorTarget, m_floorWeight})
-        connect(spin, QOverload<double>::of(&QDoubleSpinBox::valueChanged), this, [this] {
-            if (m_floor->isChecked())
-                emitEntropyFloor();
-        });
+    connect(m_variantToggle, &QToolButton::toggled, this, &InterventionPanel::showMixingVariant);
+    connectSettings();
     connect(m_normMatch, &QCheckBox::toggled, this, [this](bool on) {
         if (on && m_referenceRun.isEmpty()) {
             Q_EMIT referenceRunNeeded();
@@ -171,6 +194,46 @@ InterventionPanel::InterventionPanel(QWidget* parent) : QWidget(parent)
     connect(m_chooseReference, &QPushButton::clicked, this, &InterventionPanel::referenceRunNeeded);
     connect(m_branch, &QPushButton::clicked, this, &InterventionPanel::branchRequested);
     setRunOpen(false, 0);
+    takeShownSettingsAsSent();
+    installWheelGuard(this);
+}
+
+// A setting's edit only offers Apply; Apply, or Enter in one of the lever's fields
+// (eventFilter), sends the lever's settings.
+void InterventionPanel::connectSettings()
+{
+    for (QDoubleSpinBox* spin : {m_alpha, m_probability})
+        connect(spin, QOverload<double>::of(&QDoubleSpinBox::valueChanged), this,
+                &InterventionPanel::mixingSettingChanged);
+    for (QComboBox* combo : {m_site, m_form, m_partnerGradient, m_permutation})
+        connect(combo, QOverload<int>::of(&QComboBox::currentIndexChanged), this,
+                &InterventionPanel::mixingSettingChanged);
+    for (QCheckBox* box : {m_mixLabels, m_atEvaluation})
+        connect(box, &QCheckBox::toggled, this, &InterventionPanel::mixingSettingChanged);
+    for (QDoubleSpinBox* spin : {m_floorTarget, m_floorWeight})
+        connect(spin, QOverload<double>::of(&QDoubleSpinBox::valueChanged), this,
+                &InterventionPanel::entropyFloorSettingChanged);
+    for (QWidget* field : std::initializer_list<QWidget*>{m_alpha, m_probability, m_site, m_form, m_partnerGradient,
+                                                          m_permutation, m_floorTarget, m_floorWeight})
+        field->installEventFilter(this);
+    connect(m_applyMixing, &QPushButton::clicked, this, &InterventionPanel::applyMixing);
+    connect(m_applyFloor, &QPushButton::clicked, this, &InterventionPanel::applyEntropyFloor);
+}
+
+// Enter in a lever's field applies that lever's settings. A spin box handles the key
+// first, so that the text typed in it counts.
+bool InterventionPanel::eventFilter(QObject* watched, QEvent* event)
+{
+    if (!isEnterKey(event))
+        return QWidget::eventFilter(watched, event);
+    if (qobject_cast<QAbstractSpinBox*>(watched))
+        watched->event(event);  // straight to the handler; the filters are not run again
+    if (watched == m_floorTarget || watched == m_floorWeight)
+        applyEntropyFloor();
+    else
+        applyMixing();
+    event->accept();  // the Enter meant "apply"; no parent should act on it too
+    return true;
 }
 
 // The variant's controls, one form row each; the two switches share a row.
@@ -267,20 +330,70 @@ NormMatchSettings InterventionPanel::normMatchSettings() const
     return {m_normMatch->isChecked(), m_referenceRun.toStdString()};
 }
 
-void InterventionPanel::emitMixing() { Q_EMIT mixingChanged(targetArm(), mixingSettings()); }
+// Switching a lever sends its whole settings, pending edits included.
+void InterventionPanel::emitMixing()
+{
+    const MixingSettings settings = mixingSettings();
+    m_sentMixing = settings;
+    updateApplyButtons();
+    Q_EMIT mixingChanged(targetArm(), settings);
+}
 
-// A setting beside the switch: the title follows it, the trainer only while mixing is on.
-void InterventionPanel::emitMixingIfOn()
+void InterventionPanel::emitEntropyFloor()
+{
+    const EntropyFloorSettings settings = entropyFloorSettings();
+    m_sentFloor = settings;
+    updateApplyButtons();
+    Q_EMIT entropyFloorChanged(targetArm(), settings);
+}
+
+void InterventionPanel::mixingSettingChanged()
 {
     updateMixingVariantTitle();
-    if (m_mixing->isChecked())
+    updateApplyButtons();
+}
+
+void InterventionPanel::entropyFloorSettingChanged() { updateApplyButtons(); }
+
+void InterventionPanel::applyMixing()
+{
+    if (m_applyMixing->isEnabled())
         emitMixing();
 }
 
-void InterventionPanel::emitEntropyFloor() { Q_EMIT entropyFloorChanged(targetArm(), entropyFloorSettings()); }
+void InterventionPanel::applyEntropyFloor()
+{
+    if (m_applyFloor->isEnabled())
+        emitEntropyFloor();
+}
 
+void InterventionPanel::takeShownSettingsAsSent()
+{
+    m_sentMixing = mixingSettings();
+    m_sentFloor = entropyFloorSettings();
+    updateApplyButtons();
+}
+
+// Apply is offered while the lever is on and a setting differs from what was sent. The
+// switch's own state is not a setting: it travels at once, on its own.
+void InterventionPanel::updateApplyButtons()
+{
+    MixingSettings mixing = mixingSettings();
+    mixing.enabled = m_sentMixing.enabled;
+    EntropyFloorSettings floor = entropyFloorSettings();
+    floor.enabled = m_sentFloor.enabled;
+    m_applyMixing->setEnabled(m_runOpen && m_mixing->isChecked() && mixing != m_sentMixing);
+    m_applyFloor->setEnabled(m_runOpen && m_floor->isChecked() && floor != m_sentFloor);
+}
+
+// A run starts from the settings shown, and an edit left unapplied when it ends is not
+// carried into the next one.
 void InterventionPanel::setRunOpen(bool open, int armCount)
 {
+    if (open != m_runOpen) {
+        m_runOpen = open;
+        takeShownSettingsAsSent();
+    }
     m_mixing->setEnabled(open);
     m_floor->setEnabled(open);
     m_normMatch->setEnabled(open);
@@ -302,6 +415,7 @@ void InterventionPanel::showActiveState(int arm, bool mixing, bool normMatch, bo
     m_mixing->setChecked(mixing);
     m_normMatch->setChecked(normMatch);
     m_floor->setChecked(entropyFloor);
+    updateApplyButtons();
 }
 
 void InterventionPanel::setDefaultsFrom(const TrainConfig& config)
@@ -334,6 +448,22 @@ void InterventionPanel::setDefaultsFrom(const TrainConfig& config)
         showMixingVariant(true);  // a config's variant is shown, not folded away
     if (normMatch.enabled)
         setReferenceRun(QString::fromStdString(normMatch.referenceRun));
+    takeShownSettingsAsSent();
+}
+
+void InterventionPanel::resetTo(const TrainConfig& config)
+{
+    {
+        const QSignalBlocker blockMixing(m_mixing);
+        const QSignalBlocker blockNorm(m_normMatch);
+        const QSignalBlocker blockFloor(m_floor);
+        m_mixing->setChecked(false);
+        m_normMatch->setChecked(false);
+        m_floor->setChecked(false);
+    }
+    setRunOpen(false, 0);
+    setDefaultsFrom(config);
+    showMixingVariant(!isDefaultVariant(config.intervention.mixingSettings()));
 }
 
 }  // namespace grokscope::ui

@@ -4,12 +4,16 @@
 
 #include "chart_board.h"
 #include "config_editor.h"
+#include "grok_strip.h"
 #include "intervention_panel.h"
 #include "message_text.h"
 #include "run_controls.h"
 #include "run_folder_name.h"
+#include "run_list.h"
+#include "run_list_view.h"
 #include "run_replayer.h"
 #include "training_session.h"
+#include "wheel_guard.h"
 
 #include "io/run_log.h"
 
@@ -46,7 +50,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
 
     m_session = new TrainingSession(this);
     m_board = new ChartBoard(this);
-    setCentralWidget(m_board);
+    // The charts scroll rather than push the window past small screens (1280×720, or
+    // 2560×1440 at 200%): below their minimum the area scrolls; above it they stretch.
+    auto* chartScroll = new QScrollArea(this);
+    chartScroll->setObjectName(QStringLiteral("chartScroll"));
+    chartScroll->setWidget(m_board);
+    chartScroll->setWidgetResizable(true);
+    chartScroll->setFrameShape(QFrame::NoFrame);
+    setCentralWidget(chartScroll);
     m_replayer = new RunReplayer(m_board, this);
     connect(m_replayer, &RunReplayer::progressed, this, [this](long step, long lastStep) {
         m_stepLabel->setText(tr("replay: step %1 / %2").arg(step).arg(lastStep));
@@ -74,6 +85,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     runDock->setWidget(runScroll);
     addDockWidget(Qt::LeftDockWidgetArea, runDock);
 
+    m_runList = new RunListView(m_board->runs(), this);
+    auto* runListDock = new QDockWidget(tr("Runs"), this);
+    runListDock->setObjectName(QStringLiteral("runListDock"));
+    runListDock->setWidget(m_runList);
+    addDockWidget(Qt::LeftDockWidgetArea, runListDock);
+    connect(m_runList, &RunListView::bandKindChanged, m_board, &ChartBoard::setBandKind);
+
     m_events = new QListWidget(this);
     m_events->setObjectName(QStringLiteral("eventList"));
     m_events->setAlternatingRowColors(true);
@@ -83,7 +101,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     eventDock->setObjectName(QStringLiteral("eventDock"));
     eventDock->setWidget(m_events);
     addDockWidget(Qt::LeftDockWidgetArea, eventDock);
-    resizeDocks({configDock, runDock, eventDock}, {300, 330, 160}, Qt::Vertical);
+    // Runs and Events share the bottom left, as tabs: a 720-pixel screen has no room for both.
+    tabifyDockWidget(runListDock, eventDock);
+    runListDock->raise();
+    resizeDocks({configDock, runDock, runListDock}, {300, 330, 160}, Qt::Vertical);
     resizeDocks({configDock}, {400}, Qt::Horizontal);
 
     m_stepLabel = new QLabel(tr("step —"), this);
@@ -93,10 +114,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     m_forecastLabel = new QLabel(this);
     m_forecastLabel->setToolTip(tr("T_grok - t = C1 (H~ - H*)^gamma + C2 with the metrics.forecast_* keys; "
                                    "± is 1.96 residual SDs of the fit"));
+    m_etaLabel = new QLabel(this);
+    m_etaLabel->setToolTip(tr("Time left at the current speed"));
     m_runLabel = new QLabel(this);
     m_runLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
     statusBar()->addWidget(m_stepLabel);
     statusBar()->addWidget(m_speedLabel);
+    statusBar()->addWidget(m_etaLabel);
     statusBar()->addWidget(m_phaseLabel);
     statusBar()->addWidget(m_leverLabel);
     statusBar()->addWidget(m_forecastLabel);
@@ -104,6 +128,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
 
     buildMenus();
     connectSession();
+    addReplayBar();
 
     connect(m_config, &ConfigEditor::configChanged, this, [this](bool valid) {
         m_controls->updateFor(m_state, valid);
@@ -127,9 +152,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
         m_runLabel->clear();
         m_stepLabel->setText(tr("step —"));
         m_speedLabel->clear();
+        m_etaLabel->clear();
         m_phaseLabel->clear();
         m_leverLabel->clear();
+        m_forecastLabel->clear();
         m_board->setEntropyThreshold(effectiveEntropyThreshold(m_config->config()));
+        m_interventions->resetTo(m_config->config());
     });
     connect(m_controls, &RunControls::changeRunsDirectoryRequested, this, &MainWindow::chooseRunsDirectory);
     // Each lever's settings travel whole from the panel to the arm's trainer.
@@ -144,6 +172,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
             m_config->setValue(QStringLiteral("metrics.entropy_threshold"), QString::number(value, 'f', 3));
     });
 
+    installWheelGuard(this);  // every spin and combo box of the window (wheel_guard.h)
     restoreSettings();
     setTheme(m_darkAction->isChecked() ? Theme::Dark : Theme::Light);
     m_board->setEntropyThreshold(effectiveEntropyThreshold(m_config->config()));
@@ -174,7 +203,7 @@ void MainWindow::buildMenus()
     file->addAction(tr("&Continue a saved run…"), this, &MainWindow::resumeSavedInteractively);
     file->addAction(tr("Open e&xperiment…"), this, &MainWindow::openExperimentInteractively);
     file->addSeparator();
-    file->addAction(tr("Export &all charts…"), QKeySequence(Qt::CTRL | Qt::Key_E), this, &MainWindow::exportAllInteractively);
+    addExportActions(file);  // Export all charts (Ctrl+E, whatever has focus), Export settings
     file->addAction(tr("Export run &log (CSV + JSON)…"), this, &MainWindow::exportRunLogInteractively);
     file->addSeparator();
     file->addAction(tr("Set runs &folder…"), this, &MainWindow::chooseRunsDirectory);
@@ -196,6 +225,25 @@ void MainWindow::buildMenus()
     view->addSeparator();
     for (QDockWidget* dock : findChildren<QDockWidget*>())
         view->addAction(dock->toggleViewAction());
+    // Charts can be hidden, so a small screen shows the ones wanted at a useful size;
+    // the choice is kept with the window's layout.
+    QMenu* charts = view->addMenu(tr("&Charts"));
+    const QStringList hidden = QSettings().value(QStringLiteral("hiddenCharts")).toStringList();
+    for (QWidget* chart : m_board->chartWidgets()) {
+        QAction* action = charts->addAction(chart->property("chartTitle").toString());
+        action->setCheckable(true);
+        action->setChecked(!hidden.contains(chart->objectName()));
+        chart->setVisible(action->isChecked());
+        connect(action, &QAction::toggled, chart, [chart](bool shown) {
+            chart->setVisible(shown);
+            QSettings settings;
+            QStringList names = settings.value(QStringLiteral("hiddenCharts")).toStringList();
+            names.removeAll(chart->objectName());
+            if (!shown)
+                names << chart->objectName();
+            settings.setValue(QStringLiteral("hiddenCharts"), names);
+        });
+    }
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About GrokScope"), this, [this] {
@@ -216,7 +264,8 @@ void MainWindow::connectSession()
     connect(m_session, &TrainingSession::failed, this, &MainWindow::showError);
     connect(m_session, &TrainingSession::runStarted, this,
             [this](int arm, const QString& dir, const QString& name, long, double threshold) {
-                m_board->beginArm(arm, tr("arm %1").arg(arm + 1));
+                m_board->beginArm(arm, arm == 0 ? shortRunName(name, m_config->config().run.modelSeed)
+                                                : tr("branch %1").arg(arm));
                 if (arm == 0) {
                     m_currentRun = dir;
                     m_board->setEntropyThreshold(threshold);
@@ -241,6 +290,8 @@ void MainWindow::setTheme(Theme theme)
         m_darkAction->setChecked(theme == Theme::Dark);
     }
     m_board->applyPalette(paletteFor(theme));
+    if (m_grokStrip)
+        m_grokStrip->applyPalette(paletteFor(theme));
 }
 
 QString MainWindow::newRunDirectory(const TrainConfig& config) const
@@ -278,10 +329,15 @@ void MainWindow::onStateChanged(SessionState state)
     m_config->setEditable(state == SessionState::Idle || state == SessionState::Finished);
     const bool open = state == SessionState::Running || state == SessionState::Paused;
     m_interventions->setRunOpen(open, open ? (m_session->hasSecondArm() ? 2 : 1) : 0);
-    if (state == SessionState::Paused)
+    if (state == SessionState::Paused) {
         m_speedLabel->setText(tr("paused"));
-    else if (state == SessionState::Finished)
+        m_etaLabel->clear();
+    } else if (state == SessionState::Finished) {
+        // Nothing runs any more: no speed, no ETA, no lever is on.
         m_speedLabel->setText(tr("finished"));
+        m_etaLabel->clear();
+        m_leverLabel->clear();
+    }
     Q_EMIT sessionStateChanged(state);
 }
 
@@ -291,8 +347,10 @@ void MainWindow::onProgress(const SessionProgress& p)
     if (p.arm != 0)
         return;
     m_stepLabel->setText(tr("step %1 / %2").arg(p.step).arg(p.totalSteps));
-    if (m_state == SessionState::Running)
+    if (m_state == SessionState::Running) {
         m_speedLabel->setText(tr("%1 steps/s").arg(p.stepsPerSecond, 0, 'f', 0));
+        m_etaLabel->setText(etaText(p.totalSteps - p.step, p.stepsPerSecond));
+    }
     m_phaseLabel->setText(tr("phase: %1").arg(p.phase));
     QStringList levers;
     if (p.mixingActive)
@@ -302,6 +360,18 @@ void MainWindow::onProgress(const SessionProgress& p)
     if (p.normMatchActive)
         levers << tr("norm-matched");
     m_leverLabel->setText(levers.join(QStringLiteral(", ")));
+}
+
+QString etaText(long stepsLeft, double stepsPerSecond)
+{
+    if (stepsLeft <= 0 || !(stepsPerSecond > 0.0))
+        return QString();
+    const long seconds = std::lround(stepsLeft / stepsPerSecond);
+    if (seconds < 60)
+        return MainWindow::tr("ETA %1 s").arg(seconds);
+    if (seconds < 3600)
+        return MainWindow::tr("ETA %1 min %2 s").arg(seconds / 60).arg(seconds % 60, 2, 10, QLatin1Char('0'));
+    return MainWindow::tr("ETA %1 h %2 min").arg(seconds / 3600).arg((seconds % 3600) / 60, 2, 10, QLatin1Char('0'));
 }
 
 void MainWindow::onEvent(int arm, const RunEvent& event)
@@ -314,7 +384,13 @@ void MainWindow::onEvent(int arm, const RunEvent& event)
 
 QString MainWindow::eventRow(int arm, const RunEvent& event) const
 {
-    const QString prefix = arm == 0 ? QString() : tr("[arm %1] ").arg(arm + 1);
+    const ShownRun* run = m_board->runs()->find(m_board->runs()->liveArmRun(arm));
+    return eventRow(run ? run->name : QString(), event);
+}
+
+QString MainWindow::eventRow(const QString& runName, const RunEvent& event) const
+{
+    const QString prefix = runName.isEmpty() ? QString() : tr("[%1] ").arg(runName);
     return tr("%1step %2 · %3 · %4").arg(prefix).arg(event.step).arg(oneLine(event.type), oneLine(event.message));
 }
 

@@ -8,11 +8,13 @@
 #include "session_types.h"
 
 #include <QMainWindow>
+#include <QVector>
 
 class QAction;
 class QCustomPlot;
 class QLabel;
 class QListWidget;
+class QMenu;
 
 namespace grokscope {
 struct RunLog;
@@ -24,10 +26,16 @@ namespace grokscope::ui {
 class ChartBoard;
 class ConfigEditor;
 class ExperimentMonitor;
+class GrokStrip;
 class InterventionPanel;
+class ReplayBar;
 class RunControls;
+class RunListView;
 class RunReplayer;
 class TrainingSession;
+
+// "ETA 3 min 05 s" for the steps left at this speed; "" when it cannot say.
+QString etaText(long stepsLeft, double stepsPerSecond);
 
 // How a saved run is shown: all at once, or played back evaluation by evaluation.
 enum class ReplayMode { Instant, Animated };
@@ -57,6 +65,8 @@ public:
     // loadRun, showing the reason in one message; false on errors.
     bool openRun(const QString& directory, ReplayMode mode = ReplayMode::Instant);
     RunReplayer* replayer() const { return m_replayer; }
+    ReplayBar* replayBar() const { return m_replayBar; }
+    QAction* exportAllAction() const { return m_exportAllAction; }
     // The same pair for a dotted overlay of a saved run.
     QString loadOverlay(const QString& directory);
     bool overlayRun(const QString& directory);
@@ -84,18 +94,29 @@ private:
     void onStateChanged(SessionState state);
     void onProgress(const SessionProgress& progress);
     void onEvent(int arm, const grokscope::RunEvent& event);
+    // "[z97-add s0] step 6200 · grokked · …": the row names its run (run_list.h).
     QString eventRow(int arm, const grokscope::RunEvent& event) const;
+    QString eventRow(const QString& runName, const grokscope::RunEvent& event) const;
     void listSavedEvents(const grokscope::RunLog& log);
     void chooseReferenceRun();
     void branchRun();
     void exportChartInteractively(const QString& title, QCustomPlot* plot);
     void exportAllInteractively();
+    // main_window_files.cpp: File's export entries, the replay bar and its event list.
+    void addExportActions(QMenu* file);
+    void editExportSettings();
+    QString askExportPath(const QString& title, const QString& stem);
+    void reportExport(const QString& path, const QString& error);
+    void addReplayBar();
+    void listReplayedEvents(qsizetype first, qsizetype last);
     void exportRunLogInteractively();
     void chooseRunsDirectory();
     void resumeSavedInteractively();
     QString newRunDirectory(const grokscope::TrainConfig& config) const;
     QString askRunDirectory(const QString& title);
     void openExperimentInteractively();
+    void showExperimentReading();
+    void updateGrokStrip();
     void showError(const QString& message);
     void restoreSettings();
     void saveSettings();
@@ -107,9 +128,16 @@ private:
     InterventionPanel* m_interventions = nullptr;
     QListWidget* m_events = nullptr;
     RunReplayer* m_replayer = nullptr;
+    ReplayBar* m_replayBar = nullptr;
+    QAction* m_exportAllAction = nullptr;
     ExperimentMonitor* m_experiment = nullptr;  // made when an experiment is first opened
+    GrokStrip* m_grokStrip = nullptr;           // under it, in the Experiment dock
+    QVector<int> m_experimentArms;              // the opened experiment's arms' run ids, in spec order
+    QVector<int> m_experimentSeeds;             // its planned runs' run ids
+    RunListView* m_runList = nullptr;
     QLabel* m_stepLabel = nullptr;
     QLabel* m_speedLabel = nullptr;
+    QLabel* m_etaLabel = nullptr;
     QLabel* m_phaseLabel = nullptr;
     QLabel* m_leverLabel = nullptr;
     QLabel* m_forecastLabel = nullptr;

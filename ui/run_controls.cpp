@@ -1,5 +1,7 @@
 #include "run_controls.h"
 
+#include "wheel_guard.h"
+
 #include <QAction>
 #include <QGridLayout>
 #include <QHBoxLayout>
@@ -59,6 +61,7 @@ RunControls::RunControls(QWidget* parent) : QWidget(parent)
     layout->addLayout(stepRow);
     layout->addLayout(runsRow);
     updateFor(SessionState::Idle, true);
+    installWheelGuard(this);
 }
 
 QAction* RunControls::makeAction(const QString& text, const QKeySequence& shortcut, const QString& tip)

@@ -1,6 +1,7 @@
 #pragma once
 // Exponential moving average for display, debiased like TensorBoard's smoothing
-// so the first points are not pulled towards zero.
+// (tensorboard/plugins/scalar/vz_line_chart2: last = w·last + (1 − w)·x, shown as
+// last / (1 − wⁿ)) so the first points are not pulled towards zero.
 
 #include <QVector>
 
@@ -8,9 +9,17 @@ namespace grokscope::ui {
 
 class EmaSmoother {
 public:
-    explicit EmaSmoother(double weight = 0.8) : m_weight(weight) {}
+    // The weight the slider allows at most: 1 would freeze the curve at its first value.
+    static constexpr double kMaxWeight = 0.99;
+
+    explicit EmaSmoother(double weight = 0.8) : m_weight(clampWeight(weight)) {}
+    // Clamped to [0, kMaxWeight]; 0 returns every value unchanged.
+    static double clampWeight(double weight);
+    double weight() const { return m_weight; }
     void reset();
     double add(double value);  // returns the smoothed value after `value`
+    // add() for each value in turn: the smoothed curve of `values` from this state on.
+    QVector<double> addAll(const QVector<double>& values);
 
 private:
     double m_weight;

@@ -6,6 +6,20 @@
 
 namespace grokscope {
 
+std::optional<long> entropyThresholdCrossing(const std::vector<EvalSnapshot>& evaluations, double threshold,
+                                             std::optional<long> memorisedStep, bool afterMemorisation)
+{
+    if (afterMemorisation && !memorisedStep)
+        return std::nullopt;
+    for (const EvalSnapshot& s : evaluations) {
+        if (afterMemorisation && s.step < *memorisedStep)
+            continue;
+        if (s.entropy && std::isfinite(*s.entropy) && *s.entropy <= threshold)
+            return s.step;
+    }
+    return std::nullopt;
+}
+
 std::string phaseName(TrainingPhase phase)
 {
     switch (phase) {

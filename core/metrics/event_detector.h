@@ -36,6 +36,13 @@ struct EventThresholds {
     bool entropyEventsAfterMemorisation = true;
 };
 
+// The step at which EventDetector fires "entropy_threshold_crossed" for `threshold`:
+// the first evaluation with a finite H̃ ≤ threshold, from memorisation on when
+// afterMemorisation (none before memorisation). For a threshold changed after the fact
+// (the app's H̃* box); the detector applies the same rule as the evaluations arrive.
+std::optional<long> entropyThresholdCrossing(const std::vector<EvalSnapshot>& evaluations, double threshold,
+                                             std::optional<long> memorisedStep, bool afterMemorisation = true);
+
 enum class TrainingPhase { Memorising, Plateau, Collapsing, Grokked };
 std::string phaseName(TrainingPhase phase);
 

@@ -190,6 +190,12 @@ double standardNormalQuantile(double probability)
     return 0.5 * (low + high);
 }
 
+bool isInformative(double grokStep, double halfWidthSteps)
+{
+    return std::isfinite(grokStep) && std::isfinite(halfWidthSteps) && grokStep > 0.0
+           && halfWidthSteps <= kMaxRelativeHalfWidth * grokStep;
+}
+
 GrokPrediction predictGrokStepWithInterval(const ForecastFit& fit, double step, double entropy,
                                            double coverage)
 {

@@ -68,6 +68,13 @@ struct GrokPrediction {
 GrokPrediction predictGrokStepWithInterval(const ForecastFit& fit, double step, double entropy,
                                            double coverage = 0.95);
 
+// Whether a prediction says more than the data supports: its ± must be finite and at
+// most kMaxRelativeHalfWidth of the predicted step (the forecast is good to ±50%). A
+// wider one ("T_grok ≈ 550 ± 5,880" on z23-quick) is withheld by the app rather than
+// drawn as a band over the whole plot.
+inline constexpr double kMaxRelativeHalfWidth = 0.5;
+bool isInformative(double grokStep, double halfWidthSteps);
+
 // Φ⁻¹(probability) for probability in (0, 1); by bisection on std::erfc, accurate to 1e-12.
 double standardNormalQuantile(double probability);
 

@@ -7,8 +7,12 @@
 
 #include "qcustomplot_include.h"
 
+#include <QApplication>
 #include <QCheckBox>
+#include <QWheelEvent>
+#include <QLabel>
 #include <QSignalSpy>
+#include <QSlider>
 #include <QTest>
 #include <QToolButton>
 
@@ -51,12 +55,60 @@ private Q_SLOTS:
             QCOMPARE(toolbar->exportButton()->text(), QStringLiteral("Export…"));
             QCOMPARE(toolbar->exportButton()->toolTip(), QStringLiteral("Export this chart as PNG, SVG or PDF"));
         }
-        QVERIFY(chart.toolbar()->smoothBox());
-        QVERIFY(!spectrum.toolbar()->smoothBox());  // the spectrum has no smoothed curves
-        chart.toolbar()->smoothBox()->click();
+        QVERIFY(chart.toolbar()->smoothingSlider());
+        QVERIFY(!spectrum.toolbar()->smoothingSlider());  // the spectrum has no smoothed curves
+    }
+
+    // The slider sets the EMA weight (0 to 0.99) and announces it, so the board can give
+    // every chart the same; weights set by code move it quietly. The smoothed values
+    // follow (known answers in tst_chart_series).
+    void smoothingSliderSetsTheWeight()
+    {
+        ChartPanel chart(QStringLiteral("Loss"), QStringLiteral("loss"));
+        QSlider* slider = chart.toolbar()->smoothingSlider();
+        QCOMPARE(slider->minimum(), 0);
+        QCOMPARE(slider->maximum(), 99);
+        QCOMPARE(chart.smoothingWeight(), 0.0);
+        QCOMPARE(chart.toolbar()->smoothingLabel()->text(), QStringLiteral("smooth off"));
+        QSignalSpy changed(&chart, &ChartPanel::smoothingWeightChanged);
+
+        const int id = chart.addSeries(QStringLiteral("train"), Qt::blue);
+        chart.appendPoint(id, 0, 0.0);
+        chart.appendPoint(id, 1, 10.0);
+        slider->setValue(50);  // as a drag would
+        QCOMPARE(changed.count(), 1);
+        QCOMPARE(changed.at(0).at(0).toDouble(), 0.5);
+        QCOMPARE(chart.smoothingWeight(), 0.5);
         QVERIFY(chart.smoothing());
-        chart.setSmoothing(false);
-        QVERIFY(!chart.toolbar()->smoothBox()->isChecked());
+        QCOMPARE(chart.toolbar()->smoothingLabel()->text(), QStringLiteral("smooth 0.50"));
+        chart.refresh();
+        QCPGraph* smooth = chart.series().smoothGraph(id);
+        QVERIFY(smooth->visible());
+        QCOMPARE(smooth->data()->at(1)->value, 0.5 * 10.0 / (1.0 - 0.25));
+
+        chart.setSmoothingWeight(0.9);  // from the board: quiet
+        QCOMPARE(changed.count(), 1);
+        QCOMPARE(slider->value(), 90);
+        chart.setSmoothing(false);  // the old switch: off is 0, on TensorBoard's 0.6
+        QCOMPARE(slider->value(), 0);
+        QVERIFY(!chart.smoothing());
+        chart.setSmoothing(true);
+        QCOMPARE(slider->value(), 60);
+        QCOMPARE(chart.smoothingWeight(), 0.6);
+        QCOMPARE(changed.count(), 1);
+
+        // The wheel over the unfocused slider leaves the weight alone (it scrolls the charts).
+        const QPointF centre = QRectF(slider->rect()).center();
+        QWheelEvent wheel(centre, slider->mapToGlobal(centre), QPoint(), QPoint(0, 120), Qt::NoButton, Qt::NoModifier,
+                          Qt::NoScrollPhase, false);
+        QApplication::sendEvent(slider, &wheel);
+        QCOMPARE(slider->value(), 60);
+        QCOMPARE(changed.count(), 1);
+        slider->removeEventFilter(chart.toolbar());  // unguarded, the same wheel moves it
+        QWheelEvent again(centre, slider->mapToGlobal(centre), QPoint(), QPoint(0, 120), Qt::NoButton, Qt::NoModifier,
+                          Qt::NoScrollPhase, false);
+        QApplication::sendEvent(slider, &again);
+        QVERIFY(slider->value() != 60);
     }
 
     void bothPanelsEmitTheSameActions()

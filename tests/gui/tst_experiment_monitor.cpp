@@ -2,12 +2,18 @@
 // state `grokscope-cli experiment-status` prints, a running run's step moving as its
 // log grows, double-click opening a run in the charts, and a directory that is not an
 // experiment refused (one line naming it; exit 2 from `grokscope --open-experiment`).
+#include "chart_board.h"
+#include "chart_panel.h"
 #include "experiment_monitor.h"
 #include "main_window.h"
+#include "run_list.h"
+
+#include "metrics/metric_columns.h"
 
 #include "../known_run_log.h"
 
 #include <QAction>
+#include <QFile>
 #include <QDir>
 #include <QLabel>
 #include <QProcess>
@@ -54,6 +60,8 @@ void writeRunningRun(const fs::path& directory, long fromStep, long lastStep)
         writer.onEvaluation(s);
     }
 }
+
+size_t columnIndex(const char* name) { return size_t(findMetricColumn(name) - metricColumns().data()); }
 
 QString text(QTableWidget* table, int row, int column) { return table->item(row, column)->text(); }
 
@@ -107,6 +115,93 @@ private Q_SLOTS:
         writeRunningRun(dir / "a" / "seed_1", 700, 700);
         QVERIFY(nextReading(monitor));
         QCOMPARE(text(table, 1, ExperimentMonitor::StepColumn), QString("700"));
+    }
+
+    void theChartsFollowEveryRunOfTheExperimentLive()
+    {
+        QTemporaryDir temp;
+        const fs::path dir = fs::path(temp.path().toStdString()) / "exp";
+        writeSpec(dir);
+        writeFinishedRun(dir / "a" / "seed_0", "z23-quick", 0, 500);
+        writeRunningRun(dir / "a" / "seed_1", 0, 300);
+        writeFinishedRun(dir / "b" / "seed_1", "z23-quick", 1, 300);
+
+        MainWindow window;
+        QCOMPARE(window.openExperiment(QString::fromStdString(dir.string())), QString());
+        ExperimentMonitor* monitor = window.experimentMonitor();
+        QVERIFY(nextReading(monitor));
+        // Two arms, each holding its two seeds, in the run list the charts follow.
+        RunList* runs = window.board()->runs();
+        QCOMPARE(runs->count(), 6);
+        QCOMPARE(runs->runs()[0].name, QStringLiteral("a"));
+        QCOMPARE(runs->runs()[0].source, RunSource::ExperimentArm);
+        QCOMPARE(runs->children(runs->runs()[0].id).size(), size_t(2));
+        const int armA = runs->runs()[0].id;
+        const int runningSeed = runs->runs()[2].id;
+        ChartPanel* norm = window.board()->chartPanels()[2];
+        const size_t normColumn = columnIndex("weight_norm");
+        QCOMPARE(norm->pointCount(window.board()->seriesId(runningSeed, normColumn)), 4);  // steps 0–300
+        QVERIFY(norm->pointCount(window.board()->seriesId(armA, normColumn)) >= 4);
+        QCOMPARE(window.board()->armGrokSteps(armA), std::vector<double>({500.0}));
+
+        // The running seed's log grows: its series and its arm's mean follow.
+        writeRunningRun(dir / "a" / "seed_1", 400, 600);
+        monitor->refresh();
+        QVERIFY(nextReading(monitor));
+        QCOMPARE(norm->pointCount(window.board()->seriesId(runningSeed, normColumn)), 7);
+
+        // A second experiment replaces the first on the charts.
+        const fs::path other = fs::path(temp.path().toStdString()) / "other";
+        writeSpec(other);
+        QCOMPARE(window.openExperiment(QString::fromStdString(other.string())), QString());
+        QCOMPARE(runs->count(), 6);
+        QVERIFY(!runs->find(armA));
+    }
+
+    void followsARealExperimentWhileItRuns()
+    {
+        // `grokscope-cli experiment` on z23-quick, 2 arms × 2 seeds, one run at a time:
+        // the window sees a seed's series grow while its run trains, then every arm's
+        // mean and the T_grok strip once the runs have ended.
+        QTemporaryDir temp;
+        const QString spec = temp.filePath(QStringLiteral("spec.json"));
+        std::ofstream(spec.toStdString()) << R"({"name": "live", "preset": "z23-quick", "seeds": [0, 1],
+            "overrides": {"run.steps": 1500, "run.eval_every_steps": 25},
+            "arms": [{"name": "baseline"}, {"name": "mixing", "overrides": {"intervention.mixing": true}}]})";
+        const QString out = temp.filePath(QStringLiteral("exp"));
+        QProcess cli;
+        cli.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        cli.start(QStringLiteral(GROKSCOPE_CLI_PATH),
+                  {QStringLiteral("experiment"), spec, QStringLiteral("--out"), out, QStringLiteral("--jobs"), QStringLiteral("1")});
+        QVERIFY(cli.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(out + QStringLiteral("/spec.json")), 30000);
+
+        MainWindow window;
+        QCOMPARE(window.openExperiment(out), QString());
+        RunList* runs = window.board()->runs();
+        QCOMPARE(runs->count(), 6);
+        ChartPanel* accuracy = window.board()->chartPanels()[1];
+        const size_t column = columnIndex("train_accuracy");
+        auto points = [&] {
+            int total = 0;
+            for (const ShownRun& run : runs->runs())
+                if (run.source == RunSource::ExperimentSeed)
+                    total += accuracy->pointCount(window.board()->seriesId(run.id, column));
+            return total;
+        };
+        // Seen mid-run: some points, then more, while the CLI still runs.
+        QTRY_VERIFY_WITH_TIMEOUT(points() > 0 && cli.state() == QProcess::Running, 60000);
+        const int early = points();
+        QTRY_VERIFY_WITH_TIMEOUT(points() > early, 30000);
+        QVERIFY2(cli.state() == QProcess::Running, "the experiment ended before a second reading: make it longer");
+
+        QVERIFY(cli.waitForFinished(300000));
+        QCOMPARE(cli.exitCode(), 0);
+        // Every run has 61 evaluations (0–1,500 every 25) once its log is read whole.
+        QTRY_COMPARE_WITH_TIMEOUT(points(), 4 * 61, 20000);
+        const int baseline = runs->runs()[0].id;
+        QCOMPARE(accuracy->pointCount(window.board()->seriesId(baseline, column)), 61);
+        QTRY_VERIFY_WITH_TIMEOUT(!window.experimentMonitor()->isFollowing(), 10000);
     }
 
     void stopsFollowingWhenEveryRunHasEnded()
