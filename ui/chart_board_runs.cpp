@@ -176,9 +176,18 @@ void ChartBoard::redrawMarkers(int id)
     for (ChartPanel* panel : m_panels)
         panel->removeMarkers(id);
     std::vector<RunEvent> events = markedEvents(id);
-    // Phase and failure markers first, so that a log with more interventions than a
-    // chart draws (ChartPanel::kMaxMarkers) still shows T_grok and its neighbours.
-    std::stable_partition(events.begin(), events.end(), [](const RunEvent& e) { return e.type != "intervention"; });
+    // The paper's phases first, T_grok before all, then failures and the rest, and
+    // interventions last: a chart that has room for few labels (a small window, a
+    // journal-width export), or a log with more interventions than a chart draws
+    // (ChartPanel::kMaxMarkers), still shows T_grok and its neighbours.
+    auto rank = [](const RunEvent& e) {
+        static const char* const order[] = {"grokked", "entropy_threshold_crossed", "entropy_collapse", "memorised"};
+        for (int i = 0; i < 4; ++i)
+            if (e.type == order[i])
+                return i;
+        return e.type == "intervention" ? 5 : 4;
+    };
+    std::stable_sort(events.begin(), events.end(), [&](const RunEvent& a, const RunEvent& b) { return rank(a) < rank(b); });
     for (const RunEvent& event : events) {
         const EventStyle style = eventStyle(event);
         if (!style.marker)

@@ -171,11 +171,13 @@ void ChartOverlays::layoutMarkerLabels()
 {
     if (m_markerNote)
         m_markerNote->setText(markerNote());
+    // Placed in the order they were added: when levels run out the later ones go
+    // without a label. A live run adds them as they happen; the board adds a saved
+    // run's most important first (T_grok, the H̃* crossing, T_collapse, memorisation).
     std::vector<Marker*> sorted;
     for (auto& m : m_markers)
         if (markerShown(m))
             sorted.push_back(&m);
-    std::stable_sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->step < b->step; });
 
     const QRect axis = m_plot->axisRect()->rect();
     const QFontMetrics metrics(QFont(m_fontFamily, kMarkerFontPt));  // every marker label's font
