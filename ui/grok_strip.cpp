@@ -1,5 +1,6 @@
 #include "grok_strip.h"
 
+#include "metrics/statistics.h"
 #include "qcustomplot_include.h"
 
 #include <QVBoxLayout>
@@ -8,16 +9,6 @@
 
 namespace grokscope::ui {
 
-namespace {
-
-double median(QVector<double> values)
-{
-    std::sort(values.begin(), values.end());
-    const int n = values.size();
-    return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
-}
-
-}  // namespace
 
 GrokStrip::GrokStrip(QWidget* parent) : QWidget(parent)
 {
@@ -61,7 +52,7 @@ void GrokStrip::setArms(const QVector<ArmGrokSteps>& arms)
             for (int i = 0; i < arm.grokSteps.size(); ++i)
                 ys << row + ((i % 3) - 1) * 0.12;
             dots->setData(arm.grokSteps, ys);
-            const double middle = median(arm.grokSteps);
+            const double middle = grokscope::median(std::vector<double>(arm.grokSteps.begin(), arm.grokSteps.end()));
             auto* bar = new QCPItemLine(m_plot);
             bar->start->setCoords(middle, row - 0.35);
             bar->end->setCoords(middle, row + 0.35);
